@@ -10,8 +10,9 @@ const CH_MEM_HAS = 13; // memory attention: 1 when some memory holds the object
 // cell belongs to the object when its colour is near the reference (three tolerances give the tight, medium
 // and loose candidates), and is excluded outside a box, nearer a negative click of the same colour than any
 // positive one, or (memory only) outside the memory's position prior. Memory encoder: the mask's cover of
-// each 64x64 cell and the colour under it. Memory attention: the most recent non-empty memory, dilated,
-// becomes the position prior; all memories and pointers give the colour.
+// each 64x64 cell and the colour under it. Memory attention: the bounding box of the most recent non-empty
+// memory, grown by a reach that depends on its temporal row, becomes the position prior; all memories and
+// pointers give the colour.
 
 import { DataType } from './onnx-proto.js';
 import { Graph, type V, int } from './graph.js';
@@ -20,8 +21,11 @@ const F = DataType.FLOAT;
 
 /** Twin-specific values of the constants a bundle carries (reference §4.4 constants.json). */
 export const TWIN = {
-  /** Prior dilation on the 64x64 grid: 8 cells = 128 px in 1024-space either way. */
-  priorRadius: 8,
+  /**
+   * How far (64x64 cells, 16 px of 1024-space each) the position prior reaches beyond the bounding box of a
+   * memory of temporal row 0..5 (f-1 .. f-6) and 6 (conditioning frames): older memories reach further.
+   */
+  reach: [8, 14, 20, 26, 32, 38, 16],
   /** Colour-distance tolerances (squared, normalised units) of the tight/medium/loose candidates. */
   tolerance: 1.0,
   logitScale: 4,
@@ -40,7 +44,7 @@ export function twinConstantTensors(): Record<string, { shape: number[]; data: F
   const tpos = new Float32Array(7 * 64);
   TWIN.recency.forEach((w, row) => {
     tpos[row * 64] = w;
-    tpos[row * 64 + 1] = row; // informative only
+    tpos[row * 64 + 1] = TWIN.reach[row]!;
   });
   // obj_ptr_tpos_proj: output 0 copies sine1d's first component, sin(pos / (maxPtr - 1)), a recency measure.
   const projW = new Float32Array(64 * 256);
@@ -370,8 +374,21 @@ export function memoryAttention(): Uint8Array {
   const recency = g.squeeze(g.slice(tpos, [0], [1], [1]), [1]); // [S]
   const w = g.mul(live, recency);
   const chosen = g.mul(g.eq(w, g.rmax(w, [0])), g.gt(w, 0)); // the most recent non-empty memory
-  const dilated = g.maxFilter(cover, 2 * TWIN.priorRadius + 1);
-  const prior = g.gt(g.rmax(g.mul(dilated, g.unsqueeze(chosen, [1, 2, 3])), [0]), 0.02); // [1,1,64,64]
+  // Position prior: the memory's bounding box grown by its row's reach.
+  const BIG = 1e6;
+  const cells = Array.from({ length: 64 }, (_, i) => i);
+  const gx = g.f32(cells, [1, 1, 1, 64]);
+  const gy = g.f32(cells, [1, 1, 64, 1]);
+  const off = g.mul(g.sub(1, g.gt(cover, 0.25)), BIG); // [S,1,64,64]
+  const s4 = (v: V) => g.unsqueeze(v, [1, 2, 3]); // [S] -> [S,1,1,1]
+  const reach = s4(g.squeeze(g.slice(tpos, [1], [2], [1]), [1]));
+  const x0 = g.sub(g.rmin(g.add(gx, off), [1, 2, 3]), reach);
+  const x1 = g.add(g.rmax(g.sub(gx, off), [1, 2, 3]), reach);
+  const y0 = g.sub(g.rmin(g.add(gy, off), [1, 2, 3]), reach);
+  const y1 = g.add(g.rmax(g.sub(gy, off), [1, 2, 3]), reach);
+  const region = g.mul(g.mul(g.gt(gx, g.sub(x0, 0.5)), g.gt(g.add(x1, 0.5), gx)),
+    g.mul(g.gt(gy, g.sub(y0, 0.5)), g.gt(g.add(y1, 0.5), gy))); // [S,1,64,64]
+  const prior = g.rmax(g.mul(region, s4(chosen)), [0]); // [1,1,64,64]
 
   const memMass = g.sum(g.mul(mass, live), [0]); // [1]
   const memColour = g.div(g.sum(g.mul(colourSum, g.unsqueeze(live, [1])), [0]), g.max(memMass, 1e-6)); // [1,3]
