@@ -1,0 +1,51 @@
+// One place that configures onnxruntime-web for the browser tests.
+//
+// Which build: in onnxruntime-web 1.30 the bare 'onnxruntime-web' entry resolves (browser, ESM
+// `import` condition) to dist/ort.bundle.min.mjs, the JSEP build, which registers BOTH the 'wasm'
+// (cpu) and the 'webgpu' backends. 'onnxruntime-web/webgpu' also registers both but is the newer
+// native WebGPU EP (asyncify build, ort-wasm-simd-threaded.asyncify.wasm); we stay on the default
+// entry so tests exercise what the SDK ships. 'onnxruntime-web/wasm' has no WebGPU at all.
+import * as ort from 'onnxruntime-web';
+import type { TestBackend } from './backend.js';
+
+// The dev server serves the repo root, so ORT's runtime files are reachable under /node_modules.
+// Pinning the prefix (rather than relying on import.meta.url inside the bundle) makes a wrong path
+// fail with a clear 404 in the test log instead of an opaque wasm compile error.
+ort.env.wasm.wasmPaths = new URL('/node_modules/onnxruntime-web/dist/', location.href).href;
+// Multi-threaded wasm needs SharedArrayBuffer, which only exists on cross-origin-isolated pages;
+// asking for threads without it makes ORT warn and fall back, so say what we mean.
+ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+// Keep test logs readable; ORT is chatty at 'warning' about harmless CPU fallbacks.
+ort.env.logLevel = 'error';
+
+export { ort };
+
+export interface CreateSessionOptions {
+  /** Keep outputs on the GPU (webgpu only): lets a test prove the GPU EP produced them. */
+  outputsOnGpu?: boolean;
+}
+
+/**
+ * Creates an InferenceSession restricted to exactly one execution provider. Listing a single EP
+ * matters: with a list like ['webgpu', 'wasm'] ORT silently falls back to wasm when WebGPU fails,
+ * and the webgpu group would pass without ever touching the GPU.
+ */
+export async function createSession(
+  model: Uint8Array | string | URL,
+  backend: TestBackend,
+  options: CreateSessionOptions = {},
+): Promise<ort.InferenceSession> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+    // 3 = error. At the default (warning) every webgpu session logs that shape ops were placed on
+    // the CPU, which is expected and buries real failures in the test output.
+    logSeverityLevel: 3,
+  };
+  if (options.outputsOnGpu) {
+    if (backend !== 'webgpu') throw new Error('outputsOnGpu needs the webgpu backend');
+    sessionOptions.preferredOutputLocation = 'gpu-buffer';
+  }
+  if (model instanceof Uint8Array) return ort.InferenceSession.create(model, sessionOptions);
+  return ort.InferenceSession.create(String(model), sessionOptions);
+}
