@@ -148,6 +148,13 @@ export class Graph {
   padChannels(a: V, before: number, after: number): V {
     return this.node('Pad', [a, this.i64([0, before, 0, 0, 0, after, 0, 0])], { mode: str('constant') });
   }
+  /** Resize by per-axis scales (keeps a dynamic batch axis). Linear, half_pixel, no antialiasing. */
+  rescale(a: V, scales: readonly number[]): V {
+    return this.node('Resize', [a, '', this.f32(scales)], {
+      mode: str('linear'),
+      coordinate_transformation_mode: str('half_pixel'),
+    });
+  }
   resize(a: V, sizes: readonly number[], mode: 'linear' | 'nearest'): V {
     const attrs: Attrs = { mode: str(mode), coordinate_transformation_mode: str('half_pixel') };
     if (mode === 'nearest') attrs['nearest_mode'] = str('floor');

@@ -70,11 +70,18 @@ interface EncoderOut {
   embed: V;
 }
 
-/** Stride-4/8/16 mean colours; `embed` = `pix + no_mem_embed`. */
+// Pooling and reductions over many outputs are very slow on WebGPU under SwiftShader (seconds per op), so
+// the twins downsample with linear Resize (half_pixel: a /2 step is an exact 2x2 mean) and reduce over
+// space only where there are few outputs, keeping the twins quick on both backends.
+
+/** Stride-4/8/16 colours; `embed` = `pix + no_mem_embed`. */
 function encoderCore(g: Graph, x: V): EncoderOut {
-  const hr0 = g.padChannels(g.avgPool(x, 4), 0, 29);
-  const hr1 = g.padChannels(g.avgPool(x, 8), 0, 61);
-  const pix = g.padChannels(g.avgPool(x, 16), 0, 253);
+  const c256 = g.rescale(x, [1, 1, 0.25, 0.25]);
+  const c128 = g.rescale(c256, [1, 1, 0.5, 0.5]);
+  const c64 = g.rescale(c128, [1, 1, 0.5, 0.5]);
+  const hr0 = g.padChannels(c256, 0, 29);
+  const hr1 = g.padChannels(c128, 0, 61);
+  const pix = g.padChannels(c64, 0, 253);
   const noMem = twinConstantTensors()['no_mem_embed']!.data;
   const embed = g.add(pix, g.f32(noMem, [1, 256, 1, 1]));
   return { hr0, hr1, pix, embed };
@@ -177,7 +184,9 @@ function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
   // Squared colour distance to the reference on the 256 grid.
   const sqDist = (c: V) => {
     const diff = g.sub(colour, g.unsqueeze(g.transpose(c, [0, 2, 1]), [3])); // c [M,1,3] -> [M,3,1,1]
-    return g.sum(g.mul(diff, diff), [1], false); // [M,256,256]
+    const sq = g.mul(diff, diff);
+    const ch = (i: number) => g.squeeze(g.slice(sq, [i], [i + 1], [1]), [1]);
+    return g.add(g.add(ch(0), ch(1)), ch(2)); // [M,256,256]
   };
   // Box alone: distance 0 for colours far from every corner colour, up to 2x the tolerance for a corner's own.
   const cornerDist = [0, 1, 2, 3].map((k) => sqDist(g.slice(cornerColours, [k], [k + 1], [1])));
@@ -187,10 +196,12 @@ function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
   // Negative clicks whose colour matches the reference exclude the cells nearer to them than to every
   // positive anchor (the positive clicks, or the box centre when there are none): this is how a second
   // object of the same colour is cut away.
+  // Computed on the 64x64 grid (16 px cells) and upsampled: the boundary only matters between objects.
   const BIG = 1e9;
-  const gxg = g.f32(GRID, [1, 1, 1, 256]);
-  const gyg = g.f32(GRID, [1, 1, 256, 1]);
-  const toGrid = (v: V) => g.unsqueeze(g.sub(g.div(v, 4), 0.5), [2, 3]); // [M,K] -> [M,K,1,1]
+  const CELLS = GRID.slice(0, 64);
+  const gxg = g.f32(CELLS, [1, 1, 1, 64]);
+  const gyg = g.f32(CELLS, [1, 1, 64, 1]);
+  const toGrid = (v: V) => g.unsqueeze(g.sub(g.div(v, 16), 0.5), [2, 3]); // [M,K] -> [M,K,1,1]
   const d2 = (x: V, y: V) => {
     const dx = g.sub(gxg, toGrid(x));
     const dy = g.sub(gyg, toGrid(y));
@@ -198,21 +209,22 @@ function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
   };
   const pointD2 = d2(px, py);
   const unsq23 = (v: V) => g.unsqueeze(v, [2, 3]);
-  const posD2 = g.rmin(g.add(pointD2, unsq23(g.mul(g.sub(1, pos), BIG))), [1]); // [M,1,256,256]
+  const posD2 = g.rmin(g.add(pointD2, unsq23(g.mul(g.sub(1, pos), BIG))), [1]); // [M,1,64,64]
   const boxAnchor = g.mul(g.sub(1, hasPos), boxHas); // [M,1]
   const boxD2 = g.add(d2(boxCx, boxCy), unsq23(g.mul(g.sub(1, boxAnchor), BIG)));
   const anchorD2 = g.min(posD2, boxD2);
   const negColourD = g.sum(g.mul(g.sub(pointColour, ref), g.sub(pointColour, ref)), [2], false); // [M,N']
   const negSim = g.mul(neg, g.gt(TWIN.tolerance * 4, negColourD));
-  const nearerNeg = g.gt(anchorD2, pointD2); // [M,N',256,256]
-  const excluded = g.squeeze(g.rmax(g.mul(nearerNeg, unsq23(negSim)), [1]), [1]); // [M,256,256]
+  const nearerNeg = g.gt(anchorD2, pointD2); // [M,N',64,64]
+  const excluded64 = g.rmax(g.mul(nearerNeg, unsq23(negSim)), [1]); // [M,1,64,64]
+  const excluded = g.squeeze(g.gt(g.rescale(excluded64, [1, 1, 4, 4]), 0.5), [1]); // [M,256,256]
 
   // Memory-only decodes are confined to the memory's position prior.
   const prior = g.resize(g.slice(d.embed, [CH_PRIOR], [CH_PRIOR + 1], [1]), [1, 1, 256, 256], 'linear');
   const outsidePrior = g.mul(m, g.sub(1, g.reshape(g.gt(prior, 0.5), [1, 256, 256])));
 
   // high_res_feats_1 carries nothing the twin needs; keep it a live input as in the real decoder.
-  const hr1Touch = g.mul(g.mean(d.hr1, [0, 1, 2, 3], false), 0);
+  const hr1Touch = g.reshape(g.mul(g.slice(d.hr1, [0, 0, 0, 0], [1, 1, 1, 1], [0, 1, 2, 3]), 0), []);
   const penalty = g.add(g.clip(g.add(g.add(excluded, outsideBox), outsidePrior), 0, 1), hr1Touch);
 
   let medium = g.sub(g.mul(g.sub(TWIN.tolerance, dist), TWIN.logitScale), g.mul(penalty, 40));
@@ -347,7 +359,7 @@ export function memoryEncoder(): Uint8Array {
   const m01 = g.blend(g.reshape(binarize, [1, 1, 1, 1]), g.gt(hi, 0), g.sigmoid(hi));
   const forMem = g.sub(g.mul(m01, 20), 10);
   // Twin: cover of each 64x64 cell, and the colour under the mask.
-  const cover = g.avgPool(g.sigmoid(forMem), 16); // [1,1,64,64]
+  const cover = g.rescale(g.sigmoid(forMem), [1, 1, 1 / 16, 1 / 16]); // [1,1,64,64], sampled at cell centres
   const colour = g.mul(g.slice(pix, [0], [3], [1]), cover);
   let feat = g.padChannels(g.concat([cover, colour], 1), 0, 60); // [1,64,64,64]
   const absent = g.sub(1, g.gt(g.reshape(score, [1, 1, 1, 1]), 0));
