@@ -1,0 +1,87 @@
+// Public types shared by the headless engine API and the element. No runtime code here.
+
+/** Which onnxruntime-web backend runs the model: `auto` tries WebGPU, then WASM. */
+export type DeviceOption = 'auto' | 'webgpu' | 'wasm';
+
+/** Stable error codes carried by every error the SDK raises or dispatches. */
+export type Sam2ErrorCode =
+  | 'model-fetch'
+  | 'model-integrity'
+  | 'model-contract'
+  | 'storage'
+  | 'backend-unavailable'
+  | 'media-cross-origin'
+  | 'media-decode'
+  | 'invalid-prompt'
+  | 'aborted'
+  | 'worker-crashed'
+  | 'not-ready';
+
+/** A click in the media's natural pixel coordinates. */
+export interface PromptPoint {
+  x: number;
+  y: number;
+  /** `positive` adds the region, `negative` removes it. */
+  label: 'positive' | 'negative';
+}
+
+/** A box in the media's natural pixel coordinates (x0, y0) top-left, (x1, y1) bottom-right. */
+export interface PromptBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** What `segment()` takes. */
+export interface SegmentPrompt {
+  points?: PromptPoint[];
+  box?: PromptBox | null;
+  /** Object the prompt refines; defaults to 1. */
+  objectId?: number;
+  /** Feed the previous low-res logits of this object as the mask prompt (default true). */
+  refine?: boolean;
+}
+
+/** What the `ready` event and `Segmenter.ready` report. */
+export interface ReadyInfo {
+  /** The backend that actually runs the model. */
+  backend: 'webgpu' | 'wasm';
+  /** WASM threads in use (1 when the page is not cross-origin isolated). */
+  threads: number;
+  /** Contract id of the loaded bundle, e.g. `sam2-video-4g/1` or `onnx-community/sam2`. */
+  contract: string;
+  /** What the bundle can do. */
+  capabilities: readonly ('image' | 'video')[];
+}
+
+/** Progress of a model load, with one stable shape for every phase. */
+export interface ModelProgress {
+  phase: 'download' | 'cache' | 'compile';
+  file: string;
+  loaded: number;
+  total: number;
+}
+
+/** A binary mask as the worker returns it: compact bytes at the media's natural size. */
+export interface MaskData {
+  width: number;
+  height: number;
+  /** Row-major, one byte per pixel, 1 inside, 0 outside. */
+  data: Uint8Array;
+  /** [x, y, width, height] of the mask's pixels, all zeros when empty. */
+  bbox: [number, number, number, number];
+  area: number;
+}
+
+/** The result of one decode for one object. */
+export interface SegmentResultData {
+  objectId: number;
+  /** Predicted IoU of the selected candidate (SAM 2's own estimate, 0..1). */
+  score: number;
+  /** Object score logit: > 0 means SAM 2 thinks an object is there. */
+  objectScore: number;
+  /** Index of the decoder candidate shown. */
+  candidate: number;
+  mask: MaskData;
+}
