@@ -1,0 +1,288 @@
+// The main-thread client and worker bridge (after Squoosh's): the worker starts on the first call, calls are posted
+// in order, every call takes an AbortSignal, and a worker that dies is replaced on the next call, which re-sends
+// the model config and the current image. Only the worker's type is imported here; no model code runs on the
+// main thread.
+
+import * as Comlink from 'comlink';
+import type { WorkerApi } from '../workers/sam2.worker.js';
+import type { EngineConfig } from './bundle.js';
+import { Sam2Error, abortedError, isSam2Error, unwrap, type WireResult } from './errors.js';
+import type { DeviceOption, ModelProgress, ReadyInfo, SegmentPrompt, SegmentResultData } from './types.js';
+
+/** Anything `setImage()` accepts. */
+export type ImageSource = ImageBitmap | Blob | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageData;
+
+/** Options of `createSegmenter()`. */
+export interface SegmenterOptions {
+  /** Manifest URL (canonical bundle) or onnx-community repository base URL; defaults to the bundled twin model. */
+  model?: string | URL;
+  /** Backend: `auto` (default) tries WebGPU, then WASM. */
+  device?: DeviceOption;
+  /** onnx-community dtype suffix or name (`''`/`fp32` default, `fp16`, `q8`, ...); ignored for manifests. */
+  dtype?: string;
+  /** URL prefix of onnxruntime-web's .wasm/.mjs files; defaults to the worker script's folder. */
+  wasmPaths?: string | URL;
+  /** Worker script URL, for hosts that serve it elsewhere (and dev servers that do not map .js to .ts). */
+  workerUrl?: string | URL;
+  /** Model load progress. */
+  onProgress?: (p: ModelProgress) => void;
+}
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** Aborting rejects the call with code `aborted`; a call the worker has already started runs to its end. */
+  signal?: AbortSignal;
+}
+
+/** Natural size of the image set. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/** Headless SAM 2 image segmentation, backed by a module worker. */
+export interface Segmenter {
+  /** Resolves when the model is loaded (reading it starts the worker); rejects with a coded Sam2Error. */
+  readonly ready: Promise<ReadyInfo>;
+  /** Encodes an image once; later prompts reuse its embedding. */
+  setImage(source: ImageSource, options?: CallOptions): Promise<ImageSize>;
+  /** Segments one object of the current image; a newer call for the same object supersedes a queued one. */
+  segment(prompt: SegmentPrompt, options?: CallOptions): Promise<SegmentResultData>;
+  /** Forgets the refinement state of one object, or of all. */
+  clear(objectId?: number, options?: CallOptions): Promise<void>;
+  /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
+  dispose(): void;
+}
+
+/** Test hooks; not part of the public API. */
+export interface SegmenterDebugHooks {
+  /** Terminates the worker as a crash would. */
+  __debugKillWorker(): void;
+  /** Makes the worker throw an uncaught error (its `error` event fires). */
+  __debugCrashWorker(): Promise<void>;
+}
+
+type Remote = Comlink.Remote<WorkerApi>;
+
+async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
+  try {
+    if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement && !(source.complete && source.naturalWidth > 0)) {
+      await source.decode();
+    }
+    // Always a new bitmap: the caller keeps its own source, and ours is transferred to the worker.
+    return await createImageBitmap(source);
+  } catch (e) {
+    if (isSam2Error(e)) throw e;
+    throw new Sam2Error('media-decode', `the image could not be decoded: ${String(e)}`, { cause: e });
+  }
+}
+
+function absolute(url: string | URL): string {
+  return new URL(String(url), globalThis.location?.href).href;
+}
+
+class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
+  private worker: Worker | null = null;
+  private remote: Remote | null = null;
+  private loading: Promise<ReadyInfo> | null = null;
+  private failLoading: ((e: Error) => void) | null = null;
+  /** Reject functions of calls posted to the current worker. */
+  private readonly inFlight = new Set<(e: Error) => void>();
+  /** Reject functions of every unsettled call. */
+  private readonly pending = new Set<(e: Error) => void>();
+  /** Our copy of the current image, re-sent to a replacement worker. */
+  private image: ImageBitmap | null = null;
+  /** Calls are posted one after another; the worker runs them in that order. */
+  private sendTail: Promise<unknown> = Promise.resolve();
+  private nextCallId = 1;
+  private disposed = false;
+  /** Whether the current worker has been given `image` (false after a restart). */
+  private imageSent = true;
+
+  constructor(
+    private readonly config: EngineConfig,
+    private readonly workerUrl: string | undefined,
+    private readonly onProgress: ((p: ModelProgress) => void) | undefined,
+  ) {}
+
+  get ready(): Promise<ReadyInfo> {
+    if (this.disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
+    return this.start();
+  }
+
+  setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
+    return this.call(options.signal, async (remote, callId) => {
+      const bitmap = await toBitmap(source);
+      this.image?.close();
+      this.image = bitmap;
+      this.imageSent = true;
+      const copy = await createImageBitmap(bitmap);
+      return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
+    });
+  }
+
+  segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResultData> {
+    return this.call(options.signal, async (remote, callId) => ({ result: remote.segment(prompt, callId) }));
+  }
+
+  clear(objectId?: number, options: CallOptions = {}): Promise<void> {
+    return this.call(options.signal, async (remote) => ({
+      result: remote.clear(objectId).then((): WireResult<void> => ({ ok: true, value: undefined })),
+    }));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.teardown(new Sam2Error('aborted', 'the segmenter was disposed'));
+    const err = new Sam2Error('aborted', 'the segmenter was disposed');
+    for (const fail of [...this.pending]) fail(err);
+    this.image?.close();
+    this.image = null;
+  }
+
+  __debugKillWorker(): void {
+    this.teardown(new Sam2Error('worker-crashed', 'the worker was terminated'));
+  }
+
+  async __debugCrashWorker(): Promise<void> {
+    await this.start().catch(() => undefined);
+    await this.remote?.debugCrash();
+  }
+
+  /** Starts a worker and loads the model, unless one is running or loading. */
+  private start(): Promise<ReadyInfo> {
+    if (this.loading) return this.loading;
+    const worker = this.workerUrl
+      ? new Worker(this.workerUrl, { type: 'module' })
+      : new Worker(new URL('../workers/sam2.worker.js', import.meta.url), { type: 'module' });
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      if (this.worker === worker) {
+        this.teardown(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
+      }
+    });
+    const remote = Comlink.wrap<WorkerApi>(worker);
+    this.worker = worker;
+    this.remote = remote;
+
+    const progress = this.onProgress ? Comlink.proxy(this.onProgress) : undefined;
+    const loading = new Promise<ReadyInfo>((resolve, reject) => {
+      // A terminated worker never answers: teardown() rejects the load through this hook.
+      this.failLoading = reject;
+      remote.init(this.config, progress).then((r) => {
+        try {
+          resolve(unwrap(r));
+        } catch (e) {
+          reject(e);
+        }
+      }, reject);
+    });
+    this.loading = loading;
+    this.imageSent = false;
+    loading.catch((e: unknown) => {
+      // A failed load is not sticky: the next call starts a fresh worker and tries again.
+      if (this.loading === loading) this.teardown(e instanceof Error ? e : new Error(String(e)));
+    });
+    return loading;
+  }
+
+  /** The loaded worker, after re-sending the current image to a replacement worker. Runs inside the send chain. */
+  private async ensure(): Promise<Remote | null> {
+    await this.start();
+    const remote = this.remote;
+    if (remote && !this.imageSent && this.image) {
+      this.imageSent = true;
+      const copy = await createImageBitmap(this.image);
+      // Its outcome is not awaited: the worker runs calls in order, so the next one sees this image.
+      void remote.setImage(Comlink.transfer(copy, [copy]), 0);
+    }
+    return remote;
+  }
+
+  /** Stops the current worker and fails the calls it was running with `reason`. */
+  private teardown(reason: Error): void {
+    const worker = this.worker;
+    const remote = this.remote;
+    this.worker = null;
+    this.remote = null;
+    this.loading = null;
+    this.failLoading?.(reason);
+    this.failLoading = null;
+    remote?.[Comlink.releaseProxy]();
+    worker?.terminate();
+    for (const fail of [...this.inFlight]) fail(reason);
+  }
+
+  /**
+   * Queues one call: it is posted after every earlier call has been posted (not completed), and once the model is
+   * loaded. `post` prepares its arguments, posts, and resolves with the pending result without waiting for it, so
+   * posting order is call order while the worker's queue does the waiting.
+   */
+  private call<T>(
+    signal: AbortSignal | undefined,
+    post: (remote: Remote, callId: number) => Promise<{ result: Promise<WireResult<T>> }>,
+  ): Promise<T> {
+    if (this.disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
+    if (signal?.aborted) return Promise.reject(abortedError());
+    const callId = this.nextCallId++;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let sentTo: Remote | null = null;
+      const done = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        this.pending.delete(fail);
+        this.inFlight.delete(fail);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const fail = (e: Error): void => {
+        if (done()) reject(e);
+      };
+      const onAbort = (): void => {
+        fail(abortedError());
+        // Still queued in the worker: skip it there too.
+        if (sentTo && sentTo === this.remote) void sentTo.cancel(callId);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.add(fail);
+
+      const step = this.sendTail.then(async () => {
+        if (settled) return;
+        const remote = await this.ensure();
+        if (settled || !remote) return;
+        const { result } = await post(remote, callId);
+        sentTo = remote;
+        this.inFlight.add(fail);
+        result.then(
+          (r) => {
+            if (!done()) return;
+            try {
+              resolve(unwrap(r));
+            } catch (e) {
+              reject(e);
+              // onnxruntime trapped: this worker is unusable, replace it on the next call.
+              if (isSam2Error(e, 'worker-crashed') && this.remote === remote) this.teardown(e);
+            }
+          },
+          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+        );
+      });
+      // A step fails only when the model does not load (or the source cannot be decoded): fail this call with it.
+      step.catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+      this.sendTail = step.catch(() => undefined);
+    });
+  }
+}
+
+/** Creates a segmenter; the worker and the model load on first use (or when `ready` is read). */
+export function createSegmenter(options: SegmenterOptions = {}): Segmenter {
+  const config: EngineConfig = {
+    model: absolute(options.model ?? new URL('../../demo/models/sam2-twin/manifest.json', import.meta.url)),
+    device: options.device ?? 'auto',
+  };
+  if (options.dtype !== undefined) config.dtype = options.dtype;
+  if (options.wasmPaths !== undefined) config.wasmPaths = absolute(options.wasmPaths);
+  return new WorkerSegmenter(config, options.workerUrl === undefined ? undefined : absolute(options.workerUrl), options.onProgress);
+}

@@ -1,0 +1,16 @@
+// Public headless API: the segmenter client, its types and the error class. Nothing here loads onnxruntime.
+
+export { createSegmenter } from './client.js';
+export type { CallOptions, ImageSize, ImageSource, Segmenter, SegmenterOptions } from './client.js';
+export { Sam2Error, isSam2Error } from './errors.js';
+export type {
+  DeviceOption,
+  MaskData,
+  ModelProgress,
+  PromptBox,
+  PromptPoint,
+  ReadyInfo,
+  Sam2ErrorCode,
+  SegmentPrompt,
+  SegmentResultData,
+} from './types.js';

@@ -1,0 +1,147 @@
+// onnxruntime-web sessions for one bundle on one backend. Runs in the worker.
+//
+// The default entry is the JSEP build, which registers both the 'webgpu' and the 'wasm' backends. Sessions are
+// created with exactly one execution provider each: an EP list falls back only on unsupported ops, not on a model
+// that fails to load, and ['webgpu', 'wasm'] breaks in Safari/Firefox workers (sam2-reference.md §5.6).
+
+import * as ort from 'onnxruntime-web';
+import { Sam2Error } from './errors.js';
+import type { DeviceOption } from './types.js';
+
+/** A backend that actually runs a session. */
+export type Backend = 'webgpu' | 'wasm';
+
+/** How the runtime was configured. */
+export interface RuntimeInfo {
+  threads: number;
+}
+
+let configured: RuntimeInfo | null = null;
+
+/** Configures ORT's global settings once per worker; `wasmPaths` is the URL prefix of ORT's .wasm/.mjs files. */
+export function configureRuntime(wasmPaths: string | undefined): RuntimeInfo {
+  if (configured) return configured;
+  if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
+  // Threads need SharedArrayBuffer, which only cross-origin-isolated pages have; asking without it makes ORT
+  // warn and fall back silently (§5.7), so ask for one thread and report it.
+  const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.numThreads = threads;
+  // ORT logs harmless CPU fallbacks at 'warning'; real failures still reject.
+  ort.env.logLevel = 'error';
+  configured = { threads };
+  return configured;
+}
+
+/** True when this context can create a WebGPU adapter. */
+export async function webgpuAvailable(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+type Feeds = Record<string, ort.Tensor>;
+type Outputs = ort.InferenceSession.OnnxValueMapType;
+
+/** An InferenceSession whose `run` calls never overlap: ORT-web rejects concurrent runs on one session. */
+export class SerialSession {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    /** The graph's name in its bundle. */
+    readonly name: string,
+    /** The wrapped session. */
+    readonly session: ort.InferenceSession,
+  ) {}
+
+  /** Inputs the graph declares. */
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  /** Runs after every earlier call on this session has settled. */
+  run(feeds: Feeds): Promise<Outputs> {
+    const result = this.tail.then(() => this.session.run(feeds));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Frees the session once pending runs are done. */
+  async release(): Promise<void> {
+    await this.tail;
+    await this.session.release();
+  }
+}
+
+/** What one graph needs from the runtime. */
+export interface GraphSpec {
+  name: string;
+  bytes: Uint8Array;
+  /** Keep outputs on the GPU (WebGPU only): encoder features go straight to the decoder without a readback. */
+  outputsOnDevice?: boolean;
+}
+
+async function createOn(backend: Backend, graphs: readonly GraphSpec[]): Promise<Record<string, SerialSession>> {
+  const sessions: Record<string, SerialSession> = {};
+  try {
+    for (const g of graphs) {
+      const options: ort.InferenceSession.SessionOptions = {
+        executionProviders: [backend],
+        graphOptimizationLevel: 'all',
+      };
+      if (backend === 'webgpu' && g.outputsOnDevice) options.preferredOutputLocation = 'gpu-buffer';
+      sessions[g.name] = new SerialSession(g.name, await ort.InferenceSession.create(g.bytes, options));
+    }
+    return sessions;
+  } catch (e) {
+    await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
+    throw e;
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Turns a session-creation failure into a coded error: a missing backend, or a graph ORT cannot load. */
+function creationError(backend: Backend, e: unknown): Sam2Error {
+  const msg = describe(e);
+  if (/no available backend|backend not found|failed to fetch|webgpu is not supported/i.test(msg)) {
+    return new Sam2Error('backend-unavailable', `${backend} backend could not start: ${msg}`, { cause: e });
+  }
+  return new Sam2Error('model-contract', `onnxruntime could not load the model on ${backend}: ${msg}`, { cause: e });
+}
+
+/**
+ * Creates one session per graph, all on the same backend. `auto` tries WebGPU (when an adapter exists) and, if any
+ * graph fails there, starts over on WASM with fresh session creations.
+ */
+export async function createSessions(
+  graphs: readonly GraphSpec[],
+  device: DeviceOption,
+): Promise<{ backend: Backend; sessions: Record<string, SerialSession> }> {
+  if (device === 'webgpu' || device === 'auto') {
+    const hasGpu = await webgpuAvailable();
+    if (device === 'webgpu' && !hasGpu) {
+      throw new Sam2Error('backend-unavailable', 'device "webgpu" was requested but no WebGPU adapter is available');
+    }
+    if (hasGpu) {
+      try {
+        return { backend: 'webgpu', sessions: await createOn('webgpu', graphs) };
+      } catch (e) {
+        if (device === 'webgpu') throw creationError('webgpu', e);
+        console.warn(`sam2-segmenter: WebGPU session creation failed, using WASM: ${describe(e)}`);
+      }
+    }
+  }
+  try {
+    return { backend: 'wasm', sessions: await createOn('wasm', graphs) };
+  } catch (e) {
+    throw creationError('wasm', e);
+  }
+}
+
+export { ort };
