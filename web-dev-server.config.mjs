@@ -3,7 +3,7 @@
 // node_modules, without a build step.
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { ortRuntimePassthrough } from './tools/ort-dev-server-plugin.mjs';
+import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
 
 export default {
   rootDir: fileURLToPath(new URL('.', import.meta.url)),
@@ -15,5 +15,6 @@ export default {
   // requested path, not demo/, so the demo should use absolute ones like /src/... and /demo/models/...
   appIndex: 'demo/index.html',
   nodeResolve: true,
+  middleware: [tsSourceForJs(fileURLToPath(new URL('.', import.meta.url)))],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
 };

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 // Dev-server plugin shared by web-test-runner.config.mjs and web-dev-server.config.mjs.
 //
 // Why: when ort.env.wasm.wasmPaths is a URL prefix, onnxruntime-web no longer uses the emscripten glue
@@ -18,5 +20,23 @@ export function ortRuntimePassthrough() {
       if (ORT_GLUE.test(context.path) && NODE_BUILTINS.has(source.replace(/^node:/, ''))) return source;
       return undefined;
     },
+  };
+}
+
+
+// Why: source modules name the worker the way bundlers and the built package need it,
+// `new URL('../workers/sam2.worker.js', import.meta.url)`. The dev server maps .js to .ts only inside import
+// statements, not for a URL that `new Worker` fetches, so this middleware serves the .ts source for any
+// missing /src/**/*.js (esbuild then compiles it like any other module). Likewise the worker looks for ORT's
+// runtime files beside itself, as in dist/; in the source tree they are in node_modules.
+export function tsSourceForJs(rootDir) {
+  return async (ctx, next) => {
+    const ortFile = /^\/src\/workers\/(ort-wasm[^/]*)$/.exec(ctx.path);
+    if (ortFile) ctx.url = `/node_modules/onnxruntime-web/dist/${ortFile[1]}`;
+    const m = /^(\/src\/.+)\.js$/.exec(ctx.path);
+    if (m && !existsSync(join(rootDir, ctx.path)) && existsSync(join(rootDir, `${m[1]}.ts`))) {
+      ctx.url = ctx.url.replace(/\.js(?=\?|$)/, '.ts');
+    }
+    return next();
   };
 }
