@@ -11,10 +11,17 @@ export default {
   // Headless/CI machines have no desktop browser to open.
   open: false,
   watch: false,
-  // Served for '/' (and any unknown path). Note: relative URLs inside it resolve against the
-  // requested path, not demo/, so the demo should use absolute ones like /src/... and /demo/models/...
+  // Fallback page for unknown paths under /demo/ (wds only applies appIndex within its directory).
   appIndex: 'demo/index.html',
+  // '/' itself is outside that scope; redirect instead of serving the page at '/', so the demo's
+  // relative URLs (scene.js, demo.css, models/...) resolve against /demo/.
+  middleware: [
+    (ctx, next) => {
+      if (ctx.path === '/') return ctx.redirect('/demo/');
+      return next();
+    },
+    tsSourceForJs(fileURLToPath(new URL('.', import.meta.url))),
+  ],
   nodeResolve: true,
-  middleware: [tsSourceForJs(fileURLToPath(new URL('.', import.meta.url)))],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
 };

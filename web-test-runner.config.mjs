@@ -82,6 +82,8 @@ export default {
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.
   concurrentBrowsers: 1,
   concurrency: 1,
+  // @open-wc/testing pulls in lit's development build, which announces itself in every test file.
+  filterBrowserLogs: ({ args }) => !(typeof args[0] === 'string' && args[0].startsWith('Lit is in dev mode')),
   // SwiftShader WebGPU and wasm inference on real models are slow; generous limits avoid flakes.
   browserStartTimeout: 60_000,
   testsStartTimeout: 120_000,

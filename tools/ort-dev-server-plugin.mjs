@@ -9,7 +9,7 @@ import { join } from 'node:path';
 // file with an error, so session creation fails with "Failed to fetch dynamically imported module".
 // The branch never runs in a browser, so leaving that import untouched is safe.
 
-const ORT_GLUE = /^\/node_modules\/onnxruntime-web\/dist\/ort-wasm[^/]*\.mjs$/;
+const ORT_GLUE = /^\/(node_modules\/onnxruntime-web\/)?dist\/ort-wasm[^/]*\.mjs$/;
 const NODE_BUILTINS = new Set(['module', 'worker_threads', 'fs', 'path', 'url', 'os', 'crypto']);
 
 export function ortRuntimePassthrough() {

@@ -216,6 +216,7 @@ export class ImageEngine {
       score,
       objectScore: out.objectScore,
       candidate,
+      overlay: await alphaBitmap(data, img.width, img.height),
       mask: {
         width: img.width,
         height: img.height,
@@ -225,4 +226,13 @@ export class ImageEngine {
       },
     };
   }
+}
+
+/** The mask as an alpha bitmap for the overlay: the one per-pixel pass of drawing, done here in the worker. */
+async function alphaBitmap(mask: Uint8Array, width: number, height: number): Promise<ImageBitmap | undefined> {
+  if (typeof createImageBitmap !== 'function' || typeof ImageData === 'undefined') return undefined;
+  const rgba = new Uint32Array(width * height);
+  // Little-endian RGBA: 0xffffffff is opaque white, 0 transparent.
+  for (let i = 0; i < mask.length; i++) if (mask[i]) rgba[i] = 0xffffffff;
+  return createImageBitmap(new ImageData(new Uint8ClampedArray(rgba.buffer), width, height));
 }

@@ -84,4 +84,9 @@ export interface SegmentResultData {
   /** Index of the decoder candidate shown. */
   candidate: number;
   mask: MaskData;
+  /**
+   * The mask as an alpha bitmap (opaque white inside), made in the worker so the page only draws and tints it.
+   * Absent where the worker cannot make bitmaps.
+   */
+  overlay?: ImageBitmap;
 }

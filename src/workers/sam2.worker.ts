@@ -45,7 +45,10 @@ const api = {
   /** Segments one object; the mask bytes are transferred back. */
   async segment(prompt: SegmentPrompt, callId: number): Promise<WireResult<SegmentResultData>> {
     const r = fatal(await settle(async () => (await needEngine()).segment(prompt, callId)));
-    return r.ok ? Comlink.transfer(r, [r.value.mask.data.buffer]) : r;
+    if (!r.ok) return r;
+    const transfer: Transferable[] = [r.value.mask.data.buffer];
+    if (r.value.overlay) transfer.push(r.value.overlay);
+    return Comlink.transfer(r, transfer);
   },
 
   /** Drops refinement state of one object, or all. */

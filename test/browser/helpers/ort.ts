@@ -9,8 +9,9 @@ import * as ort from 'onnxruntime-web';
 import type { TestBackend } from './backend.js';
 
 // The dev server serves the repo root, so ORT's runtime files are reachable under /node_modules.
-// Pinning the prefix (rather than relying on import.meta.url inside the bundle) makes a wrong path
-// fail with a clear 404 in the test log instead of an opaque wasm compile error.
+// A string prefix makes ORT load both the .wasm and its emscripten glue (.mjs) from there instead of
+// the glue embedded in the bundle, i.e. the same way the SDK's worker loads them; serving that glue
+// through the dev server needs tools/ort-dev-server-plugin.mjs. A wrong path fails with a clear 404.
 ort.env.wasm.wasmPaths = new URL('/node_modules/onnxruntime-web/dist/', location.href).href;
 // Multi-threaded wasm needs SharedArrayBuffer, which only exists on cross-origin-isolated pages;
 // asking for threads without it makes ORT warn and fall back, so say what we mean.

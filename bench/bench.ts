@@ -1,0 +1,159 @@
+// Measured in the page that bench/run.mjs opens. Baseline: raw onnxruntime-web session.run on the main
+// thread of this page, same twin graphs, WASM, one thread. Product path: <sam2-segmenter> with its worker.
+
+import * as ort from 'onnxruntime-web';
+import '../src/components/sam2-segmenter.js';
+import type { Sam2SegmenterElement } from '../src/components/sam2-segmenter.component.js';
+import { preprocess } from '../src/engine/preprocess.js';
+
+interface BenchResult {
+  done: boolean;
+  env: string;
+  lines: string[];
+  error?: string;
+}
+declare global {
+  interface Window {
+    __bench?: BenchResult;
+  }
+}
+
+const runs = Number(new URLSearchParams(location.search).get('runs') ?? 15);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+
+function scene(): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  c.width = 800;
+  c.height = 600;
+  const g = c.getContext('2d')!;
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, 800, 600);
+  g.fillStyle = '#d81e1e';
+  g.fillRect(100, 100, 240, 200);
+  g.fillStyle = '#1e3cd8';
+  g.fillRect(480, 300, 220, 220);
+  return c;
+}
+
+async function rawBaseline(canvas: HTMLCanvasElement, lines: string[]): Promise<number> {
+  ort.env.wasm.wasmPaths = new URL('/node_modules/onnxruntime-web/dist/', location.href).href;
+  ort.env.wasm.numThreads = 1;
+  const base = '/demo/models/sam2-twin/';
+  const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'] };
+  const enc = await ort.InferenceSession.create(base + 'image_encoder.onnx', opts);
+  const dec = await ort.InferenceSession.create(base + 'mask_decoder.onnx', opts);
+  const px = await preprocess(canvas);
+  const input = new ort.Tensor('float32', px.data, [1, 3, 1024, 1024]);
+  const encTimes: number[] = [];
+  let feats: ort.InferenceSession.OnnxValueMapType = {};
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    feats = await enc.run({ pixel_values: input });
+    encTimes.push(performance.now() - t);
+  }
+  const decTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await dec.run({
+      image_embed: feats['image_embed']!,
+      high_res_feats_0: feats['high_res_feats_0']!,
+      high_res_feats_1: feats['high_res_feats_1']!,
+      point_coords: new ort.Tensor('float32', Float32Array.of(i % 2 ? 281.6 : 755.2, i % 2 ? 341.3 : 699.7), [1, 1, 2]),
+      point_labels: new ort.Tensor('int32', Int32Array.of(1), [1, 1]),
+      mask_input: new ort.Tensor('float32', new Float32Array(65536), [1, 1, 256, 256]),
+      has_mask_input: new ort.Tensor('float32', Float32Array.of(0), [1]),
+    });
+    decTimes.push(performance.now() - t);
+  }
+  lines.push(`raw session.run, image_encoder (twin): median ${ms(median(encTimes))} over ${runs}`);
+  lines.push(`raw session.run, mask_decoder (twin):  median ${ms(median(decTimes))} over ${runs}`);
+  await enc.release();
+  await dec.release();
+  return median(decTimes);
+}
+
+/** Longest stretch the main thread was unavailable, sampled by a 4 ms timer, plus Long Tasks API entries. */
+function watchMainThread() {
+  let last = performance.now();
+  let worstGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worstGap = Math.max(worstGap, now - last);
+    last = now;
+  }, 4);
+  let longest = 0;
+  const po = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longest = Math.max(longest, e.duration);
+  });
+  po.observe({ type: 'longtask' });
+  return () => {
+    clearInterval(timer);
+    po.disconnect();
+    return { worstGap, longest };
+  };
+}
+
+async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines: string[]): Promise<void> {
+  const el = document.createElement('sam2-segmenter') as Sam2SegmenterElement;
+  el.device = 'wasm';
+  const ready = new Promise<CustomEvent>((r) => el.addEventListener('ready', (e) => r(e as CustomEvent), { once: true }));
+  el.source = canvas;
+  document.body.append(el);
+  const info = (await ready).detail as { backend: string; threads: number };
+  // Warm-up: the first prompt waits for the image encoding.
+  await el.segment({ points: [{ x: 200, y: 200, label: 'positive' }] });
+  el.clear();
+
+  const stage = el.shadowRoot!.querySelector<HTMLElement>('[part="base"]')!;
+  const targets = [
+    [220, 200],
+    [590, 410],
+  ] as const;
+  const latencies: number[] = [];
+  let worstGap = 0;
+  let longest = 0;
+  for (let i = 0; i < runs; i++) {
+    el.clear();
+    await new Promise((r) => setTimeout(r, 50));
+    const stop = watchMainThread();
+    const [x, y] = targets[i % 2]!;
+    const rect = stage.getBoundingClientRect();
+    const at = { clientX: rect.left + x * (rect.width / 800), clientY: rect.top + y * (rect.height / 600), bubbles: true, composed: true, isPrimary: true, pointerId: 1, button: 0 };
+    const changed = new Promise<void>((r) => el.addEventListener('mask-change', () => r(), { once: true }));
+    const t = performance.now();
+    stage.dispatchEvent(new PointerEvent('pointerdown', at));
+    stage.dispatchEvent(new PointerEvent('pointerup', at));
+    await changed;
+    latencies.push(performance.now() - t);
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const seen = stop();
+    worstGap = Math.max(worstGap, seen.worstGap);
+    longest = Math.max(longest, seen.longest);
+  }
+  const click = median(latencies);
+  lines.push(`element (${info.backend}, ${info.threads} thread): click -> mask-change median ${ms(click)} over ${runs}`);
+  lines.push(`  ratio to raw decoder session.run: ${(click / rawDecoder).toFixed(2)}x (overhead ${ms(click - rawDecoder)})`);
+  lines.push(`  main thread from click to drawn mask: longest task ${longest ? ms(longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(worstGap)}`);
+  el.remove();
+}
+
+async function main(): Promise<void> {
+  const lines: string[] = [];
+  const canvas = scene();
+  const rawDecoder = await rawBaseline(canvas, lines);
+  await elementPath(canvas, rawDecoder, lines);
+  window.__bench = {
+    done: true,
+    env: `${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'}, ${navigator.hardwareConcurrency} cores, crossOriginIsolated=${crossOriginIsolated}`,
+    lines,
+  };
+}
+
+main().catch((e: unknown) => {
+  window.__bench = { done: true, env: '', lines: [], error: String(e instanceof Error ? e.stack : e) };
+});

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm run bench`: serves the repository, opens bench/bench.html in headless Chromium (WASM, one thread, as a
+// page without cross-origin isolation gets) and prints the figures the page measures. Figures, not
+// assertions: medians of several runs and ratios against raw onnxruntime-web calls made in the same run.
+import { fileURLToPath } from 'node:url';
+import { startDevServer } from '@web/dev-server';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import puppeteer from 'puppeteer-core';
+import { ortRuntimePassthrough, tsSourceForJs } from '../tools/ort-dev-server-plugin.mjs';
+
+const rootDir = fileURLToPath(new URL('..', import.meta.url));
+const server = await startDevServer({
+  config: {
+    rootDir,
+    port: Number(process.env.BENCH_PORT ?? 8765),
+    nodeResolve: true,
+    middleware: [tsSourceForJs(rootDir)],
+    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+  },
+  readCliArgs: false,
+  readFileConfig: false,
+  logStartMessage: false,
+});
+const port = server.config.port;
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+let failed = false;
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error('[page]', m.text());
+  });
+  const runs = Number(process.env.BENCH_RUNS ?? 15);
+  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}`);
+  await page.waitForFunction('window.__bench?.done === true', { timeout: 600_000, polling: 500 });
+  const result = await page.evaluate('window.__bench');
+  if (result.error) throw new Error(result.error);
+  console.log(`sam2-segmenter bench: ${result.env}`);
+  for (const line of result.lines) console.log(line);
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  await server.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,54 @@
+// The element's events, one `CustomEvent<Detail>` type each, declared in the global event maps so that
+// `el.addEventListener('mask-change', (e) => e.detail.mask)` type-checks in host code.
+import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../engine/types.js';
+import type { Sam2Mask } from './mask.js';
+
+/** Detail of `mask-change`: the object's new mask (an empty mask, area 0, when the prompts were cleared). */
+export interface Sam2MaskChangeDetail {
+  /** Object the mask belongs to. */
+  objectId: number;
+  /** Predicted IoU of the shown candidate (0..1); 0 when cleared. */
+  score: number;
+  /** Object score logit: > 0 means SAM 2 thinks an object is there; 0 when cleared. */
+  objectScore: number;
+  /** Decoder candidate shown; -1 when cleared. */
+  candidate: number;
+  /** The mask at the media's natural size; empty (area 0) after `clear()`. */
+  mask: Sam2Mask;
+}
+
+/** Detail of `error`. */
+export interface Sam2ErrorDetail {
+  /** Stable machine-readable code. */
+  code: Sam2ErrorCode;
+  /** Human message. */
+  message: string;
+  /** The underlying error. */
+  error?: unknown;
+}
+
+/** Fired when the model has loaded; reports the backend that runs it. */
+export type Sam2ReadyEvent = CustomEvent<ReadyInfo>;
+/** Fired while the model downloads, is read from the cache, or compiles. */
+export type Sam2ModelProgressEvent = CustomEvent<ModelProgress>;
+/** Fired when the shown mask changes (a prompt, undo, clear). */
+export type Sam2MaskChangeEvent = CustomEvent<Sam2MaskChangeDetail>;
+/** Fired when loading, decoding or segmenting fails; does not bubble. */
+export type Sam2ErrorEvent = CustomEvent<Sam2ErrorDetail>;
+
+/** Every event `<sam2-segmenter>` fires, by name. */
+export interface Sam2SegmenterEventMap {
+  ready: Sam2ReadyEvent;
+  'model-progress': Sam2ModelProgressEvent;
+  'mask-change': Sam2MaskChangeEvent;
+  error: Sam2ErrorEvent;
+}
+
+declare global {
+  // `error` is already an ErrorEvent in HTMLElementEventMap; the element's own addEventListener overloads type it.
+  interface HTMLElementEventMap {
+    ready: Sam2ReadyEvent;
+    'model-progress': Sam2ModelProgressEvent;
+    'mask-change': Sam2MaskChangeEvent;
+  }
+}

@@ -1,0 +1,19 @@
+// Defines <sam2-segmenter>. Importing this module registers the tag (once, even if loaded twice).
+import { Sam2SegmenterElement } from './sam2-segmenter.component.js';
+
+export { Sam2SegmenterElement } from './sam2-segmenter.component.js';
+export type {
+  Sam2SegmenterElementEventMap,
+  Sam2SegmenterMode,
+  Sam2SegmenterPrompt,
+  Sam2SegmenterSource,
+} from './sam2-segmenter.component.js';
+export type * from './events.js';
+
+if (!customElements.get('sam2-segmenter')) customElements.define('sam2-segmenter', Sam2SegmenterElement);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sam2-segmenter': Sam2SegmenterElement;
+  }
+}
