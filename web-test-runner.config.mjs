@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
+import { testServerFaults } from './tools/test-server-faults.mjs';
 
 const rootDir = fileURLToPath(new URL('.', import.meta.url));
 const testFiles = process.env.BROWSER_TEST_FILES?.split(',') ?? 'test/browser/**/*.test.ts';
@@ -75,7 +76,7 @@ function group(name, extraArgs) {
 export default {
   rootDir,
   nodeResolve: true,
-  middleware: [tsSourceForJs(rootDir)],
+  middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
   groups: [group('wasm', []), group('webgpu', webgpuArgs)],

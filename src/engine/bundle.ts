@@ -11,8 +11,10 @@ import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from './errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
-import { configureRuntime, createSessions, type GraphSpec } from './runtime.js';
-import type { DeviceOption, ModelProgress, ReadyInfo } from './types.js';
+import { configureRuntime, createSessions, ort, type GraphSpec } from './runtime.js';
+import { ModelCache, cacheKey, type StorageFault } from './cache.js';
+import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
+import type { DeviceOption, ReadyInfo } from './types.js';
 
 /** What the worker needs to load a model; plain data so it can be re-sent to a restarted worker. */
 export interface EngineConfig {
@@ -23,10 +25,21 @@ export interface EngineConfig {
   dtype?: string;
   /** URL prefix of onnxruntime-web's runtime files. */
   wasmPaths?: string;
+  /** Keep downloads (model files and ORT's .wasm) in IndexedDB; default true. */
+  cache?: boolean;
+  /** Test hook: simulate a storage failure. */
+  storageFault?: StorageFault;
 }
 
-/** Progress callback, one stable shape for every phase. */
-export type ProgressCallback = (p: ModelProgress) => void;
+/** Options of one load. */
+export interface LoadOptions {
+  /** Aborting stops the downloads and rejects with code `aborted`. */
+  signal?: AbortSignal;
+  /** Non-fatal problems, e.g. code `storage` when the cache is unavailable. */
+  onWarning?: (warning: Sam2Error) => void;
+}
+
+export type { ProgressCallback };
 
 /** One file to download. */
 interface FileEntry {
@@ -37,6 +50,7 @@ interface FileEntry {
   file: string;
   bytes?: number;
   sha256?: string;
+  key?: string;
 }
 
 interface ResolvedBundle {
@@ -72,21 +86,25 @@ function isManifestUrl(url: URL): boolean {
   return url.protocol === 'data:' || url.protocol === 'blob:' || url.pathname.endsWith('.json');
 }
 
-async function fetchOk(url: string, file: string): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (e) {
-    throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): ${String(e)}`, { cause: e });
-  }
-  if (!res.ok) throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): HTTP ${res.status}`);
-  return res;
+/** Delivery of one load: where files come from, and the JSON files to cache once the whole bundle has loaded. */
+interface Delivery {
+  cache: ModelCache;
+  signal?: AbortSignal;
+  /** Manifest/config files fetched from the network, cached only after the bundle loads, so a bundle that fails
+   * integrity or contract checks leaves nothing behind that a later load would trust. */
+  pendingJson: { key: string; bytes: Uint8Array; url: string }[];
 }
 
-async function fetchJson(url: string, file: string): Promise<Record<string, unknown>> {
-  const res = await fetchOk(url, file);
+/** Fetches a JSON file through the cache, keyed by its URL (bundle identity): a cached copy is used without a request. */
+async function fetchJson(url: string, file: string, d: Delivery): Promise<Record<string, unknown>> {
+  const key = cacheKey(url, file, 'json');
+  let bytes = await d.cache.get(key);
+  if (!bytes) {
+    bytes = await fetchFile({ url, file }, d.signal ? { signal: d.signal } : {});
+    d.pendingJson.push({ key, bytes, url });
+  }
   try {
-    return (await res.json()) as Record<string, unknown>;
+    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   } catch (e) {
     throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
   }
@@ -101,8 +119,8 @@ interface ManifestGraph {
 /** Graphs image mode needs from a canonical bundle; the memory graphs load with the video tracker. */
 const CANONICAL_IMAGE_GRAPHS = ['image_encoder', 'mask_decoder'] as const;
 
-async function resolveManifest(url: URL): Promise<ResolvedBundle> {
-  const manifest = await fetchJson(url.href, 'manifest.json');
+async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
+  const manifest = await fetchJson(url.href, 'manifest.json', d);
   const contractId = manifest['contract'];
   const contract = typeof contractId === 'string' ? CONTRACTS[contractId] : undefined;
   if (contract !== VIDEO_4G_CONTRACT) {
@@ -115,6 +133,9 @@ async function resolveManifest(url: URL): Promise<ResolvedBundle> {
     const entry: FileEntry = { graph, url: new URL(g.url, url).href, file: g.url };
     if (typeof g.bytes === 'number') entry.bytes = g.bytes;
     if (typeof g.sha256 === 'string') entry.sha256 = g.sha256.toLowerCase();
+    // Keyed by the manifest URL (bundle identity), the file and its digest: a new version has a new key.
+    const version = entry.sha256 ? `sha256:${entry.sha256}` : `v:${String(manifest['version'] ?? '')}:bytes:${entry.bytes ?? '?'}`;
+    entry.key = cacheKey(url.href, g.url, version);
     return entry;
   });
   return { kind: 'canonical', contract, preprocess: SAM2_PREPROCESS, files };
@@ -139,79 +160,23 @@ export function hfPreprocess(pre: Record<string, unknown>): PreprocessConfig {
   throw new Sam2Error('model-contract', `preprocessor_config.json size ${JSON.stringify(size)} is not supported`);
 }
 
-async function resolveRepository(base: URL, dtype: string | undefined): Promise<ResolvedBundle> {
+async function resolveRepository(base: URL, dtype: string | undefined, d: Delivery): Promise<ResolvedBundle> {
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
   const suffix = dtypeSuffix(dtype);
   const [config, pre] = await Promise.all([
-    fetchJson(root + 'config.json', 'config.json'),
-    fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json'),
+    fetchJson(root + 'config.json', 'config.json', d),
+    fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d),
   ]);
   if (config['model_type'] !== 'sam2' && config['model_type'] !== 'edgetam' && config['model_type'] !== 'sam3_tracker') {
     throw new Sam2Error('model-contract', `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`);
   }
   const files = Object.keys(HF_SAM2_CONTRACT.graphs).map((graph): FileEntry => {
     const file = `onnx/${graph}${suffix}.onnx`;
-    return { graph, url: root + file, file };
+    // No digests in this layout: the repository URL (which may name a revision) and the file name (which names the
+    // dtype) are the identity.
+    return { graph, url: root + file, file, key: cacheKey(root, file, 'url') };
   });
   return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string | null> {
-  // crypto.subtle exists only in secure contexts; an http:// page can still load models, unverified.
-  if (!globalThis.crypto?.subtle) return null;
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Downloads one file, streaming byte progress, and checks its size and digest when known. */
-async function download(entry: FileEntry, onProgress?: ProgressCallback): Promise<Uint8Array> {
-  const res = await fetchOk(entry.url, entry.file);
-  // Content-Length counts encoded bytes when the server compresses; trust it only without Content-Encoding.
-  const header = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
-  const total = entry.bytes ?? (header ? Number(header) : 0);
-  const report = (loaded: number): void => onProgress?.({ phase: 'download', file: entry.file, loaded, total });
-  let bytes: Uint8Array;
-  try {
-    if (!res.body) {
-      bytes = new Uint8Array(await res.arrayBuffer());
-    } else {
-      const reader = res.body.getReader();
-      const chunks: Uint8Array[] = [];
-      let loaded = 0;
-      let lastReported = 0;
-      report(0);
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.byteLength;
-        // One message per percent at most: each callback is a postMessage to the main thread.
-        if (total === 0 || loaded - lastReported >= total / 100) {
-          report(loaded);
-          lastReported = loaded;
-        }
-      }
-      bytes = new Uint8Array(loaded);
-      let off = 0;
-      for (const c of chunks) {
-        bytes.set(c, off);
-        off += c.byteLength;
-      }
-    }
-  } catch (e) {
-    throw new Sam2Error('model-fetch', `download of ${entry.file} failed: ${String(e)}`, { cause: e });
-  }
-  report(bytes.byteLength);
-  if (entry.bytes !== undefined && bytes.byteLength !== entry.bytes) {
-    throw new Sam2Error('model-integrity', `${entry.file}: got ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
-  }
-  if (entry.sha256) {
-    const digest = await sha256Hex(bytes);
-    if (digest !== null && digest !== entry.sha256) {
-      throw new Sam2Error('model-integrity', `${entry.file}: sha256 ${digest} does not match the manifest (${entry.sha256})`);
-    }
-  }
-  return bytes;
 }
 
 /** A loaded model: the adapter the image engine drives and what `ready` reports. */
@@ -221,7 +186,7 @@ export interface LoadedModel {
 }
 
 /** Resolves, downloads, verifies and opens a bundle, then checks every graph against its contract. */
-export async function loadModel(config: EngineConfig, onProgress?: ProgressCallback): Promise<LoadedModel> {
+export async function loadModel(config: EngineConfig, onProgress?: ProgressCallback, options: LoadOptions = {}): Promise<LoadedModel> {
   const runtime = configureRuntime(config.wasmPaths);
   let url: URL;
   try {
@@ -229,8 +194,21 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   } catch (e) {
     throw new Sam2Error('model-fetch', `model ${JSON.stringify(config.model)} is not an absolute URL`, { cause: e });
   }
-  const bundle = isManifestUrl(url) ? await resolveManifest(url) : await resolveRepository(url, config.dtype);
-  const bytes = await Promise.all(bundle.files.map((f) => download(f, onProgress)));
+  const cacheOptions: ConstructorParameters<typeof ModelCache>[0] = { enabled: config.cache !== false };
+  if (options.onWarning) cacheOptions.onWarning = options.onWarning;
+  if (config.storageFault) cacheOptions.fault = config.storageFault;
+  const cache = new ModelCache(cacheOptions);
+  const delivery: Delivery = { cache, pendingJson: [] };
+  if (options.signal) delivery.signal = options.signal;
+  const fetchOptions = { cache, ...(options.signal ? { signal: options.signal } : {}), ...(onProgress ? { onProgress } : {}) };
+
+  // ORT's .wasm (tens of MB) comes through the same store, in parallel with the model. It is not reported as
+  // progress: `model-progress` describes the model's files, and hosts size their bars by them.
+  const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
+  wasm.catch(() => undefined);
+  const bundle = isManifestUrl(url) ? await resolveManifest(url, delivery) : await resolveRepository(url, config.dtype, delivery);
+  const bytes = await fetchFiles(bundle.files, fetchOptions);
+  await wasm;
 
   const specs: GraphSpec[] = bundle.files.map((f, i) => ({
     name: f.graph,
@@ -251,10 +229,36 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
     throw new Sam2Error('model-contract', `model does not match contract "${bundle.contract.id}": ${problems.join('; ')}`);
   }
 
+  // The bundle loaded: its manifest/config can now be trusted on the next visit.
+  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
+
   const adapter =
     bundle.kind === 'canonical' ? new CanonicalAdapter(sessions, bundle.preprocess) : new HfAdapter(sessions, bundle.preprocess);
   return {
     adapter,
     info: { backend, threads: runtime.threads, contract: bundle.contract.id, capabilities: bundle.contract.capabilities },
   };
+}
+
+/** The .wasm binary of onnxruntime-web's default (JSEP) build, the one `import 'onnxruntime-web'` loads. */
+export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
+
+/**
+ * Fetches ORT's .wasm through the model store and hands it to ORT as `env.wasm.wasmBinary`, so a cached load makes no
+ * .wasm request. ORT still imports its .mjs glue from `wasmPaths` (small; the HTTP cache serves it). A failure other
+ * than an abort leaves ORT to fetch the binary itself.
+ */
+async function loadWasmBinary(
+  wasmPaths: string | undefined,
+  options: { cache: ModelCache; signal?: AbortSignal },
+): Promise<void> {
+  if (!wasmPaths || ort.env.wasm.wasmBinary) return;
+  const url = new URL(ORT_WASM_FILE, wasmPaths).href;
+  try {
+    const bytes = await fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options);
+    ort.env.wasm.wasmBinary = bytes;
+  } catch (e) {
+    if (e instanceof Sam2Error && e.code === 'aborted') throw e;
+    console.warn(`sam2-segmenter: could not fetch ${url}, onnxruntime will fetch it: ${String(e)}`);
+  }
 }

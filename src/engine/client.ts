@@ -6,7 +6,9 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../workers/sam2.worker.js';
 import type { EngineConfig } from './bundle.js';
-import { Sam2Error, abortedError, isSam2Error, unwrap, type WireResult } from './errors.js';
+import { requestPersistentStorage, type StorageFault } from './cache.js';
+import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from './errors.js';
+import { resolveModel, type PresetName } from './presets.js';
 import type { DeviceOption, ModelProgress, ReadyInfo, SegmentPrompt, SegmentResultData } from './types.js';
 
 /** Anything `setImage()` accepts. */
@@ -14,12 +16,20 @@ export type ImageSource = ImageBitmap | Blob | HTMLImageElement | HTMLCanvasElem
 
 /** Options of `createSegmenter()`. */
 export interface SegmenterOptions {
-  /** Manifest URL (canonical bundle) or onnx-community repository base URL; defaults to the bundled twin model. */
-  model?: string | URL;
+  /** A preset (`twin` default, `tiny`, `small`, `base-plus`, `large`), a manifest URL or an onnx-community repository base URL. */
+  model?: PresetName | (string & {}) | URL;
   /** Backend: `auto` (default) tries WebGPU, then WASM. */
   device?: DeviceOption;
   /** onnx-community dtype suffix or name (`''`/`fp32` default, `fp16`, `q8`, ...); ignored for manifests. */
   dtype?: string;
+  /** Keep downloaded models and ORT's .wasm in IndexedDB (default true); false downloads on every load. */
+  cache?: boolean;
+  /** Ask the browser to make this origin's storage persistent (default false). */
+  persistStorage?: boolean;
+  /** Aborting stops the model download (rejecting `ready` with code `aborted`) and disposes the segmenter. */
+  signal?: AbortSignal;
+  /** Non-fatal problems, e.g. code `storage` when caching was skipped. */
+  onWarning?: (warning: Sam2Error) => void;
   /** URL prefix of onnxruntime-web's .wasm/.mjs files; defaults to the worker script's folder. */
   wasmPaths?: string | URL;
   /** Worker script URL, for hosts that serve it elsewhere (and dev servers that do not map .js to .ts). */
@@ -52,6 +62,12 @@ export interface Segmenter {
   clear(objectId?: number, options?: CallOptions): Promise<void>;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
   dispose(): void;
+}
+
+/** Test-only options; not part of the public API. */
+export interface SegmenterTestOptions extends SegmenterOptions {
+  /** Simulate a storage failure in the worker's model cache. */
+  __storageFault?: StorageFault;
 }
 
 /** Test hooks; not part of the public API. */
@@ -103,6 +119,7 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
     private readonly config: EngineConfig,
     private readonly workerUrl: string | undefined,
     private readonly onProgress: ((p: ModelProgress) => void) | undefined,
+    private readonly onWarning?: (warning: Sam2Error) => void,
   ) {}
 
   get ready(): Promise<ReadyInfo> {
@@ -167,10 +184,12 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
     this.remote = remote;
 
     const progress = this.onProgress ? Comlink.proxy(this.onProgress) : undefined;
+    const onWarning = this.onWarning;
+    const warning = onWarning ? Comlink.proxy((w: WireError) => onWarning(fromWireError(w) as Sam2Error)) : undefined;
     const loading = new Promise<ReadyInfo>((resolve, reject) => {
       // A terminated worker never answers: teardown() rejects the load through this hook.
       this.failLoading = reject;
-      remote.init(this.config, progress).then((r) => {
+      remote.init(this.config, progress, warning).then((r) => {
         try {
           resolve(unwrap(r));
         } catch (e) {
@@ -278,11 +297,23 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
 
 /** Creates a segmenter; the worker and the model load on first use (or when `ready` is read). */
 export function createSegmenter(options: SegmenterOptions = {}): Segmenter {
-  const config: EngineConfig = {
-    model: absolute(options.model ?? new URL('../../demo/models/sam2-twin/manifest.json', import.meta.url)),
-    device: options.device ?? 'auto',
-  };
-  if (options.dtype !== undefined) config.dtype = options.dtype;
+  const resolved = resolveModel(options.model, options.dtype);
+  const config: EngineConfig = { model: resolved.url, device: options.device ?? 'auto' };
+  if (resolved.dtype !== undefined) config.dtype = resolved.dtype;
   if (options.wasmPaths !== undefined) config.wasmPaths = absolute(options.wasmPaths);
-  return new WorkerSegmenter(config, options.workerUrl === undefined ? undefined : absolute(options.workerUrl), options.onProgress);
+  if (options.cache === false) config.cache = false;
+  const fault = (options as SegmenterTestOptions).__storageFault;
+  if (fault) config.storageFault = fault;
+  if (options.persistStorage) void requestPersistentStorage();
+  const segmenter = new WorkerSegmenter(
+    config,
+    options.workerUrl === undefined ? undefined : absolute(options.workerUrl),
+    options.onProgress,
+    options.onWarning,
+  );
+  // Aborting terminates the worker, which stops its downloads at once; nothing partial is ever cached.
+  const signal = options.signal;
+  if (signal?.aborted) segmenter.dispose();
+  else signal?.addEventListener('abort', () => segmenter.dispose(), { once: true });
+  return segmenter;
 }

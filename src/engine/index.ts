@@ -3,6 +3,10 @@
 export { createSegmenter } from './client.js';
 export type { CallOptions, ImageSize, ImageSource, Segmenter, SegmenterOptions } from './client.js';
 export { Sam2Error, isSam2Error } from './errors.js';
+export { cacheInfo, clearCache } from './cache.js';
+export type { CacheInfo } from './cache.js';
+export { MODEL_PRESETS, resolveModel } from './presets.js';
+export type { ModelPreset, PresetName } from './presets.js';
 export type {
   DeviceOption,
   MaskData,

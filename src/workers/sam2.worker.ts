@@ -3,7 +3,7 @@
 
 import * as Comlink from 'comlink';
 import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/bundle.js';
-import { Sam2Error, settle, type WireResult } from '../engine/errors.js';
+import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../engine/errors.js';
 import { ImageEngine, type ImageInfo } from '../engine/image-engine.js';
 import type { ReadyInfo, SegmentPrompt, SegmentResultData } from '../engine/types.js';
 
@@ -22,13 +22,18 @@ function fatal<T>(r: WireResult<T>): WireResult<T> {
 
 const api = {
   /** Loads the model; resolves with what `ready` reports. */
-  async init(config: EngineConfig, onProgress?: ProgressCallback): Promise<WireResult<ReadyInfo>> {
+  async init(
+    config: EngineConfig,
+    onProgress?: ProgressCallback,
+    onWarning?: (warning: WireError) => void,
+  ): Promise<WireResult<ReadyInfo>> {
     return fatal(
       await settle(async () => {
         if (engine) throw new Error('init() was already called in this worker');
         // ORT's runtime files default to the folder of this worker script (where a build puts them).
         const wasmPaths = config.wasmPaths ?? new URL('./', import.meta.url).href;
-        const loading = loadModel({ ...config, wasmPaths }, onProgress);
+        const warn = onWarning ? (w: Error) => void onWarning(toWireError(w)) : undefined;
+        const loading = loadModel({ ...config, wasmPaths }, onProgress, warn ? { onWarning: warn } : {});
         engine = loading.then((m) => new ImageEngine(m.adapter));
         // A failed load leaves the worker without an engine; the client replaces the worker.
         engine.catch(() => undefined);

@@ -8,6 +8,7 @@ import type { ModelProgress } from '../../src/engine/types.js';
 import { testBackend } from './helpers/backend.js';
 import { WASM_PATHS, WORKER_URL, click, clientPoint, drag, frame, mount, rightClick, sceneUrl } from './helpers/element-input.js';
 import { containment, drawScene, iou, type Shape } from './helpers/scenes.js';
+import { clearCache } from '../../src/engine/cache.js';
 
 const backend = testBackend();
 const RED = '#d81e1e';
@@ -67,6 +68,8 @@ function overlayPixel(el: Sam2SegmenterElement, [x, y]: [number, number]): Uint8
 
 describe(`<sam2-segmenter> (${backend})`, () => {
   before(async () => {
+    // Models are cached across test files (one browser profile): start cold so preload() really downloads.
+    await clearCache();
     url = await sceneUrl(scene);
   });
   after(() => URL.revokeObjectURL(url));

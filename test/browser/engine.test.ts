@@ -8,6 +8,7 @@ import { containment, drawScene, iou, type Shape } from './helpers/scenes.js';
 import { createSegmenter, type Segmenter, type SegmenterOptions } from '../../src/engine/client.js';
 import type { SegmenterDebugHooks } from '../../src/engine/client.js';
 import { Sam2Error } from '../../src/engine/errors.js';
+import { clearCache } from '../../src/engine/cache.js';
 import type { ModelProgress, SegmentResultData } from '../../src/engine/types.js';
 import { Embedding, type ModelAdapter } from '../../src/engine/adapters.js';
 import { hfPreprocess } from '../../src/engine/bundle.js';
@@ -81,7 +82,9 @@ for (const kind of ['hf', 'canonical'] as const) {
     let seg: Segmenter & SegmenterDebugHooks;
     const progress: ModelProgress[] = [];
 
-    before(() => {
+    before(async () => {
+      // Models are cached across test files (one browser profile): start cold so the load really downloads.
+      await clearCache();
       seg = segmenter(model, { device: 'auto', onProgress: (p) => progress.push(p) });
     });
     after(() => seg.dispose());

@@ -37,7 +37,7 @@ export async function mount(src: string, style = '', device: string = testBacken
       if (errors.length) throw new Error(errors.join('; '));
       const img = el.shadowRoot?.querySelector('img[part="media"]') as HTMLImageElement | null;
       return !!img && img.complete && img.naturalWidth > 0;
-    }, 'the media did not load', { timeout: 30_000 });
+    }, 'the media did not load', { timeout: 90_000 });
   } catch (e) {
     const media = el.shadowRoot?.querySelector('[part="media"]');
     // Diagnose: does the source still fetch and decode outside the element?

@@ -1,0 +1,88 @@
+// Model presets: the twin bundle that ships in the package (the offline default) and the real SAM 2.1 sizes in their
+// public onnx-community repositories (sam2-reference.md §4.1). `resolveModel` turns what a host passes as `model`
+// (a preset name, a repository base URL or a manifest URL) into the absolute URL and dtype the worker loads.
+
+import { Sam2Error } from './errors.js';
+
+/** Names accepted as `model`. */
+export type PresetName = 'twin' | 'tiny' | 'small' | 'base-plus' | 'large';
+
+/** One preset. */
+export interface ModelPreset {
+  /** Human-readable name. */
+  label: string;
+  /** `manifest`: a canonical bundle manifest; `repository`: an onnx-community repository base URL. */
+  kind: 'manifest' | 'repository';
+  /** Absolute URL. */
+  url: string;
+  /** dtypes known to be published (repository presets); others may exist, and a missing one fails with `model-fetch`. */
+  dtypes: readonly string[];
+  /** dtype used when the host names none. */
+  defaultDtype?: string;
+  /** Bytes image mode downloads, per dtype; null where not known. */
+  bytes: Readonly<Record<string, number | null>>;
+}
+
+const hf = (size: string): string => `https://huggingface.co/onnx-community/sam2.1-hiera-${size}-ONNX/resolve/main/`;
+
+// Byte sizes of the real repositories are not pinned here: we have not verified them, and the repositories (at
+// `main`) can change. The repositories also keep fp32/fp16 weights in `.onnx_data` external-data files, which the
+// loader must fetch beside each graph (not yet supported: see the model-delivery note).
+function repository(label: string, size: string): ModelPreset {
+  return { label, kind: 'repository', url: hf(size), dtypes: ['fp32', 'fp16'], defaultDtype: 'fp32', bytes: { fp32: null, fp16: null } };
+}
+
+/** The presets; `twin` is the default. */
+export const MODEL_PRESETS: Readonly<Record<PresetName, ModelPreset>> = {
+  twin: {
+    label: 'SAM 2 twin (bundled test model)',
+    kind: 'manifest',
+    url: new URL('../../demo/models/sam2-twin/manifest.json', import.meta.url).href,
+    dtypes: ['fp32'],
+    // image_encoder.onnx + mask_decoder.onnx, from its manifest.
+    bytes: { fp32: 2491 + 21232 },
+  },
+  tiny: repository('SAM 2.1 Hiera Tiny', 'tiny'),
+  small: repository('SAM 2.1 Hiera Small', 'small'),
+  'base-plus': repository('SAM 2.1 Hiera Base+', 'base-plus'),
+  large: repository('SAM 2.1 Hiera Large', 'large'),
+};
+
+/** The preset used when no model is named. */
+export const DEFAULT_PRESET: PresetName = 'twin';
+
+/** True when `name` is a preset name. */
+export function isPresetName(name: unknown): name is PresetName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name);
+}
+
+/** What the worker loads. */
+export interface ResolvedModel {
+  /** Absolute manifest or repository URL. */
+  url: string;
+  /** dtype for repository layouts; undefined for manifests or when the host named none. */
+  dtype?: string;
+  /** The preset, when `model` named one. */
+  preset?: PresetName;
+}
+
+/**
+ * Resolves `model` (a preset name, a repository base URL or a manifest URL; relative URLs against `base`, the
+ * document by default) and `dtype` (a preset's default when omitted).
+ */
+export function resolveModel(model?: string | URL, dtype?: string, base: string | URL | undefined = globalThis.location?.href): ResolvedModel {
+  const name = model === undefined || model === '' ? DEFAULT_PRESET : model;
+  if (isPresetName(name)) {
+    const p = MODEL_PRESETS[name];
+    const d = dtype ?? p.defaultDtype;
+    return d === undefined ? { url: p.url, preset: name } : { url: p.url, dtype: d, preset: name };
+  }
+  let url: string;
+  try {
+    url = new URL(String(name), base).href;
+  } catch (e) {
+    const names = Object.keys(MODEL_PRESETS).join(', ');
+    throw new Sam2Error('model-fetch', `model ${JSON.stringify(String(name))} is neither a preset (${names}) nor a URL`, { cause: e });
+  }
+  return dtype === undefined ? { url } : { url, dtype };
+}
