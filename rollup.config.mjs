@@ -24,7 +24,7 @@ function distAssets() {
   return {
     name: 'sam2-dist-assets',
     transform(code, id) {
-      if (!id.endsWith('src/engine/client.ts') && !id.endsWith('src/engine/assets.ts')) return null;
+      if (!id.includes('/src/')) return null;
       let out = code;
       for (const [from, to] of SOURCE_TO_DIST) out = out.split(`'${from}'`).join(`'${to}'`);
       return { code: out, map: null };
