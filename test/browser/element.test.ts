@@ -7,28 +7,11 @@ import type { Sam2MaskChangeDetail, Sam2SegmenterElement } from '../../src/compo
 import type { ModelProgress } from '../../src/engine/types.js';
 import { testBackend } from './helpers/backend.js';
 import { WASM_PATHS, WORKER_URL, click, clientPoint, drag, frame, mount, rightClick, sceneUrl } from './helpers/element-input.js';
-import { containment, drawScene, iou, type Shape } from './helpers/scenes.js';
+import { containment, drawScene, iou, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
 import { clearCache } from '../../src/engine/cache.js';
 
 const backend = testBackend();
-const RED = '#d81e1e';
-const BLUE = '#1e3cd8';
-const GREEN = '#1ea03c';
 
-/** Three objects on white, laid out relative to the image size (as in engine.test.ts). */
-function objectsScene(w: number, h: number) {
-  const shapes: Shape[] = [
-    { kind: 'rect', x: 0.08 * w, y: 0.1 * h, w: 0.3 * w, h: 0.35 * h, color: RED },
-    { kind: 'circle', cx: 0.7 * w, cy: 0.3 * h, r: 0.15 * Math.min(w, h), color: BLUE },
-    { kind: 'rect', x: 0.45 * w, y: 0.6 * h, w: 0.4 * w, h: 0.25 * h, color: GREEN },
-  ];
-  const centres = [
-    [0.23 * w, 0.275 * h],
-    [0.7 * w, 0.3 * h],
-    [0.65 * w, 0.725 * h],
-  ] as [number, number][];
-  return { scene: drawScene(w, h, '#ffffff', shapes), centres };
-}
 
 const W = 640;
 const H = 360;

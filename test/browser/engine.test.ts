@@ -4,10 +4,10 @@
 
 import { expect } from '@open-wc/testing';
 import { testBackend } from './helpers/backend.js';
-import { containment, drawScene, iou, type Shape } from './helpers/scenes.js';
+import { rejection } from './helpers/rejection.js';
+import { containment, drawScene, iou, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
 import { createSegmenter, type Segmenter, type SegmenterOptions } from '../../src/engine/client.js';
 import type { SegmenterDebugHooks } from '../../src/engine/client.js';
-import { Sam2Error } from '../../src/engine/errors.js';
 import { clearCache } from '../../src/engine/cache.js';
 import type { ModelProgress, SegmentResultData } from '../../src/engine/types.js';
 import { Embedding, type ModelAdapter } from '../../src/engine/adapters.js';
@@ -20,9 +20,6 @@ const backend = testBackend();
 
 const HF_MODEL = new URL('/demo/models/sam2-twin-hf/', location.href).href;
 const VIDEO_MANIFEST = new URL('/demo/models/sam2-twin/manifest.json', location.href).href;
-const RED = '#d81e1e';
-const BLUE = '#1e3cd8';
-const GREEN = '#1ea03c';
 
 function segmenter(model: string, extra: SegmenterOptions = {}): Segmenter & SegmenterDebugHooks {
   return createSegmenter({
@@ -35,30 +32,7 @@ function segmenter(model: string, extra: SegmenterOptions = {}): Segmenter & Seg
   }) as Segmenter & SegmenterDebugHooks;
 }
 
-/** Three distinct objects on white, laid out relative to the image size. */
-function objectsScene(w: number, h: number) {
-  const shapes: Shape[] = [
-    { kind: 'rect', x: 0.08 * w, y: 0.1 * h, w: 0.3 * w, h: 0.35 * h, color: RED },
-    { kind: 'circle', cx: 0.7 * w, cy: 0.3 * h, r: 0.15 * Math.min(w, h), color: BLUE },
-    { kind: 'rect', x: 0.45 * w, y: 0.6 * h, w: 0.4 * w, h: 0.25 * h, color: GREEN },
-  ];
-  const centres = [
-    [0.23 * w, 0.275 * h],
-    [0.7 * w, 0.3 * h],
-    [0.65 * w, 0.725 * h],
-  ] as const;
-  return { scene: drawScene(w, h, '#ffffff', shapes), centres };
-}
 
-async function rejection(p: Promise<unknown>): Promise<Sam2Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).to.be.instanceOf(Sam2Error);
-    return e as Sam2Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function checkMask(r: SegmentResultData, w: number, h: number): void {
   const m = r.mask;

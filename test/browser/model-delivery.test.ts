@@ -5,6 +5,7 @@
 import { expect } from '@open-wc/testing';
 import { createStore, keys } from 'idb-keyval';
 import { testBackend } from './helpers/backend.js';
+import { rejection } from './helpers/rejection.js';
 import { createSegmenter, type Segmenter, type SegmenterTestOptions } from '../../src/engine/client.js';
 import { CACHE_DB, CACHE_STORE, ModelCache, cacheInfo, cacheKey, clearCache } from '../../src/engine/cache.js';
 import { Sam2Error } from '../../src/engine/errors.js';
@@ -48,15 +49,6 @@ async function cachedKeys(text: string): Promise<string[]> {
   return all.map(String).filter((k) => k.includes(text));
 }
 
-async function rejection(p: Promise<unknown>): Promise<Sam2Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).to.be.instanceOf(Sam2Error);
-    return e as Sam2Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Checks each file's download events: loaded and total never go back, and the last has loaded === total > 0. */
 function checkProgress(events: ModelProgress[], phase: ModelProgress['phase']): Map<string, ModelProgress[]> {

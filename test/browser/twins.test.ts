@@ -3,7 +3,7 @@
 
 import { expect } from '@open-wc/testing';
 import { testBackend } from './helpers/backend.js';
-import { drawScene, iou, area, containment, type Shape } from './helpers/scenes.js';
+import { drawScene, iou, area, containment, type Shape, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
 import {
   HF_BASE,
   VIDEO_BASE,
@@ -19,24 +19,7 @@ import { HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type GraphContract } f
 
 const backend = testBackend();
 
-const RED = '#d81e1e';
-const BLUE = '#1e3cd8';
-const GREEN = '#1ea03c';
 
-/** Three distinct objects on white, laid out relative to the image size. */
-function objectsScene(w: number, h: number) {
-  const shapes: Shape[] = [
-    { kind: 'rect', x: 0.08 * w, y: 0.1 * h, w: 0.3 * w, h: 0.35 * h, color: RED },
-    { kind: 'circle', cx: 0.7 * w, cy: 0.3 * h, r: 0.15 * Math.min(w, h), color: BLUE },
-    { kind: 'rect', x: 0.45 * w, y: 0.6 * h, w: 0.4 * w, h: 0.25 * h, color: GREEN },
-  ];
-  const centres = [
-    [0.23 * w, 0.275 * h],
-    [0.7 * w, 0.3 * h],
-    [0.65 * w, 0.725 * h],
-  ] as const;
-  return { scene: drawScene(w, h, '#ffffff', shapes), centres };
-}
 
 async function digest(bytes: ArrayBuffer): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));

@@ -88,3 +88,22 @@ export function containment(inner: Uint8Array, outer: Uint8Array): number {
   }
   return n === 0 ? 1 : k / n;
 }
+
+export const RED = '#d81e1e';
+export const BLUE = '#1e3cd8';
+export const GREEN = '#1ea03c';
+
+/** Three distinct objects on white (a rectangle, a disc, a wide rectangle) laid out relative to the image size. */
+export function objectsScene(w: number, h: number): { scene: Scene; centres: [number, number][] } {
+  const shapes: Shape[] = [
+    { kind: 'rect', x: 0.08 * w, y: 0.1 * h, w: 0.3 * w, h: 0.35 * h, color: RED },
+    { kind: 'circle', cx: 0.7 * w, cy: 0.3 * h, r: 0.15 * Math.min(w, h), color: BLUE },
+    { kind: 'rect', x: 0.45 * w, y: 0.6 * h, w: 0.4 * w, h: 0.25 * h, color: GREEN },
+  ];
+  const centres: [number, number][] = [
+    [0.23 * w, 0.275 * h],
+    [0.7 * w, 0.3 * h],
+    [0.65 * w, 0.725 * h],
+  ];
+  return { scene: drawScene(w, h, '#ffffff', shapes), centres };
+}
