@@ -5,6 +5,8 @@ import * as ort from 'onnxruntime-web';
 import '../src/components/sam2-segmenter.js';
 import type { Sam2SegmenterElement } from '../src/components/sam2-segmenter.component.js';
 import { preprocess } from '../src/engine/preprocess.js';
+import { loadConstants } from '../src/engine/tracker/constants.js';
+import { VideoTracker, type VideoGraphs } from '../src/engine/tracker/video-tracker.js';
 
 interface BenchResult {
   done: boolean;
@@ -142,11 +144,68 @@ async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines:
   el.remove();
 }
 
+/** A 320x240 clip frame: a square bouncing at up to 24 px per frame. */
+function clipFrame(t: number): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  c.width = 320;
+  c.height = 240;
+  const g = c.getContext('2d')!;
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, 320, 240);
+  const bounce = (p: number, max: number) => {
+    const q = p % (2 * max);
+    return q <= max ? q : 2 * max - q;
+  };
+  g.fillStyle = '#d81e1e';
+  g.fillRect(bounce(10 + 24 * t, 272), bounce(20 + 9 * t, 192), 48, 48);
+  return c;
+}
+
+/** The video tracker on raw sessions (this page's main thread): frames per second and memory held. */
+async function tracking(lines: string[]): Promise<void> {
+  const base = '/demo/models/sam2-twin/';
+  const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'] };
+  const open = (f: string) => ort.InferenceSession.create(`${base}${f}.onnx`, opts);
+  const graphs = {
+    imageEncoder: await open('image_encoder'),
+    maskDecoder: await open('mask_decoder'),
+    memoryEncoder: await open('memory_encoder'),
+    memoryAttention: await open('memory_attention'),
+  };
+  const constants = await loadConstants(base + 'constants.json');
+  const frames = Number(new URLSearchParams(location.search).get('frames') ?? 1000);
+  const tracker = new VideoTracker(graphs as unknown as VideoGraphs, constants, { numFrames: frames });
+  await tracker.addPrompt(0, 1, [{ x: 34, y: 44, label: 'positive' }], null, clipFrame(0));
+  const perFrame: number[] = [];
+  let at100 = 0;
+  let lost = 0;
+  for (let t = 0; t < frames; t++) {
+    const f = clipFrame(t);
+    const t0 = performance.now();
+    const r = await tracker.track(t, f, 1);
+    perFrame.push(performance.now() - t0);
+    if (!r.objects[0]?.present) lost++;
+    if (t === 99) at100 = tracker.memoryStats().bytes;
+  }
+  const graphMs = Object.values(tracker.timings).reduce((a, g) => a + g.ms, 0) / frames;
+  const split = Object.entries(tracker.timings)
+    .map(([k, g]) => `${k} ${(g.ms / frames).toFixed(1)}`)
+    .join(', ');
+  const frameMs = median(perFrame);
+  lines.push(`tracking (twin, 320x240, 1 object, ${frames} frames, raw sessions): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s; object lost on ${lost} frames`);
+  lines.push(`  sum of graph times per frame ${ms(graphMs)} (${split}); ratio frame/graphs ${(frameMs / graphMs).toFixed(2)}x`);
+  const mib = (b: number) => `${(b / 1048576).toFixed(2)} MiB`;
+  lines.push(`  memory held by the tracker: after 100 frames ${mib(at100)}, after ${frames} frames ${mib(tracker.memoryStats().bytes)}`);
+  tracker.dispose();
+  for (const g of Object.values(graphs)) await g.release();
+}
+
 async function main(): Promise<void> {
   const lines: string[] = [];
   const canvas = scene();
   const rawDecoder = await rawBaseline(canvas, lines);
   await elementPath(canvas, rawDecoder, lines);
+  await tracking(lines);
   window.__bench = {
     done: true,
     env: `${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'}, ${navigator.hardwareConcurrency} cores, crossOriginIsolated=${crossOriginIsolated}`,
