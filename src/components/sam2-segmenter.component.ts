@@ -30,8 +30,11 @@ export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2S
 
 /** The object the element's prompts refine. */
 const OBJECT_ID = 1;
-/** The object hover previews are decoded as, so that they never touch the clicked object's refinement state. */
-const HOVER_OBJECT_ID = 0;
+/**
+ * Engine object ids are per element: n for prompts, -n for hover previews (which so never touch the clicked object's
+ * refinement state); elements sharing a segmenter must not supersede each other's calls.
+ */
+let nextEngineObject = 1;
 /** Pointer travel (CSS px) that turns a press into a box drag, per mode. */
 const DRAG_THRESHOLD = { click: 4, box: 1, hover: 4 } as const;
 /** Minimum interval between hover decodes (ms). */
@@ -92,6 +95,7 @@ export class Sam2SegmenterElement extends LitElement {
     label: { type: String },
     wasmPaths: { attribute: 'wasm-paths' },
     workerUrl: { attribute: 'worker-url' },
+    loading: { type: String, reflect: true },
     _announcement: { state: true },
   };
 
@@ -111,14 +115,19 @@ export class Sam2SegmenterElement extends LitElement {
   declare wasmPaths: string | URL | undefined;
   /** Worker script URL (for hosts and dev servers that serve it elsewhere). */
   declare workerUrl: string | URL | undefined;
+  /** `eager` (default) loads the model at once; `lazy` when the element becomes visible or is used. */
+  declare loading: 'eager' | 'lazy';
   declare _announcement: string;
 
   readonly #engine = new EngineController(this, {
     options: () => this.#segmenterOptions(),
+    loading: () => this.loading,
     onReady: (info) => this.#emit('ready', info),
     onProgress: (p) => this.#emit('model-progress', p),
     onError: (e) => this.#reportError(e, 'model-fetch'),
   });
+  readonly #objectId = nextEngineObject++;
+  readonly #hoverObjectId = -this.#objectId;
   readonly #prompts = new PromptController(this);
   readonly #overlay = new OverlayController(this, () => ({
     media: this.renderRoot?.querySelector<HTMLElement>('[part="media"]') ?? null,
@@ -153,6 +162,7 @@ export class Sam2SegmenterElement extends LitElement {
     this.device = 'auto';
     this.mode = 'click';
     this.label = 'Image to segment';
+    this.loading = 'eager';
     this._announcement = '';
   }
 
@@ -352,7 +362,8 @@ export class Sam2SegmenterElement extends LitElement {
     });
     this.#decoding = decoding;
     // Encoding starts as soon as the image is decoded, so that the first click only decodes.
-    decoding.then(() => this.#sendImage()).catch((e: unknown) => {
+    // A lazy element waits until it is visible (or used) before it loads the model for it.
+    decoding.then(() => this.#engine.whenAllowed()).then(() => this.#sendImage()).catch((e: unknown) => {
       if (this.#decoding === decoding) this.#onInteractiveError(e, 'media-decode');
     });
   }
@@ -394,23 +405,40 @@ export class Sam2SegmenterElement extends LitElement {
     }
   }
 
-  /** Makes sure the current segmenter has the current image (after a restart or a new segmenter too). */
+  /**
+   * Makes sure the current segmenter has the current image (after a restart, a new segmenter, or another element
+   * sharing the segmenter sending its own image). Callers segmenting call `#reclaim` synchronously right before.
+   */
   async #sendImage(): Promise<{ seg: Segmenter; bitmap: ImageBitmap }> {
     if (!this.#decoding) throw new Sam2Error('not-ready', 'no image: set `src` or `source` first');
     const bitmap = await this.#decoding;
     const seg = this.#engine.segmenter;
-    if (!this.#sent || this.#sent.seg !== seg || this.#sent.bitmap !== bitmap) {
+    if (!this.#sent || this.#sent.seg !== seg || this.#sent.bitmap !== bitmap || !this.#engine.ownsImage()) {
       this.#engine.ready().catch(() => undefined);
-      const sent = { seg, bitmap, done: seg.setImage(bitmap) as Promise<unknown> };
-      this.#sent = sent;
-      this.#forgetLogits();
-      // A failed encode is retried by the next call.
-      sent.done.catch(() => {
-        if (this.#sent === sent) this.#sent = null;
-      });
+      this.#post(seg, bitmap);
     }
-    await this.#sent.done;
+    await this.#sent!.done;
     return { seg, bitmap };
+  }
+
+  /** Posts `setImage` and records this element as the owner of the engine's image. */
+  #post(seg: Segmenter, bitmap: ImageBitmap): void {
+    const sent = { seg, bitmap, done: seg.setImage(bitmap) as Promise<unknown> };
+    this.#engine.claimImage();
+    this.#sent = sent;
+    this.#forgetLogits();
+    // A failed encode is retried by the next call.
+    sent.done.catch(() => {
+      if (this.#sent === sent) this.#sent = null;
+    });
+  }
+
+  /**
+   * Called synchronously right before posting a segment call: when another element sharing the segmenter has set
+   * its image since, posts ours again. Calls run in the order they are posted, so the segment runs on our image.
+   */
+  #reclaim(seg: Segmenter, bitmap: ImageBitmap): void {
+    if (this.#engine.existing === seg && !this.#engine.ownsImage()) this.#post(seg, bitmap);
   }
 
   // ---------------------------------------------------------------- segmentation
@@ -421,10 +449,12 @@ export class Sam2SegmenterElement extends LitElement {
     this.#cancelHover();
     const { seg, bitmap } = await this.#sendImage();
     if (seq !== this.#seq) throw abortedError('the prompt');
+    // A segmenter shared with another element may have been given its image meanwhile (this drops our logits).
+    this.#reclaim(seg, bitmap);
     // Refine with the previous mask only when the engine's logits are those of the entry this one extends.
     const history = this.#logitsOf;
     const refine = history !== null && this.#extends(entry, history);
-    const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: OBJECT_ID, refine });
+    const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: this.#objectId, refine });
     this.#logitsOf = entry;
     if (seq !== this.#seq) throw abortedError('the prompt');
     const mask = new Sam2Mask(r.mask, bitmap);
@@ -433,7 +463,7 @@ export class Sam2SegmenterElement extends LitElement {
       alpha.close();
       throw abortedError('the prompt');
     }
-    const detail: Sam2MaskChangeDetail = { objectId: r.objectId, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
+    const detail: Sam2MaskChangeDetail = { objectId: OBJECT_ID, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
     entry.detail = detail;
     this.#overlay.setMask(alpha);
     this.#announceMask(detail, 'Mask updated');
@@ -448,7 +478,8 @@ export class Sam2SegmenterElement extends LitElement {
   }
 
   #forgetLogits(): void {
-    if (this.#logitsOf) this.#engine.existing?.clear(OBJECT_ID).catch(() => undefined);
+    // A shared segmenter holding another element's image has none of our logits (and must keep theirs).
+    if (this.#logitsOf && this.#engine.ownsImage()) this.#engine.existing?.clear(this.#objectId).catch(() => undefined);
     this.#logitsOf = null;
   }
 
@@ -490,9 +521,10 @@ export class Sam2SegmenterElement extends LitElement {
         this.#hoverLast = performance.now();
         const seq = ++this.#hoverSeq;
         try {
-          const { seg } = await this.#sendImage();
+          const { seg, bitmap } = await this.#sendImage();
           if (seq !== this.#hoverSeq) continue;
-          const r = await seg.segment({ points: [{ x: p.x, y: p.y, label: 'positive' }], objectId: HOVER_OBJECT_ID, refine: false });
+          this.#reclaim(seg, bitmap);
+          const r = await seg.segment({ points: [{ x: p.x, y: p.y, label: 'positive' }], objectId: this.#hoverObjectId, refine: false });
           if (seq !== this.#hoverSeq) continue;
           const alpha = await maskToBitmap(r.mask, r.overlay);
           if (seq !== this.#hoverSeq) {

@@ -1,15 +1,25 @@
-// Owns the element's segmenter: created on first use with the element's current options, its `ready` turned into
-// one `ready` event, and disposed a moment after the element leaves the document (a move within the document,
-// which disconnects and reconnects in one task, keeps it and its loaded model).
+// Owns the element's hold on a segmenter: acquired on first use with the element's current options from the shared
+// registry (elements with the same options share one worker, download and engine), its `ready` turned into one
+// `ready` event, and released a moment after the element leaves the document (a move within the document, which
+// disconnects and reconnects in one task, keeps it and its loaded model).
+//
+// Loading: `eager` starts the model download as soon as the element is connected; `lazy` only when the element
+// becomes visible (IntersectionObserver) or something asks for the segmenter explicitly (`preload()`, `segment()`).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { createSegmenter, type Segmenter, type SegmenterOptions } from '../../engine/client.js';
+import type { Segmenter, SegmenterOptions } from '../../engine/client.js';
 import { Sam2Error } from '../../engine/errors.js';
+import { acquireSegmenter, type SharedSegmenter } from '../../engine/shared.js';
 import type { ModelProgress, ReadyInfo } from '../../engine/types.js';
+
+/** When the model download starts. */
+export type LoadingMode = 'eager' | 'lazy';
 
 /** What the engine controller reports to its host. */
 export interface EngineControllerCallbacks {
-  /** The segmenter's options, read when one is created. */
+  /** The segmenter's options, read when one is acquired. */
   options(): SegmenterOptions;
+  /** The host's loading mode (default `eager`). */
+  loading?(): LoadingMode | string | undefined;
   onReady(info: ReadyInfo): void;
   onProgress(progress: ModelProgress): void;
   onError(error: unknown): void;
@@ -19,10 +29,14 @@ export interface EngineControllerCallbacks {
 export const DISPOSE_DELAY_MS = 100;
 
 export class EngineController implements ReactiveController {
-  #segmenter: Segmenter | null = null;
+  #hold: SharedSegmenter | null = null;
   /** The segmenter whose `ready` is being reported. */
   #watched: Segmenter | null = null;
   #disposeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The element has been seen in the viewport, or the segmenter was asked for explicitly. */
+  #allowedOnce = false;
+  #observer: IntersectionObserver | null = null;
+  #waiters: (() => void)[] = [];
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -31,25 +45,45 @@ export class EngineController implements ReactiveController {
     host.addController(this);
   }
 
-  /** The current segmenter, created with the host's options on first use. */
+  /** The current segmenter, acquired with the host's options on first use (this counts as an explicit request). */
   get segmenter(): Segmenter {
-    if (!this.#segmenter) {
+    if (!this.#hold) {
       // A call still running when the element left must not start a worker that nothing would dispose.
       if (!this.host.isConnected) throw new Sam2Error('aborted', 'the element is not in the document');
-      const seg = createSegmenter({
-        ...this.callbacks.options(),
-        onProgress: (p) => {
-          if (this.#segmenter === seg) this.callbacks.onProgress(p);
-        },
+      let hold: SharedSegmenter | null = null;
+      hold = acquireSegmenter(this.callbacks.options(), (p) => {
+        if (this.#hold === hold) this.callbacks.onProgress(p);
       });
-      this.#segmenter = seg;
+      this.#hold = hold;
+      this.#allow();
     }
-    return this.#segmenter;
+    return this.#hold.segmenter;
   }
 
-  /** The current segmenter without creating one. */
+  /** The current segmenter without acquiring one. */
   get existing(): Segmenter | null {
-    return this.#segmenter;
+    return this.#hold?.segmenter ?? null;
+  }
+
+  /** Whether the segmenter's current image is the one this element last sent (false when shared and replaced). */
+  ownsImage(): boolean {
+    return this.#hold?.ownsImage() ?? false;
+  }
+
+  /** Records that this element just sent its image to the current segmenter. */
+  claimImage(): void {
+    this.#hold?.claimImage();
+  }
+
+  /** Whether loading may start on its own: `eager`, or `lazy` once visible or explicitly requested. */
+  get allowed(): boolean {
+    return this.#allowedOnce || this.callbacks.loading?.() !== 'lazy';
+  }
+
+  /** Resolves once loading may start on its own (at once for `eager`). */
+  whenAllowed(): Promise<void> {
+    if (this.allowed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Starts loading the model (if it is not loading yet); the host hears `onReady` or `onError` once per segmenter. */
@@ -60,35 +94,82 @@ export class EngineController implements ReactiveController {
       this.#watched = seg;
       ready.then(
         (info) => {
-          if (this.#segmenter === seg) this.callbacks.onReady(info);
+          if (this.#hold?.segmenter === seg) this.callbacks.onReady(info);
         },
         (e: unknown) => {
           // A failed load is retried by the next call: report that one too.
           if (this.#watched === seg) this.#watched = null;
-          if (this.#segmenter === seg) this.callbacks.onError(e);
+          if (this.#hold?.segmenter === seg) this.callbacks.onError(e);
         },
       );
     }
     return ready;
   }
 
-  /** Disposes the segmenter; the next use creates a new one (after an option change). */
+  /** Releases the segmenter; the next use acquires one again (after an option change). */
   reset(): void {
     clearTimeout(this.#disposeTimer);
     this.#disposeTimer = undefined;
-    const seg = this.#segmenter;
-    this.#segmenter = null;
+    const hold = this.#hold;
+    this.#hold = null;
     this.#watched = null;
-    seg?.dispose();
+    hold?.release();
   }
 
   hostConnected(): void {
     clearTimeout(this.#disposeTimer);
     this.#disposeTimer = undefined;
+    // After the pending update, so that options set right after connecting are the ones loaded.
+    void this.host.updateComplete.then(() => this.#autoStart());
+  }
+
+  hostUpdated(): void {
+    // `loading` may have changed to eager, or options changed (the segmenter was reset).
+    if (this.allowed) this.#flush();
+    this.#autoStart();
   }
 
   hostDisconnected(): void {
+    this.#observer?.disconnect();
+    this.#observer = null;
     clearTimeout(this.#disposeTimer);
     this.#disposeTimer = setTimeout(() => this.reset(), DISPOSE_DELAY_MS);
+  }
+
+  /** Starts the download when allowed, or watches for visibility when lazy. */
+  #autoStart(): void {
+    if (!this.host.isConnected) return;
+    if (!this.allowed) {
+      this.#observe();
+      return;
+    }
+    if (this.#hold) return;
+    this.ready().catch(() => undefined);
+  }
+
+  #observe(): void {
+    if (this.#observer || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      observer.disconnect();
+      if (this.#observer === observer) this.#observer = null;
+      this.#allow();
+      this.#autoStart();
+    });
+    this.#observer = observer;
+    observer.observe(this.host);
+  }
+
+  #allow(): void {
+    this.#allowedOnce = true;
+    this.#observer?.disconnect();
+    this.#observer = null;
+    this.#flush();
+  }
+
+  #flush(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
   }
 }
