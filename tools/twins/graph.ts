@@ -137,9 +137,6 @@ export class Graph {
   blend(m: V, a: V | number, b: V | number): V {
     return this.add(this.mul(m, this.v(a)), this.mul(this.sub(1, m), this.v(b)));
   }
-  avgPool(a: V, k: number): V {
-    return this.node('AveragePool', [a], { kernel_shape: ints([k, k]), strides: ints([k, k]) });
-  }
   /** Same-size max filter (dilation of a soft mask). */
   maxFilter(a: V, k: number): V {
     const p = (k - 1) / 2;
