@@ -11,10 +11,12 @@ import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from './errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
-import { configureRuntime, createSessions, ort, type GraphSpec } from './runtime.js';
+import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
 import { ModelCache, cacheKey, type StorageFault } from './cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from './types.js';
+import { parseConstants, type VideoConstants } from './tracker/constants.js';
+import type { VideoGraphs } from './tracker/video-tracker.js';
 
 /** What the worker needs to load a model; plain data so it can be re-sent to a restarted worker. */
 export interface EngineConfig {
@@ -58,6 +60,8 @@ interface ResolvedBundle {
   contract: BundleContract;
   preprocess: PreprocessConfig;
   files: FileEntry[];
+  /** Memory graphs and constants.json, fetched on the first track(); null for image-only bundles. */
+  video: FileEntry[] | null;
 }
 
 /** onnx-community dtype names and their file suffixes (transformers.js utils/dtypes.js). */
@@ -118,6 +122,7 @@ interface ManifestGraph {
 
 /** Graphs image mode needs from a canonical bundle; the memory graphs load with the video tracker. */
 const CANONICAL_IMAGE_GRAPHS = ['image_encoder', 'mask_decoder'] as const;
+const CANONICAL_VIDEO_GRAPHS = ['memory_encoder', 'memory_attention'] as const;
 
 async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
   const manifest = await fetchJson(url.href, 'manifest.json', d);
@@ -127,18 +132,26 @@ async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
     throw new Sam2Error('model-contract', `manifest contract ${JSON.stringify(contractId)} is not supported (expected "${VIDEO_4G_CONTRACT.id}")`);
   }
   const graphs = (manifest['graphs'] ?? {}) as Record<string, ManifestGraph | undefined>;
-  const files = CANONICAL_IMAGE_GRAPHS.map((graph): FileEntry => {
-    const g = graphs[graph];
-    if (!g || typeof g.url !== 'string') throw new Sam2Error('model-contract', `manifest has no "${graph}" graph`);
-    const entry: FileEntry = { graph, url: new URL(g.url, url).href, file: g.url };
-    if (typeof g.bytes === 'number') entry.bytes = g.bytes;
-    if (typeof g.sha256 === 'string') entry.sha256 = g.sha256.toLowerCase();
+  const entry = (graph: string, g: ManifestGraph | undefined): FileEntry => {
+    if (!g || typeof g.url !== 'string') throw new Sam2Error('model-contract', `manifest has no "${graph}" ${graph === 'constants' ? 'file' : 'graph'}`);
+    const e: FileEntry = { graph, url: new URL(g.url, url).href, file: g.url };
+    if (typeof g.bytes === 'number') e.bytes = g.bytes;
+    if (typeof g.sha256 === 'string') e.sha256 = g.sha256.toLowerCase();
     // Keyed by the manifest URL (bundle identity), the file and its digest: a new version has a new key.
-    const version = entry.sha256 ? `sha256:${entry.sha256}` : `v:${String(manifest['version'] ?? '')}:bytes:${entry.bytes ?? '?'}`;
-    entry.key = cacheKey(url.href, g.url, version);
-    return entry;
-  });
-  return { kind: 'canonical', contract, preprocess: SAM2_PREPROCESS, files };
+    const version = e.sha256 ? `sha256:${e.sha256}` : `v:${String(manifest['version'] ?? '')}:bytes:${e.bytes ?? '?'}`;
+    e.key = cacheKey(url.href, g.url, version);
+    return e;
+  };
+  const files = CANONICAL_IMAGE_GRAPHS.map((graph) => entry(graph, graphs[graph]));
+  const caps = manifest['capabilities'];
+  const canTrack = !Array.isArray(caps) || caps.includes('video');
+  const video = canTrack
+    ? [
+        ...CANONICAL_VIDEO_GRAPHS.map((graph) => entry(graph, graphs[graph])),
+        entry('constants', manifest['constants'] as ManifestGraph | undefined),
+      ]
+    : null;
+  return { kind: 'canonical', contract, preprocess: SAM2_PREPROCESS, files, video };
 }
 
 function triple(v: unknown, fallback: readonly [number, number, number]): readonly [number, number, number] {
@@ -176,13 +189,24 @@ async function resolveRepository(base: URL, dtype: string | undefined, d: Delive
     // dtype) are the identity.
     return { graph, url: root + file, file, key: cacheKey(root, file, 'url') };
   });
-  return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files };
+  return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files, video: null };
+}
+
+/** What the video tracker runs on: the four graphs (G1/G2 shared with image mode) and constants.json. */
+export interface VideoModel {
+  graphs: VideoGraphs;
+  constants: VideoConstants;
 }
 
 /** A loaded model: the adapter the image engine drives and what `ready` reports. */
 export interface LoadedModel {
   adapter: ModelAdapter;
   info: ReadyInfo;
+  /**
+   * Loads the memory graphs and constants on first use (image-only hosts never download them); later calls share the
+   * result, and a failed load is retried by the next call. Null when the bundle cannot track.
+   */
+  loadVideo: (() => Promise<VideoModel>) | null;
 }
 
 /** Resolves, downloads, verifies and opens a bundle, then checks every graph against its contract. */
@@ -234,9 +258,67 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
 
   const adapter =
     bundle.kind === 'canonical' ? new CanonicalAdapter(sessions, bundle.preprocess) : new HfAdapter(sessions, bundle.preprocess);
+  const videoFiles = bundle.video;
+  let video: Promise<VideoModel> | null = null;
+  const loadVideo = videoFiles
+    ? (): Promise<VideoModel> => {
+        video ??= loadVideoModel(videoFiles, sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) });
+        video.catch(() => {
+          video = null;
+        });
+        return video;
+      }
+    : null;
   return {
     adapter,
-    info: { backend, threads: runtime.threads, contract: bundle.contract.id, capabilities: bundle.contract.capabilities },
+    info: {
+      backend,
+      threads: runtime.threads,
+      contract: bundle.contract.id,
+      capabilities: videoFiles ? bundle.contract.capabilities : bundle.contract.capabilities.filter((c) => c !== 'video'),
+    },
+    loadVideo,
+  };
+}
+
+/** Fetches the memory graphs and constants.json through the same store, opens them on the image graphs' backend. */
+async function loadVideoModel(
+  files: readonly FileEntry[],
+  image: Readonly<Record<string, SerialSession>>,
+  backend: 'webgpu' | 'wasm',
+  contract: BundleContract,
+  fetchOptions: { cache: ModelCache; onProgress?: ProgressCallback },
+): Promise<VideoModel> {
+  const bytes = await fetchFiles(files, fetchOptions);
+  const graphFiles = files.filter((f) => f.graph !== 'constants');
+  const constIndex = files.findIndex((f) => f.graph === 'constants');
+  let constants: VideoConstants;
+  try {
+    constants = parseConstants(JSON.parse(new TextDecoder().decode(bytes[constIndex]!)));
+  } catch (e) {
+    if (e instanceof Sam2Error) throw e;
+    throw new Sam2Error('model-contract', `constants.json is not valid JSON: ${String(e)}`, { cause: e });
+  }
+  const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
+  graphFiles.forEach((f) => fetchOptions.onProgress?.({ phase: 'compile', file: f.file, loaded: 0, total: 1 }));
+  const { sessions } = await createSessions(specs, backend);
+  graphFiles.forEach((f) => fetchOptions.onProgress?.({ phase: 'compile', file: f.file, loaded: 1, total: 1 }));
+  const problems = graphFiles.flatMap((f) => {
+    const s = sessions[f.graph]!.session;
+    return checkGraph(f.graph, contract.graphs[f.graph]!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
+  });
+  if (problems.length > 0) {
+    await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
+    throw new Sam2Error('model-contract', `video graphs do not match contract "${contract.id}": ${problems.join('; ')}`);
+  }
+  return {
+    graphs: {
+      imageEncoder: image['image_encoder']!,
+      maskDecoder: image['mask_decoder']!,
+      memoryEncoder: sessions['memory_encoder']!,
+      memoryAttention: sessions['memory_attention']!,
+    },
+    constants,
   };
 }
 

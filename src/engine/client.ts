@@ -9,7 +9,17 @@ import type { EngineConfig } from './bundle.js';
 import { requestPersistentStorage, type StorageFault } from './cache.js';
 import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from './errors.js';
 import { resolveModel, type PresetName } from './presets.js';
-import type { DeviceOption, ModelProgress, ReadyInfo, SegmentPrompt, SegmentResultData } from './types.js';
+import type {
+  DeviceOption,
+  ModelProgress,
+  ReadyInfo,
+  SegmentPrompt,
+  SegmentResultData,
+  TrackFrameData,
+  TrackPrompt,
+  TrackPromptData,
+  TrackerStats,
+} from './types.js';
 
 /** Anything `setImage()` accepts. */
 export type ImageSource = ImageBitmap | Blob | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageData;
@@ -50,6 +60,48 @@ export interface ImageSize {
   height: number;
 }
 
+/**
+ * A video frame for a tracker. A `VideoFrame` or `ImageBitmap` is transferred to the worker (the caller gives it up);
+ * anything else is copied into a new ImageBitmap first.
+ */
+export type FrameInput =
+  | VideoFrame
+  | ImageBitmap
+  | HTMLVideoElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLImageElement
+  | ImageData;
+
+/** Options of `openTracker()`. */
+export interface TrackerOptions extends CallOptions {
+  /** Frames in the clip (bounds SAM 2's object-pointer window); leave out for live streams. */
+  numFrames?: number;
+}
+
+/** Options of a tracker's frame calls. */
+export interface TrackCallOptions extends CallOptions {
+  /** Also return each mask as an alpha ImageBitmap for drawing (default false). */
+  overlay?: boolean;
+}
+
+/**
+ * A SAM 2 video tracker in the worker (sam2-reference.md §3): prompts make conditioning frames or corrections, every
+ * `track()` runs the image encoder once and each object through memory attention, the decoder and the memory encoder.
+ */
+export interface Tracker {
+  /** A prompt for one object on frame `frame`; `pixels` is that frame. A new `objectId` adds an object. */
+  addPrompt(frame: number, pixels: FrameInput, prompt: TrackPrompt, options?: TrackCallOptions): Promise<TrackPromptData>;
+  /** Tracks every prompted object on frame `frame` (direction 1 forward, -1 backward). */
+  track(frame: number, pixels: FrameInput, direction?: 1 | -1, options?: TrackCallOptions): Promise<TrackFrameData>;
+  /** Forgets one object and its memory; false when it was not tracked. */
+  removeObject(objectId: number, options?: CallOptions): Promise<boolean>;
+  /** Memory held and time spent per graph. */
+  stats(options?: CallOptions): Promise<TrackerStats>;
+  /** Frees the tracker's memory in the worker; resolves with its last stats (null if it was already gone). */
+  close(): Promise<TrackerStats | null>;
+}
+
 /** Headless SAM 2 image segmentation, backed by a module worker. */
 export interface Segmenter {
   /** Resolves when the model is loaded (reading it starts the worker); rejects with a coded Sam2Error. */
@@ -60,6 +112,11 @@ export interface Segmenter {
   segment(prompt: SegmentPrompt, options?: CallOptions): Promise<SegmentResultData>;
   /** Forgets the refinement state of one object, or of all. */
   clear(objectId?: number, options?: CallOptions): Promise<void>;
+  /**
+   * Opens a video tracker; rejects with `model-contract` when the model has no video graphs. The memory graphs
+   * download on the first call.
+   */
+  openTracker(options?: TrackerOptions): Promise<Tracker>;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
   dispose(): void;
 }
@@ -76,6 +133,8 @@ export interface SegmenterDebugHooks {
   __debugKillWorker(): void;
   /** Makes the worker throw an uncaught error (its `error` event fires). */
   __debugCrashWorker(): Promise<void>;
+  /** Trackers open in the worker. */
+  __debugTrackerCount(): Promise<number>;
 }
 
 type Remote = Comlink.Remote<WorkerApi>;
@@ -90,6 +149,20 @@ async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
   } catch (e) {
     if (isSam2Error(e)) throw e;
     throw new Sam2Error('media-decode', `the image could not be decoded: ${String(e)}`, { cause: e });
+  }
+}
+
+/** A frame as the worker takes it: VideoFrames and ImageBitmaps as they are, anything else copied to a bitmap. */
+async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitmap> {
+  if (typeof VideoFrame !== 'undefined' && pixels instanceof VideoFrame) return pixels;
+  if (typeof ImageBitmap !== 'undefined' && pixels instanceof ImageBitmap) return pixels;
+  try {
+    return await createImageBitmap(pixels);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'SecurityError') {
+      throw new Sam2Error('media-cross-origin', 'the video frame is cross-origin without CORS and cannot be read', { cause: e });
+    }
+    throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
   }
 }
 
@@ -111,6 +184,7 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
   /** Calls are posted one after another; the worker runs them in that order. */
   private sendTail: Promise<unknown> = Promise.resolve();
   private nextCallId = 1;
+  private nextTrackerId = 1;
   private disposed = false;
   /** Whether the current worker has been given `image` (false after a restart). */
   private imageSent = true;
@@ -146,6 +220,76 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
     return this.call(options.signal, async (remote) => ({
       result: remote.clear(objectId).then((): WireResult<void> => ({ ok: true, value: undefined })),
     }));
+  }
+
+  async openTracker(options: TrackerOptions = {}): Promise<Tracker> {
+    const id = this.nextTrackerId++;
+    let opened: Remote | null = null;
+    const open: { numFrames?: number } = {};
+    if (options.numFrames !== undefined) open.numFrames = options.numFrames;
+    await this.call(options.signal, async (remote) => {
+      opened = remote;
+      return { result: remote.trackerOpen(id, open) };
+    });
+    // Trackers live in one worker: after a restart their memory is gone.
+    const live = (remote: Remote): void => {
+      if (remote !== opened) throw new Sam2Error('worker-crashed', 'the worker restarted: the tracker lost its memory, start a new one');
+    };
+    let closed = false;
+    const isOpen = (): void => {
+      if (closed) throw new Sam2Error('aborted', 'the tracker was closed');
+    };
+    // The frame is read now, not when the call comes up in the queue: a playing video will have moved on by then.
+    const withFrame = <T>(pixels: FrameInput, signal: AbortSignal | undefined, post: (remote: Remote, f: VideoFrame | ImageBitmap) => Promise<WireResult<T>>): Promise<T> => {
+      const framing = toWorkerFrame(pixels);
+      framing.catch(() => undefined);
+      const release = (): void => {
+        framing.then((f) => f.close(), () => undefined);
+      };
+      return this.call<T>(signal, async (remote) => {
+        const f = await framing;
+        isOpen();
+        live(remote);
+        return { result: post(remote, Comlink.transfer(f, [f])) };
+      }).catch((e: unknown) => {
+        // Not posted (or failed): a frame that was never transferred is closed here; closing a transferred one is a no-op.
+        release();
+        throw e;
+      });
+    };
+    return {
+      addPrompt: (frame, pixels, prompt, o = {}) =>
+        withFrame(pixels, o.signal, (remote, f) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true })),
+      track: (frame, pixels, direction = 1, o = {}) =>
+        withFrame(pixels, o.signal, (remote, f) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true })),
+      removeObject: (objectId, o = {}) =>
+        this.call(o.signal, async (remote) => {
+          isOpen();
+          live(remote);
+          return { result: remote.trackerRemoveObject(id, objectId) };
+        }),
+      stats: (o = {}) =>
+        this.call(o.signal, async (remote) => {
+          isOpen();
+          live(remote);
+          return { result: remote.trackerStats(id) };
+        }),
+      close: () => {
+        if (closed) return Promise.resolve(null);
+        closed = true;
+        // Nothing to free when the worker that held it is gone.
+        if (!this.remote || this.remote !== opened || this.disposed) return Promise.resolve(null);
+        return this.call(undefined, async (remote) => {
+          if (remote !== opened) return { result: Promise.resolve({ ok: true as const, value: null }) };
+          return { result: remote.trackerClose(id) };
+        });
+      },
+    };
+  }
+
+  async __debugTrackerCount(): Promise<number> {
+    if (!this.remote) return 0;
+    return this.remote.trackerCount();
   }
 
   dispose(): void {

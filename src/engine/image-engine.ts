@@ -229,7 +229,7 @@ export class ImageEngine {
 }
 
 /** The mask as an alpha bitmap for the overlay: the one per-pixel pass of drawing, done here in the worker. */
-async function alphaBitmap(mask: Uint8Array, width: number, height: number): Promise<ImageBitmap | undefined> {
+export async function alphaBitmap(mask: Uint8Array, width: number, height: number): Promise<ImageBitmap | undefined> {
   if (typeof createImageBitmap !== 'function' || typeof ImageData === 'undefined') return undefined;
   const rgba = new Uint32Array(width * height);
   // Little-endian RGBA: 0xffffffff is opaque white, 0 transparent.

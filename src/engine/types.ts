@@ -90,3 +90,52 @@ export interface SegmentResultData {
    */
   overlay?: ImageBitmap;
 }
+
+/** A prompt for one object on one video frame (natural pixels of that frame). */
+export interface TrackPrompt {
+  /** Object the prompt is for; a new id adds an object. Default 1. */
+  objectId?: number;
+  points?: PromptPoint[];
+  box?: PromptBox | null;
+}
+
+/** One object on one tracked frame, as the worker returns it. */
+export interface TrackObjectData {
+  objectId: number;
+  frame: number;
+  /** Predicted IoU of the shown candidate (0..1); 0 where the object is absent. */
+  score: number;
+  /** Object score logit: > 0 means SAM 2 sees the object on this frame (the mask is empty otherwise). */
+  objectScore: number;
+  present: boolean;
+  mask: MaskData;
+  /** The same mask as COCO compressed RLE, made in the worker so that exports cost the page nothing. */
+  rle: { size: [number, number]; counts: string };
+  /** Alpha bitmap of the mask for drawing (absent where the worker cannot make bitmaps, or when not asked for). */
+  overlay?: ImageBitmap;
+}
+
+/** Every tracked object on one frame. */
+export interface TrackFrameData {
+  frame: number;
+  objects: TrackObjectData[];
+}
+
+/** How a prompt on a video frame was applied. */
+export interface TrackPromptData extends TrackObjectData {
+  /** `initial`: a new conditioning frame; `refine`: more points on one; `correction`: a prompt on a tracked frame. */
+  kind: 'initial' | 'refine' | 'correction';
+  /** Frames already tracked after this one whose results are stale now and must be tracked again. */
+  invalidated: number[];
+}
+
+/** Memory and time a tracker holds and has spent. */
+export interface TrackerStats {
+  /** Bytes of memory features, pointers and masks held by every object's memory bank. */
+  bytes: number;
+  objects: number;
+  /** Frames whose image-encoder outputs are cached. */
+  encodedFrames: number;
+  /** Calls and total milliseconds per graph since the tracker opened. */
+  timings: Record<'imageEncoder' | 'maskDecoder' | 'memoryEncoder' | 'memoryAttention', { calls: number; ms: number }>;
+}

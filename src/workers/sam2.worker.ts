@@ -5,9 +5,26 @@ import * as Comlink from 'comlink';
 import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/bundle.js';
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../engine/errors.js';
 import { ImageEngine, type ImageInfo } from '../engine/image-engine.js';
-import type { ReadyInfo, SegmentPrompt, SegmentResultData } from '../engine/types.js';
+import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../engine/types.js';
+import { VideoEngine, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from '../engine/video-engine.js';
 
 let engine: Promise<ImageEngine> | null = null;
+let video: Promise<VideoEngine> | null = null;
+
+function needVideo(): Promise<VideoEngine> {
+  if (!video) throw new Sam2Error('not-ready', 'the worker has no model: init() was not called');
+  return video;
+}
+
+/** Mask bytes and bitmaps go back transferred, not copied. */
+function transferables(objects: readonly TrackObjectData[]): Transferable[] {
+  const t: Transferable[] = [];
+  for (const o of objects) {
+    t.push(o.mask.data.buffer);
+    if (o.overlay) t.push(o.overlay);
+  }
+  return t;
+}
 
 function needEngine(): Promise<ImageEngine> {
   if (!engine) throw new Sam2Error('not-ready', 'the worker has no model: init() was not called');
@@ -35,8 +52,10 @@ const api = {
         const warn = onWarning ? (w: Error) => void onWarning(toWireError(w)) : undefined;
         const loading = loadModel({ ...config, wasmPaths }, onProgress, warn ? { onWarning: warn } : {});
         engine = loading.then((m) => new ImageEngine(m.adapter));
+        video = loading.then((m) => new VideoEngine(m.loadVideo, m.info.contract));
         // A failed load leaves the worker without an engine; the client replaces the worker.
         engine.catch(() => undefined);
+        video.catch(() => undefined);
         return (await loading).info;
       }),
     );
@@ -64,6 +83,47 @@ const api = {
   /** Cancels a queued call. */
   async cancel(callId: number): Promise<void> {
     if (engine) (await engine.catch(() => null))?.cancel(callId);
+  },
+
+  /** Opens a video tracker (loading the memory graphs on first use); `model-contract` for image-only bundles. */
+  async trackerOpen(id: number, options: TrackerOpenOptions): Promise<WireResult<void>> {
+    return fatal(await settle(async () => (await needVideo()).open(id, options)));
+  },
+
+  /** A prompt on one frame of a tracker; the frame (transferred) is closed here. */
+  async trackerPrompt(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame | null,
+    prompt: TrackPrompt,
+    options: ResultOptions,
+  ): Promise<WireResult<TrackPromptData>> {
+    const r = fatal(await settle(async () => (await needVideo()).prompt(id, frame, pixels, prompt, options)));
+    return r.ok ? Comlink.transfer(r, transferables([r.value])) : r;
+  },
+
+  /** Tracks every object of a tracker on one frame (transferred, closed here). */
+  async trackerStep(id: number, frame: number, pixels: WorkerFrame, direction: 1 | -1, options: ResultOptions): Promise<WireResult<TrackFrameData>> {
+    const r = fatal(await settle(async () => (await needVideo()).step(id, frame, pixels, direction, options)));
+    return r.ok ? Comlink.transfer(r, transferables(r.value.objects)) : r;
+  },
+
+  async trackerRemoveObject(id: number, objectId: number): Promise<WireResult<boolean>> {
+    return fatal(await settle(async () => (await needVideo()).removeObject(id, objectId)));
+  },
+
+  async trackerStats(id: number): Promise<WireResult<TrackerStats>> {
+    return fatal(await settle(async () => (await needVideo()).stats(id)));
+  },
+
+  /** Closes a tracker and frees its memory; resolves with its last stats (null when it was not open). */
+  async trackerClose(id: number): Promise<WireResult<TrackerStats | null>> {
+    return fatal(await settle(async () => (await needVideo()).close(id)));
+  },
+
+  /** Open trackers in this worker (tests: stopping a session frees its tracker). */
+  async trackerCount(): Promise<number> {
+    return video ? ((await video.catch(() => null))?.openCount ?? 0) : 0;
   },
 
   /** Test hook: an uncaught error outside any call, as a crash in onnxruntime's callbacks would raise. */

@@ -67,6 +67,8 @@ export interface ObjectFrameResult {
   /** Stored 256×256 logits (gated, hole-filled); upsample with `toNaturalMask`. */
   lowRes: Float32Array;
   score: number;
+  /** Predicted IoU of the selected candidate (0..1); 0 where the object is absent. */
+  iou: number;
   /** score > 0; when false every logit is noObjScore and the mask is empty. */
   present: boolean;
   /** Natural size of the frame. */
@@ -215,7 +217,7 @@ export class VideoTracker {
     }
     const embed = kind === 'correction' ? await this.attend(o, f, dir!, enc) : enc.tensors['image_embed']!;
     const out = await this.decodeAndGate(embed, enc, pts, maskInput, embed !== enc.tensors['image_embed']);
-    const stored: FrameOut = { lowRes: out.filled, objPtr: out.objPtr, objScore: out.score, prompted: true, maskmem: null };
+    const stored: FrameOut = { lowRes: out.filled, objPtr: out.objPtr, objScore: out.score, iou: out.iou, prompted: true, maskmem: null };
     o.points.set(f, pts);
     let invalidated: number[] = [];
     if (kind === 'correction') {
@@ -275,7 +277,7 @@ export class VideoTracker {
         const d = await this.decodeAndGate(embed, enc, emptyDecoderPoints(), null, true);
         // §3.5.4: memory of a tracked frame = sigmoid of the gated mask BEFORE hole filling (binarize = 0).
         const maskmem = await this.memoryEncode(enc, d.gated, 0, d.score);
-        out = { lowRes: d.filled, objPtr: d.objPtr, objScore: d.score, prompted: false, maskmem };
+        out = { lowRes: d.filled, objPtr: d.objPtr, objScore: d.score, iou: d.iou, prompted: false, maskmem };
         o.nonCond.set(f, out);
       }
       o.tracked.set(f, direction);
@@ -326,6 +328,7 @@ export class VideoTracker {
       frame: f,
       lowRes: out.lowRes ?? new Float32Array(LOW_AREA).fill(this.C.noObjScore),
       score: out.objScore,
+      iou: out.objScore > 0 ? (out.iou ?? 0) : 0,
       present: out.objScore > 0,
       width: size.width,
       height: size.height,
@@ -398,7 +401,7 @@ export class VideoTracker {
     pts: DecoderPoints,
     maskInput: Float32Array | null,
     disposeEmbed: boolean,
-  ): Promise<{ gated: Float32Array; filled: Float32Array; objPtr: Float32Array; score: number }> {
+  ): Promise<{ gated: Float32Array; filled: Float32Array; objPtr: Float32Array; score: number; iou: number }> {
     const out = await this.timed('maskDecoder', () => {
       const n = pts.labels.length;
       return this.graphs.maskDecoder.run({
@@ -425,7 +428,7 @@ export class VideoTracker {
       : new Float32Array(LOW_AREA).fill(this.C.noObjScore);
     const objPtr = present ? ptrs.slice(sel.ptrToken * 256, (sel.ptrToken + 1) * 256) : this.C.noObjPtr.slice();
     const filled = fillHoles(gated, LOW, LOW, this.C.fillHoleArea);
-    return { gated, filled, objPtr, score };
+    return { gated, filled, objPtr, score, iou: sel.iou };
   }
 
   /** G3 → fp16 storage. */
