@@ -3,4 +3,16 @@
 export * from './components/sam2-segmenter.js';
 export { Sam2Mask } from './components/mask.js';
 export type { CutoutOptions, MaskPolygonOptions, Sam2MaskSource } from './components/mask.js';
+export { trackVideo } from './components/tracking-session.js';
+export type {
+  TrackExport,
+  TrackFrame,
+  TrackFramePrompt,
+  TrackMode,
+  TrackOptions,
+  TrackSource,
+  TrackSummary,
+  TrackedObject,
+  TrackingSession,
+} from './components/tracking-session.js';
 export * from './engine/index.js';

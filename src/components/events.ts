@@ -2,6 +2,7 @@
 // `el.addEventListener('mask-change', (e) => e.detail.mask)` type-checks in host code.
 import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../engine/types.js';
 import type { Sam2Mask } from './mask.js';
+import type { TrackFrame, TrackSummary } from './tracking-session.js';
 
 /** Detail of `mask-change`: the object's new mask (an empty mask, area 0, when the prompts were cleared). */
 export interface Sam2MaskChangeDetail {
@@ -15,6 +16,10 @@ export interface Sam2MaskChangeDetail {
   candidate: number;
   /** The mask at the media's natural size; empty (area 0) after `clear()`. */
   mask: Sam2Mask;
+  /** Tracking: the video frame index (time × fps) the mask belongs to. */
+  frame?: number;
+  /** Tracking: the frame's time in seconds. */
+  time?: number;
 }
 
 /** Detail of `error`. */
@@ -36,11 +41,18 @@ export type Sam2MaskChangeEvent = CustomEvent<Sam2MaskChangeDetail>;
 /** Fired when loading, decoding or segmenting fails; does not bubble. */
 export type Sam2ErrorEvent = CustomEvent<Sam2ErrorDetail>;
 
+/** Fired once per tracked frame, after that frame's `mask-change` events; `detail` has every object. */
+export type Sam2TrackFrameEvent = CustomEvent<TrackFrame>;
+/** Fired when a tracking session ends without an error (an error fires `error` instead). */
+export type Sam2TrackEndEvent = CustomEvent<TrackSummary>;
+
 /** Every event `<sam2-segmenter>` fires, by name. */
 export interface Sam2SegmenterEventMap {
   ready: Sam2ReadyEvent;
   'model-progress': Sam2ModelProgressEvent;
   'mask-change': Sam2MaskChangeEvent;
+  'track-frame': Sam2TrackFrameEvent;
+  'track-end': Sam2TrackEndEvent;
   error: Sam2ErrorEvent;
 }
 
@@ -50,5 +62,7 @@ declare global {
     ready: Sam2ReadyEvent;
     'model-progress': Sam2ModelProgressEvent;
     'mask-change': Sam2MaskChangeEvent;
+    'track-frame': Sam2TrackFrameEvent;
+    'track-end': Sam2TrackEndEvent;
   }
 }

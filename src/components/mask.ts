@@ -95,10 +95,13 @@ export class Sam2Mask {
   /** Row-major pixels, one byte each: 1 inside, 0 outside. Treat as read-only. */
   readonly data: Uint8Array;
 
-  #source: Sam2MaskSource | null;
+  #source: Sam2MaskSource | (() => Promise<Sam2MaskSource>) | null;
 
-  /** Wraps mask bytes from the engine; `source` (the media at natural size) enables `toCutout()`. */
-  constructor(mask: MaskData, source?: Sam2MaskSource | null) {
+  /**
+   * Wraps mask bytes from the engine; `source` (the media at natural size, or a function that reads it when a cut-out is
+   * asked for, as for a frame of a video) enables `toCutout()`.
+   */
+  constructor(mask: MaskData, source?: Sam2MaskSource | (() => Promise<Sam2MaskSource>) | null) {
     const { width, height, data } = mask;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
       throw new RangeError(`invalid mask size ${width}x${height}`);
@@ -137,7 +140,17 @@ export class Sam2Mask {
 
   /** PNG of the source pixels with the mask as alpha, cropped to the bbox with `crop`; `not-ready` without a source. */
   async toCutout(options: CutoutOptions = {}): Promise<Blob> {
-    const source = this.#source;
+    const given = this.#source;
+    const source = typeof given === 'function' ? await given() : given;
+    try {
+      return await this.#cutout(source, options);
+    } finally {
+      // A frame read for this cut-out only.
+      if (typeof given === 'function' && source instanceof ImageBitmap) source.close();
+    }
+  }
+
+  async #cutout(source: Sam2MaskSource | null, options: CutoutOptions): Promise<Blob> {
     if (!source || source.width === 0 || source.height === 0) {
       throw sam2Error('not-ready', 'toCutout() needs the media pixels: this mask was created without a source');
     }

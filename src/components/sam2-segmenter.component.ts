@@ -12,12 +12,46 @@ import type { Sam2ErrorDetail, Sam2MaskChangeDetail, Sam2SegmenterEventMap } fro
 import { Sam2Mask } from './mask.js';
 import { maskToBitmap } from './mask-bitmap.js';
 import { styles } from './sam2-segmenter.styles.js';
+import { VideoTrackingSession, type TrackOptions, type TrackSource, type TrackingSession } from './tracking-session.js';
 
 /** How pointer input prompts: `click` points (drag for a box), `box` boxes first, `hover` previews under the pointer. */
 export type Sam2SegmenterMode = 'click' | 'box' | 'hover';
 
-/** Media `source` accepts, besides `src`. */
+/** Media `source` accepts, besides `src`; a Blob may be an image or a video. */
 export type Sam2SegmenterSource = HTMLImageElement | ImageBitmap | Blob | HTMLCanvasElement;
+
+const VIDEO_EXTENSION = /\.(webm|mp4|m4v|mov|ogv|mkv)(\?|#|$)/i;
+
+function isVideoBlob(blob: Blob, url: string | null): boolean {
+  if (blob.type.startsWith('video/')) return true;
+  return !blob.type && url !== null && VIDEO_EXTENSION.test(url);
+}
+
+/** Resolves when `video` fires `type`; rejects on a media error or an abort. */
+function mediaEvent(video: HTMLVideoElement, type: 'loadeddata' | 'seeked', signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      video.removeEventListener(type, ok);
+      video.removeEventListener('error', fail);
+      signal.removeEventListener('abort', abort);
+    };
+    const ok = (): void => {
+      done();
+      resolve();
+    };
+    const fail = (): void => {
+      done();
+      reject(new Sam2Error('media-decode', `the video could not be decoded: ${video.error?.message || 'unsupported or corrupt'}`));
+    };
+    const abort = (): void => {
+      done();
+      reject(abortedError('loading the video'));
+    };
+    video.addEventListener(type, ok);
+    video.addEventListener('error', fail);
+    signal.addEventListener('abort', abort);
+  });
+}
 
 /** What `segment()` takes: points and/or a box in the media's natural pixels. */
 export interface Sam2SegmenterPrompt {
@@ -71,10 +105,12 @@ function coded(e: unknown, fallback: Sam2ErrorCode): Sam2Error {
  * @event ready - The model loaded; `detail` is `ReadyInfo` with the backend in use.
  * @event model-progress - Model download, cache or compile progress; `detail` is `{phase, file, loaded, total}`.
  * @event mask-change - The mask changed; `detail` is `{objectId, score, objectScore, candidate, mask}` (`mask.area` 0 when cleared).
- * @event error - Loading, decoding or segmenting failed; `detail` is `{code, message}`. Does not bubble.
+ * @event track-frame - A video frame was tracked; `detail` is `{frame, time, objects, processed, dropped, progress}`.
+ * @event track-end - A tracking session ended; `detail` is its summary `{reason, mode, frames, dropped, objects, fps, stats}`.
+ * @event error - Loading, decoding, segmenting or tracking failed; `detail` is `{code, message}`. Does not bubble.
  *
  * @csspart base - The focusable stage holding the media and the overlay.
- * @csspart media - The `<img>` or `<canvas>` showing the image; style its `object-fit` (contain, cover, fill).
+ * @csspart media - The `<img>`, `<video>` or `<canvas>` showing the media; style its `object-fit` (contain, cover, fill).
  * @csspart overlay - The canvas the mask and prompt markers are drawn on.
  *
  * @cssproperty --sam2-mask-color - Mask fill colour (default rgb(30, 144, 255)).
@@ -96,10 +132,11 @@ export class Sam2SegmenterElement extends LitElement {
     wasmPaths: { attribute: 'wasm-paths' },
     workerUrl: { attribute: 'worker-url' },
     loading: { type: String, reflect: true },
+    fps: { type: Number },
     _announcement: { state: true },
   };
 
-  /** Image URL, fetched with CORS and decoded off the main thread. */
+  /** Image or video URL, fetched with CORS (a `video/*` response, or a .webm/.mp4/... URL, is shown as a video). */
   declare src: string | undefined;
   /** Image given directly (takes precedence over `src`). */
   declare source: Sam2SegmenterSource | null | undefined;
@@ -117,6 +154,8 @@ export class Sam2SegmenterElement extends LitElement {
   declare workerUrl: string | URL | undefined;
   /** `eager` (default) loads the model at once; `lazy` when the element becomes visible or is used. */
   declare loading: 'eager' | 'lazy';
+  /** Frame rate of the video, mapping frame indices to times for tracking (default 30). */
+  declare fps: number;
   declare _announcement: string;
 
   readonly #engine = new EngineController(this, {
@@ -136,8 +175,16 @@ export class Sam2SegmenterElement extends LitElement {
 
   /** The decoded media at natural size: what is encoded, and what cut-outs are taken from. */
   #bitmap: ImageBitmap | null = null;
-  /** Object URL shown by the <img> for Blob and fetched sources. */
+  /** Object URL shown by the <img> (or <video>) for Blob and fetched sources. */
   #objectUrl: string | null = null;
+  /** The object URL is a video. */
+  #isVideo = false;
+  /** Time of the video frame the current bitmap shows. */
+  #frameTime = -1;
+  /** The tracking session running, or the last one (its record replays over playback of our video). */
+  #session: VideoTrackingSession | null = null;
+  #replayHandle = 0;
+  #replaySeq = 0;
   /** Settles when the current source is decoded (rejects when it cannot be). */
   #decoding: Promise<ImageBitmap> | null = null;
   #decodeAbort: AbortController | null = null;
@@ -163,7 +210,71 @@ export class Sam2SegmenterElement extends LitElement {
     this.mode = 'click';
     this.label = 'Image to segment';
     this.loading = 'eager';
+    this.fps = 30;
     this._announcement = '';
+  }
+
+  /** The `<video>` showing a video `src`, for playback control (play, pause, currentTime); null for images. */
+  get video(): HTMLVideoElement | null {
+    return this.#isVideo ? (this.renderRoot?.querySelector<HTMLVideoElement>('video[part="media"]') ?? null) : null;
+  }
+
+  /**
+   * Tracks objects through a video with SAM 2's memory: this element's video by default, or any `<video>`, a camera
+   * `MediaStream`, or a clip URL/Blob. Prompts come from `options.prompts`, else from the selection on the shown frame
+   * (object 1). Fires `mask-change` per object and `track-frame` per frame, then `track-end`; when it tracks this
+   * element's video the overlay shows the masks, and follows playback afterwards. A new `track()` stops the previous.
+   */
+  track(source?: TrackSource | null, options: TrackOptions = {}): TrackingSession {
+    void this.#session?.stop();
+    this.#stopReplay();
+    const own = this.video;
+    const target = source ?? own;
+    const isOwn = target !== null && target === own;
+    const opts: TrackOptions = { fps: this.fps || 30, ...options };
+    if (!opts.prompts && isOwn && own && this.#prompts.current) {
+      const cur = this.#prompts.current;
+      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: Math.floor(own.currentTime * (opts.fps ?? 30) + 1e-6) }];
+    }
+    const segmenter = (): Segmenter => {
+      if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
+      this.#engine.ready().catch(() => undefined);
+      return this.#engine.segmenter;
+    };
+    const session = new VideoTrackingSession(segmenter, target as TrackSource, opts, {
+      overlay: isOwn,
+      onPrompt: (o, overlay) => {
+        if (this.#session !== session) return overlay?.close();
+        if (overlay) this.#overlay.setTracked(new Map([[o.objectId, overlay]]));
+        this.#emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask: o.mask, frame: o.frame, time: o.time });
+      },
+      onFrame: (f, overlays) => {
+        if (this.#session !== session) {
+          for (const b of overlays.values()) b.close();
+          return;
+        }
+        if (isOwn) this.#overlay.setTracked(overlays);
+        for (const o of f.objects) {
+          this.#emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask: o.mask, frame: o.frame, time: o.time });
+        }
+        this.#emit('track-frame', f);
+      },
+    });
+    this.#session = session;
+    if (isOwn) {
+      // The session's masks replace the selection on the shown frame.
+      this.#overlay.points = [];
+      this.#overlay.box = null;
+    }
+    session.finished.then(
+      (summary) => {
+        if (this.#session === session) this.#emit('track-end', summary);
+      },
+      (e: unknown) => {
+        if (this.#session === session) this.#reportError(e, 'media-decode');
+      },
+    );
+    return session;
   }
 
   // ---------------------------------------------------------------- public API
@@ -245,6 +356,9 @@ export class Sam2SegmenterElement extends LitElement {
     super.disconnectedCallback();
     this.#cancelHover();
     this.#drag = null;
+    // Tracking stops with the element, and its tracker's memory is freed in the worker.
+    void this.#session?.stop();
+    this.#stopReplay();
     // Object URLs outlive the element unless revoked; the <img> keeps showing what it has already decoded.
     const objectUrl = this.#objectUrl;
     if (objectUrl) {
@@ -271,7 +385,8 @@ export class Sam2SegmenterElement extends LitElement {
   }
 
   protected override render() {
-    const showImg = this.#objectUrl !== null;
+    const showImg = this.#objectUrl !== null && !this.#isVideo;
+    const showVideo = this.#objectUrl !== null && this.#isVideo;
     return html`
       <div
         class="stage"
@@ -292,7 +407,18 @@ export class Sam2SegmenterElement extends LitElement {
       >
         ${showImg
           ? html`<img part="media" src=${this.#objectUrl!} alt="" draggable="false" />`
-          : html`<canvas part="media" aria-hidden="true"></canvas>`}
+          : showVideo
+            ? html`<video
+                part="media"
+                src=${this.#objectUrl!}
+                muted
+                playsinline
+                preload="auto"
+                @seeked=${this.#onShownFrame}
+                @pause=${this.#onShownFrame}
+                @play=${this.#onPlay}
+              ></video>`
+            : html`<canvas part="media" aria-hidden="true"></canvas>`}
         <canvas part="overlay" aria-hidden="true"></canvas>
       </div>
       <div id="help" class="visually-hidden">
@@ -343,6 +469,12 @@ export class Sam2SegmenterElement extends LitElement {
     this.#overlay.crosshair = null;
     if (this.#objectUrl) URL.revokeObjectURL(this.#objectUrl);
     this.#objectUrl = null;
+    this.#isVideo = false;
+    this.#frameTime = -1;
+    void this.#session?.stop();
+    this.#session = null;
+    this.#stopReplay();
+    this.#overlay.setTracked(new Map());
 
     const source = this.source ?? null;
     const src = this.src;
@@ -393,6 +525,7 @@ export class Sam2SegmenterElement extends LitElement {
         if (!response.ok) throw new Sam2Error('media-decode', `${url.href} answered HTTP ${response.status}`);
         blob = await response.blob();
       }
+      if (isVideoBlob(blob, src ?? null)) return await this.#showVideo(blob, signal);
       const bitmap = await createImageBitmap(blob);
       if (!signal.aborted) {
         this.#objectUrl = URL.createObjectURL(blob);
@@ -403,6 +536,95 @@ export class Sam2SegmenterElement extends LitElement {
       if (isAbort(e)) throw abortedError('loading the image');
       throw new Sam2Error('media-decode', `the image could not be decoded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
+  }
+
+  /** Shows a video and returns its first frame: the image prompts apply to until the video moves. */
+  async #showVideo(blob: Blob, signal: AbortSignal): Promise<ImageBitmap> {
+    if (signal.aborted) throw abortedError('loading the video');
+    this.#objectUrl = URL.createObjectURL(blob);
+    this.#isVideo = true;
+    this.requestUpdate();
+    await this.updateComplete;
+    const video = this.video;
+    if (!video) throw abortedError('loading the video');
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await mediaEvent(video, 'loadeddata', signal);
+    this.#frameTime = video.currentTime;
+    return createImageBitmap(video);
+  }
+
+  /** The paused video shows another frame: it becomes the image prompts apply to (a session drives it otherwise). */
+  #onShownFrame = (): void => {
+    const video = this.video;
+    if (!video || !video.paused || video.seeking || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
+    const session = this.#session;
+    if (session && session.state !== 'done') return;
+    if (video.currentTime === this.#frameTime) return;
+    this.#frameTime = video.currentTime;
+    if (this.#prompts.length > 0) this.clear();
+    this.#seq++;
+    this.#cancelHover();
+    this.#forgetLogits();
+    this.#sent = null;
+    const abort = this.#decodeAbort;
+    const decoding = createImageBitmap(video).then((bitmap) => {
+      if (abort?.signal.aborted || this.#frameTime !== video.currentTime) {
+        bitmap.close();
+        throw abortedError('reading the video frame');
+      }
+      this.#bitmap?.close();
+      this.#bitmap = bitmap;
+      return bitmap;
+    });
+    this.#decoding = decoding;
+    this.#showRecorded(this.#frameOf(video.currentTime));
+    decoding.then(() => this.#engine.whenAllowed()).then(() => this.#sendImage()).catch((e: unknown) => {
+      if (this.#decoding === decoding) this.#onInteractiveError(e, 'media-decode');
+    });
+  };
+
+  #frameOf(t: number): number {
+    return Math.max(0, Math.floor(t * (this.fps || 30) + 1e-6));
+  }
+
+  /** Playback after tracking: the overlay follows the video with the recorded masks of each shown frame. */
+  #onPlay = (): void => {
+    const video = this.video as (HTMLVideoElement & { requestVideoFrameCallback?(cb: (now: number, meta: { mediaTime: number }) => void): number }) | null;
+    const session = this.#session;
+    if (!video?.requestVideoFrameCallback || !session || session.state !== 'done') return;
+    this.#stopReplay();
+    const step = (_now: number, meta: { mediaTime: number }): void => {
+      if (this.#session !== session || video.paused) return;
+      this.#replayHandle = video.requestVideoFrameCallback!(step);
+      this.#showRecorded(Math.round(meta.mediaTime * (this.fps || 30)));
+    };
+    this.#replayHandle = video.requestVideoFrameCallback(step);
+  };
+
+  #stopReplay(): void {
+    const video = this.video as (HTMLVideoElement & { cancelVideoFrameCallback?(h: number): void }) | null;
+    if (this.#replayHandle) video?.cancelVideoFrameCallback?.(this.#replayHandle);
+    this.#replayHandle = 0;
+    this.#replaySeq++;
+  }
+
+  /** Draws the finished session's recorded masks of frame f (rendered in the worker from their RLE). */
+  #showRecorded(f: number): void {
+    const session = this.#session;
+    const rec = session?.state === 'done' ? session.recorded(f) : null;
+    const seq = ++this.#replaySeq;
+    if (!rec || rec.objects.length === 0) {
+      this.#overlay.setTracked(new Map());
+      return;
+    }
+    const seg = this.#engine.existing;
+    if (!seg) return;
+    seg.renderMasks(rec.objects.map((o) => o.segmentation)).then(
+      (bitmaps) => {
+        if (seq !== this.#replaySeq || this.#session !== session) return bitmaps.forEach((b) => b.close());
+        this.#overlay.setTracked(new Map(rec.objects.map((o, i) => [o.objectId, bitmaps[i]!])));
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -463,6 +685,9 @@ export class Sam2SegmenterElement extends LitElement {
       alpha.close();
       throw abortedError('the prompt');
     }
+    // A new selection on a tracked frame replaces the recorded masks drawn there.
+    this.#stopReplay();
+    this.#overlay.setTracked(new Map());
     const detail: Sam2MaskChangeDetail = { objectId: OBJECT_ID, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
     entry.detail = detail;
     this.#overlay.setMask(alpha);

@@ -117,6 +117,8 @@ export interface Segmenter {
    * download on the first call.
    */
   openTracker(options?: TrackerOptions): Promise<Tracker>;
+  /** Draws COCO RLE masks (e.g. a recorded track) as alpha bitmaps in the worker; the caller closes them. */
+  renderMasks(rles: readonly { size: [number, number]; counts: string }[], options?: CallOptions): Promise<ImageBitmap[]>;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
   dispose(): void;
 }
@@ -285,6 +287,10 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
         });
       },
     };
+  }
+
+  renderMasks(rles: readonly { size: [number, number]; counts: string }[], options: CallOptions = {}): Promise<ImageBitmap[]> {
+    return this.call(options.signal, async (remote) => ({ result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))) }));
   }
 
   async __debugTrackerCount(): Promise<number> {

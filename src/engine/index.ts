@@ -1,7 +1,17 @@
 // Public headless API: the segmenter client, its types and the error class. Nothing here loads onnxruntime.
 
 export { createSegmenter } from './client.js';
-export type { CallOptions, ImageSize, ImageSource, Segmenter, SegmenterOptions } from './client.js';
+export type {
+  CallOptions,
+  FrameInput,
+  ImageSize,
+  ImageSource,
+  Segmenter,
+  SegmenterOptions,
+  TrackCallOptions,
+  Tracker,
+  TrackerOptions,
+} from './client.js';
 export { Sam2Error, isSam2Error } from './errors.js';
 export { cacheInfo, clearCache } from './cache.js';
 export type { CacheInfo } from './cache.js';
@@ -17,4 +27,9 @@ export type {
   Sam2ErrorCode,
   SegmentPrompt,
   SegmentResultData,
+  TrackFrameData,
+  TrackObjectData,
+  TrackPrompt,
+  TrackPromptData,
+  TrackerStats,
 } from './types.js';

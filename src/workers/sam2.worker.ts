@@ -4,7 +4,8 @@
 import * as Comlink from 'comlink';
 import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/bundle.js';
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../engine/errors.js';
-import { ImageEngine, type ImageInfo } from '../engine/image-engine.js';
+import { ImageEngine, alphaBitmap, type ImageInfo } from '../engine/image-engine.js';
+import { decodeRle } from '../engine/math/rle.js';
 import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../engine/types.js';
 import { VideoEngine, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from '../engine/video-engine.js';
 
@@ -119,6 +120,21 @@ const api = {
   /** Closes a tracker and frees its memory; resolves with its last stats (null when it was not open). */
   async trackerClose(id: number): Promise<WireResult<TrackerStats | null>> {
     return fatal(await settle(async () => (await needVideo()).close(id)));
+  },
+
+  /** Draws recorded COCO RLE masks as alpha bitmaps (a replayed track), off the page's thread. */
+  async renderMasks(rles: { size: [number, number]; counts: string }[]): Promise<WireResult<ImageBitmap[]>> {
+    const r = await settle(async () => {
+      const out: ImageBitmap[] = [];
+      for (const rle of rles) {
+        const [h, w] = rle.size;
+        const bitmap = await alphaBitmap(decodeRle(rle), w, h);
+        if (!bitmap) throw new Sam2Error('not-ready', 'this browser cannot make bitmaps in a worker');
+        out.push(bitmap);
+      }
+      return out;
+    });
+    return r.ok ? Comlink.transfer(r, r.value) : r;
   },
 
   /** Open trackers in this worker (tests: stopping a session frees its tracker). */

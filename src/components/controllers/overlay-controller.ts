@@ -39,6 +39,9 @@ function px(value: string, fallback: number): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
+/** Colours of tracked objects 2, 3, ... (object 1 uses --sam2-mask-color). */
+const PALETTE = ['rgb(255, 140, 0)', 'rgb(50, 205, 50)', 'rgb(220, 20, 160)', 'rgb(255, 215, 0)', 'rgb(0, 206, 209)', 'rgb(148, 0, 211)'];
+
 /** Mask overlay and prompt markers for the host's media. */
 export class OverlayController implements ReactiveController {
   /** Natural size of the media; null before an image is decoded. */
@@ -53,6 +56,8 @@ export class OverlayController implements ReactiveController {
 
   #mask: ImageBitmap | null = null;
   #preview: ImageBitmap | null = null;
+  /** Masks of a tracked video frame, by object id. */
+  #tracked = new Map<number, ImageBitmap>();
   #frame = 0;
   #resize: ResizeObserver | null = null;
   #observed: Element | null = null;
@@ -77,6 +82,13 @@ export class OverlayController implements ReactiveController {
   setPreview(bitmap: ImageBitmap | null): void {
     if (this.#preview !== bitmap) this.#preview?.close();
     this.#preview = bitmap;
+    this.requestDraw();
+  }
+
+  /** Replaces the tracked objects' masks (the previous ones are closed); an empty map clears them. */
+  setTracked(masks: ReadonlyMap<number, ImageBitmap>): void {
+    for (const [id, b] of this.#tracked) if (masks.get(id) !== b) b.close();
+    this.#tracked = new Map(masks);
     this.requestDraw();
   }
 
@@ -197,6 +209,11 @@ export class OverlayController implements ReactiveController {
     const outlineColor = style.getPropertyValue('--sam2-outline-color').trim() || 'rgb(255, 255, 255)';
     const outlineWidth = px(style.getPropertyValue('--sam2-outline-width'), 2) * dpr;
 
+    for (const [id, bitmap] of this.#tracked) {
+      // Object 1 takes the host's colour; others a fixed palette, so objects keep their colour across frames.
+      const objectColor = id === 1 ? color : PALETTE[(((id - 2) % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
+      this.#drawMask(ctx, bitmap, c, w, h, objectColor, opacity, outlineColor, outlineWidth);
+    }
     if (this.#mask) this.#drawMask(ctx, this.#mask, c, w, h, color, opacity, outlineColor, outlineWidth);
     if (this.#preview) this.#drawMask(ctx, this.#preview, c, w, h, color, opacity * 0.6, outlineColor, outlineWidth / 2);
 

@@ -1,0 +1,760 @@
+// A tracking session drives SAM 2's video tracker over a real video (sam2-reference.md §3.9): it reads frames on the
+// main thread as VideoFrames (zero-copy, transferred to the worker, never as pixel arrays), feeds prompts and frames to
+// one worker-side tracker, and hands results out as callbacks, an async iterator and a summary promise.
+//
+//  - `complete` seeks a clip frame by frame (frame i is shown at (i + ½)/fps), so every frame is tracked in order,
+//    forward or backward from the prompted frame; the next seek overlaps the current frame's inference.
+//  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
+//    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
+import type { FrameInput, Segmenter, Tracker } from '../engine/client.js';
+import { Sam2Error, abortedError, isSam2Error } from '../engine/errors.js';
+import type { Sam2ErrorCode, TrackObjectData, TrackPrompt, TrackerStats } from '../engine/types.js';
+import { Sam2Mask } from './mask.js';
+
+/** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */
+export type TrackSource = HTMLVideoElement | MediaStream | string | URL | Blob;
+
+/** `live` follows playback in real time, dropping frames; `complete` tracks every frame of a clip. */
+export type TrackMode = 'live' | 'complete';
+
+/** A prompt on one frame of the video. */
+export interface TrackFramePrompt extends TrackPrompt {
+  /** Frame index (time × fps); default: the frame the video shows now. */
+  frame?: number;
+}
+
+/** Options of `track()`. */
+export interface TrackOptions {
+  /** Default: `live` for a MediaStream, `complete` otherwise. */
+  mode?: TrackMode;
+  /** Prompts, each on a frame; the element uses the user's prompts on the shown frame when absent. */
+  prompts?: TrackFramePrompt[];
+  /** `complete`: track from the prompted frame towards the end (default) or towards the start. */
+  direction?: 'forward' | 'backward';
+  /** Frame rate that maps frame indices to times (default 30). */
+  fps?: number;
+  /** `complete`: first frame to track (default: the first prompted frame, or the last one going backward). */
+  startFrame?: number;
+  /** `complete`: last frame to track, inclusive (default: the clip's last frame, or 0 going backward). */
+  endFrame?: number;
+  /** Keep each frame's masks as COCO RLE for `toJSON()` (default true). */
+  record?: boolean;
+  /** Aborting stops the session like `stop()`. */
+  signal?: AbortSignal;
+}
+
+/** One object on one tracked frame. */
+export interface TrackedObject {
+  objectId: number;
+  frame: number;
+  /** Seconds: frame / fps for clips, the presentation time for live video. */
+  time: number;
+  /** Predicted IoU (0..1); 0 where the object is absent. */
+  score: number;
+  /** Object score logit: > 0 means SAM 2 sees the object (the mask is empty otherwise). */
+  objectScore: number;
+  present: boolean;
+  mask: Sam2Mask;
+}
+
+/** Every object on one tracked frame. */
+export interface TrackFrame {
+  frame: number;
+  time: number;
+  objects: TrackedObject[];
+  /** Frames tracked so far in this session. */
+  processed: number;
+  /** `live`: frames shown but not tracked so far (the backend was busy). */
+  dropped: number;
+  /** `complete`: share of the frame range done (0..1); null for live. */
+  progress: number | null;
+}
+
+/** How a session ended. */
+export interface TrackSummary {
+  /** `completed`: every frame of the range; `ended`: the live video ended; `stopped`: stop(), abort or removal. */
+  reason: 'completed' | 'ended' | 'stopped';
+  mode: TrackMode;
+  /** Frames tracked. */
+  frames: number;
+  /** Frames shown but not tracked (live). */
+  dropped: number;
+  /** Objects tracked at the end. */
+  objects: number[];
+  /** Wall time from start to end, and tracked frames per second over it. */
+  durationMs: number;
+  fps: number;
+  /** The tracker's memory and per-graph time just before it was freed. */
+  stats: TrackerStats | null;
+}
+
+/** `toJSON()` of a session: per frame and object, COCO RLE (pycocotools layout), bbox [x, y, w, h] and scores. */
+export interface TrackExport {
+  format: 'sam2-segmenter/track';
+  version: 1;
+  width: number;
+  height: number;
+  fps: number;
+  frames: {
+    frame: number;
+    time: number;
+    objects: {
+      objectId: number;
+      score: number;
+      objectScore: number;
+      bbox: [number, number, number, number];
+      area: number;
+      segmentation: { size: [number, number]; counts: string };
+    }[];
+  }[];
+}
+
+/** A running tracking session. */
+export interface TrackingSession extends AsyncIterable<TrackFrame> {
+  readonly mode: TrackMode;
+  /** `running`, `paused` or `done`. */
+  readonly state: 'running' | 'paused' | 'done';
+  /** A prompt on any frame (default: the current one): a new object, more points, or a correction of a tracked frame. */
+  addPrompt(prompt: TrackFramePrompt): Promise<TrackedObject>;
+  /** Stops tracking one object; false when it was not tracked. */
+  removeObject(objectId: number): Promise<boolean>;
+  pause(): void;
+  resume(): void;
+  /** Ends the session after the frame in flight; resolves with the summary. */
+  stop(): Promise<TrackSummary>;
+  /** Settles when the session ends: the summary, or the coded error that ended it. */
+  readonly finished: Promise<TrackSummary>;
+  /** The recorded track (frames in order). */
+  toJSON(): TrackExport;
+  /** The worker-side tracker's memory and time per graph. */
+  stats(): Promise<TrackerStats>;
+}
+
+/** Callbacks the element uses to draw and dispatch events. */
+export interface TrackingHooks {
+  /** Ask the worker for an alpha bitmap per mask (transferred to `onFrame`, which must close them). */
+  overlay?: boolean;
+  onFrame?(frame: TrackFrame, overlays: Map<number, ImageBitmap>): void;
+  onPrompt?(object: TrackedObject, overlay: ImageBitmap | null): void;
+}
+
+const DEFAULT_FPS = 30;
+
+function isVideo(v: unknown): v is HTMLVideoElement {
+  return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
+}
+
+function isStream(v: unknown): v is MediaStream {
+  return typeof MediaStream !== 'undefined' && v instanceof MediaStream;
+}
+
+function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
+  const code = video.error?.code;
+  // MEDIA_ERR_SRC_NOT_SUPPORTED also covers network failures of a src; both mean the clip cannot be read.
+  return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
+}
+
+function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      video.removeEventListener(type, ok);
+      video.removeEventListener('error', fail);
+      signal.removeEventListener('abort', abort);
+    };
+    const ok = (): void => {
+      cleanup();
+      resolve();
+    };
+    const fail = (): void => {
+      cleanup();
+      reject(mediaError(video, `waiting for ${type}`));
+    };
+    const abort = (): void => {
+      cleanup();
+      reject(abortedError('tracking'));
+    };
+    video.addEventListener(type, ok);
+    video.addEventListener('error', fail);
+    signal.addEventListener('abort', abort);
+  });
+}
+
+/** Reads the video's current frame: a VideoFrame where WebCodecs can (no copy), else an ImageBitmap. */
+async function grab(video: HTMLVideoElement): Promise<VideoFrame | ImageBitmap> {
+  try {
+    if (typeof VideoFrame !== 'undefined') {
+      try {
+        return new VideoFrame(video);
+      } catch (e) {
+        // Chromium refuses a VideoFrame of a video whose frame has not been painted yet; a bitmap still works.
+        if (!(e instanceof DOMException && e.name === 'InvalidStateError')) throw e;
+      }
+    }
+    return await createImageBitmap(video);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'SecurityError') {
+      throw new Sam2Error('media-cross-origin', 'the video is cross-origin without CORS: its frames cannot be read', { cause: e });
+    }
+    throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
+  }
+}
+
+/** Resolves when the video presents its next frame, or after 250 ms where it does not render. */
+function presentedFrame(video: RvfcVideo): Promise<void> {
+  return new Promise((resolve) => {
+    if (!video.requestVideoFrameCallback) return resolve();
+    const timer = setTimeout(() => {
+      video.cancelVideoFrameCallback?.(handle);
+      presentTimeouts++;
+      resolve();
+    }, 250);
+    const handle = video.requestVideoFrameCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** @internal For tests: seeks whose frame was never presented (each cost the 250 ms wait). */
+export let presentTimeouts = 0;
+
+function closeFrame(f: VideoFrame | ImageBitmap | null | undefined): void {
+  try {
+    f?.close();
+  } catch {
+    // Already transferred.
+  }
+}
+
+type VideoFrameCallback = (now: number, meta: { mediaTime: number; presentedFrames: number }) => void;
+type RvfcVideo = HTMLVideoElement & {
+  requestVideoFrameCallback?(cb: VideoFrameCallback): number;
+  cancelVideoFrameCallback?(handle: number): void;
+};
+
+/** Iterator subscribers get frames from the moment they subscribe. */
+interface Subscriber {
+  queue: TrackFrame[];
+  wake: (() => void) | null;
+}
+
+interface Recorded {
+  frame: number;
+  time: number;
+  objects: TrackExport['frames'][number]['objects'];
+}
+
+interface PendingPrompt {
+  prompt: TrackFramePrompt;
+  resolve(o: TrackedObject): void;
+  reject(e: unknown): void;
+}
+
+/** @internal Use `trackVideo()` or the element's `track()`. */
+export class VideoTrackingSession implements TrackingSession {
+  readonly mode: TrackMode;
+  readonly finished: Promise<TrackSummary>;
+  #state: 'running' | 'paused' | 'done' = 'running';
+  readonly #fps: number;
+  readonly #abort = new AbortController();
+  #tracker: Tracker | null = null;
+  #video: RvfcVideo | null = null;
+  /** Things to undo at the end: hidden video, object URL, listeners. */
+  readonly #cleanups: (() => void)[] = [];
+  #processed = 0;
+  #dropped = 0;
+  #startTime = 0;
+  #resumeGate: { promise: Promise<void>; open: () => void } | null = null;
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #records = new Map<number, Recorded>();
+  #size = { width: 0, height: 0 };
+  readonly #pendingPrompts: PendingPrompt[] = [];
+  #settle!: { resolve(s: TrackSummary): void; reject(e: unknown): void };
+  #endError: unknown = null;
+  /** Frame the video showed when tracking last read it (the default frame of a prompt). */
+  #current = 0;
+  #objects = new Set<number>();
+  /** Serialises everything that moves the video or talks to the tracker. */
+  #lock: Promise<unknown> = Promise.resolve();
+  /** Complete mode: next frame to track (moved back by corrections behind it). */
+  #cursor = 0;
+
+  constructor(
+    private readonly segmenter: Segmenter | (() => Segmenter),
+    private readonly source: TrackSource,
+    private readonly options: TrackOptions = {},
+    private readonly hooks: TrackingHooks = {},
+  ) {
+    this.mode = options.mode ?? (isStream(source) ? 'live' : 'complete');
+    this.#fps = options.fps ?? DEFAULT_FPS;
+    this.finished = new Promise<TrackSummary>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // Hosts that only listen to events must not see an unhandled rejection; awaiting `finished` still rejects.
+    this.finished.catch(() => undefined);
+    const signal = options.signal;
+    if (signal?.aborted) this.#abort.abort();
+    else signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    void this.#run();
+  }
+
+  get state(): 'running' | 'paused' | 'done' {
+    return this.#state;
+  }
+
+  addPrompt(prompt: TrackFramePrompt): Promise<TrackedObject> {
+    if (this.#state === 'done') return Promise.reject(new Sam2Error('aborted', 'the tracking session has ended'));
+    return new Promise((resolve, reject) => {
+      this.#pendingPrompts.push({ prompt, resolve, reject });
+      // A paused or idle session applies it at once; a running one between two frames.
+      if (this.#state === 'paused' || this.mode === 'live') void this.#locked(() => this.#applyPrompts());
+    });
+  }
+
+  async removeObject(objectId: number): Promise<boolean> {
+    const t = this.#tracker;
+    if (!t || this.#state === 'done') return false;
+    const had = await this.#locked(() => t.removeObject(objectId));
+    this.#objects.delete(objectId);
+    return had;
+  }
+
+  pause(): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'paused';
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    this.#resumeGate = { promise, open };
+  }
+
+  resume(): void {
+    if (this.#state !== 'paused') return;
+    this.#state = 'running';
+    // Live: frames shown while paused were not dropped, they were not asked for.
+    this.#lastLive = null;
+    const gate = this.#resumeGate;
+    this.#resumeGate = null;
+    gate?.open();
+  }
+
+  stop(): Promise<TrackSummary> {
+    if (!this.#abort.signal.aborted) this.#abort.abort();
+    this.#resumeGate?.open();
+    return this.finished.catch(() => this.#summary('stopped', null));
+  }
+
+  stats(): Promise<TrackerStats> {
+    if (!this.#tracker) return Promise.reject(new Sam2Error('not-ready', 'the tracker has not started'));
+    return this.#tracker.stats();
+  }
+
+  /** @internal The recorded masks of one frame, or null. */
+  recorded(frame: number): Readonly<Recorded> | null {
+    return this.#records.get(frame) ?? null;
+  }
+
+  toJSON(): TrackExport {
+    return {
+      format: 'sam2-segmenter/track',
+      version: 1,
+      width: this.#size.width,
+      height: this.#size.height,
+      fps: this.#fps,
+      frames: [...this.#records.values()].sort((a, b) => a.frame - b.frame),
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<TrackFrame> {
+    const sub: Subscriber = { queue: [], wake: null };
+    this.#subscribers.add(sub);
+    const next = async (): Promise<IteratorResult<TrackFrame>> => {
+      for (;;) {
+        const f = sub.queue.shift();
+        if (f) return { value: f, done: false };
+        if (this.#state === 'done') {
+          this.#subscribers.delete(sub);
+          if (this.#endError) throw this.#endError;
+          return { value: undefined, done: true };
+        }
+        await new Promise<void>((r) => (sub.wake = r));
+        sub.wake = null;
+      }
+    };
+    return {
+      next,
+      return: async () => {
+        this.#subscribers.delete(sub);
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- run
+
+  async #run(): Promise<void> {
+    this.#startTime = performance.now();
+    let reason: TrackSummary['reason'] = 'stopped';
+    try {
+      const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
+      const video = await this.#openSource();
+      this.#video = video;
+      this.#check();
+      const numFrames = this.mode === 'complete' ? await this.#frameCount(video) : undefined;
+      this.#check();
+      this.#tracker = await seg.openTracker(numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal });
+      this.#check();
+      this.#current = this.#frameAt(video.currentTime);
+      const prompts = this.options.prompts ?? [];
+      for (const p of prompts) this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
+      // Initial prompts must succeed: a bad one ends the session with its error.
+      await this.#locked(() => this.#applyPrompts(true));
+      this.#check();
+      if (this.#objects.size === 0) throw new Sam2Error('invalid-prompt', 'track() needs at least one prompt (options.prompts, or a selection on the shown frame)');
+      // Live tracking of a clip starts its playback once the prompted frame has been read.
+      if (this.mode === 'live' && !isStream(this.source) && video.paused && !video.ended) await video.play();
+      reason = this.mode === 'complete' ? await this.#complete(video, numFrames!) : await this.#live(video);
+    } catch (e) {
+      if (!(isSam2Error(e, 'aborted') && this.#abort.signal.aborted)) this.#endError = e;
+    }
+    await this.#finish(reason);
+  }
+
+  #check(): void {
+    if (this.#abort.signal.aborted) throw abortedError('tracking');
+  }
+
+  #frameAt(t: number): number {
+    return Math.max(0, Math.floor(t * this.#fps + 1e-6));
+  }
+
+  async #openSource(): Promise<RvfcVideo> {
+    const src = this.source;
+    if (isVideo(src)) {
+      if (src.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(src, 'loadeddata', this.#abort.signal);
+      return src;
+    }
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    // rVFC and decoding want a rendered element: keep it in the document, invisible and out of the way.
+    video.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;pointer-events:none';
+    video.setAttribute('aria-hidden', 'true');
+    document.body.append(video);
+    this.#cleanups.push(() => {
+      video.pause();
+      video.removeAttribute('src');
+      video.srcObject = null;
+      video.load();
+      video.remove();
+    });
+    if (isStream(src)) {
+      if (this.mode === 'complete') throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
+      video.srcObject = src;
+      await video.play();
+    } else if (typeof Blob !== 'undefined' && src instanceof Blob) {
+      const url = URL.createObjectURL(src);
+      this.#cleanups.push(() => URL.revokeObjectURL(url));
+      video.src = url;
+    } else if (typeof src === 'string' || src instanceof URL) {
+      video.crossOrigin = 'anonymous';
+      video.src = String(src);
+    } else {
+      throw new Sam2Error('media-decode', 'track() takes an HTMLVideoElement, a MediaStream, a URL or a Blob');
+    }
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', this.#abort.signal);
+    return video;
+  }
+
+  async #frameCount(video: HTMLVideoElement): Promise<number> {
+    if (!Number.isFinite(video.duration)) {
+      // Recorded WebM often has no duration until the end is seeked to.
+      video.currentTime = Number.MAX_SAFE_INTEGER;
+      await once(video, 'seeked', this.#abort.signal);
+      video.currentTime = 0;
+      await once(video, 'seeked', this.#abort.signal);
+    }
+    const n = Math.round(video.duration * this.#fps);
+    if (!(n > 0)) throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
+    return n;
+  }
+
+  /** Shows frame i: seeks to the middle of its display interval so rounding never lands on a neighbour. */
+  async #seek(video: HTMLVideoElement, i: number): Promise<void> {
+    const t = Math.min((i + 0.5) / this.#fps, Math.max(0, video.duration - 1e-3));
+    if (!video.paused) video.pause();
+    if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking) return;
+    const seeked = once(video, 'seeked', this.#abort.signal);
+    // `seeked` can fire before the new frame reaches the element's output, and reading it then returns the previous
+    // frame: wait until a frame is presented (rVFC), or briefly where none will be (a video that is not rendered).
+    const presented = presentedFrame(video);
+    video.currentTime = t;
+    await seeked;
+    await presented;
+  }
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const r = this.#lock.then(fn);
+    this.#lock = r.catch(() => undefined);
+    return r;
+  }
+
+  /** Applies queued prompts (each on its frame); `strict` rethrows the first failure. */
+  async #applyPrompts(strict = false): Promise<void> {
+    const t = this.#tracker;
+    const video = this.#video;
+    while (this.#pendingPrompts.length > 0) {
+      const p = this.#pendingPrompts.shift()!;
+      try {
+        if (!t || !video) throw new Sam2Error('not-ready', 'the tracker has not started');
+        const frame = p.prompt.frame ?? this.#current;
+        if (!Number.isInteger(frame) || frame < 0) throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
+        // A live stream cannot seek: a prompt there is always on the frame just read.
+        // A paused clip is sought to the frame, which also makes sure that frame has been decoded and presented.
+        if (!isStream(this.source) && (this.mode === 'complete' || video.paused)) await this.#seek(video, frame);
+        const pixels = await grab(video);
+        const { frame: _f, ...prompt } = p.prompt;
+        const at = this.mode === 'live' ? this.#liveIndex(frame) : frame;
+        const r = await t.addPrompt(at, pixels as FrameInput, prompt, { overlay: this.hooks.overlay === true });
+        this.#size = { width: r.mask.width, height: r.mask.height };
+        this.#objects.add(r.objectId);
+        const obj = this.#object(r, frame, frame / this.#fps);
+        this.#record(frame, frame / this.#fps, [r]);
+        // A correction behind the cursor makes the frames after it stale: track them again.
+        if (this.mode === 'complete' && r.kind === 'correction') {
+          const forward = this.options.direction !== 'backward';
+          if (forward ? frame < this.#cursor : frame > this.#cursor) this.#cursor = forward ? frame + 1 : frame - 1;
+        }
+        this.hooks.onPrompt?.(obj, r.overlay ?? null);
+        p.resolve(obj);
+      } catch (e) {
+        p.reject(e);
+        if (strict) {
+          for (const rest of this.#pendingPrompts.splice(0)) rest.reject(e);
+          throw e;
+        }
+      }
+    }
+  }
+
+  async #complete(video: HTMLVideoElement, n: number): Promise<TrackSummary['reason']> {
+    const forward = this.options.direction !== 'backward';
+    const dir: 1 | -1 = forward ? 1 : -1;
+    const prompted = [...this.#records.keys()];
+    const first = this.options.startFrame ?? (forward ? Math.min(...prompted) : Math.max(...prompted));
+    const last = this.options.endFrame ?? (forward ? n - 1 : 0);
+    if (!Number.isInteger(first) || first < 0 || first >= n || !Number.isInteger(last) || last < 0 || last >= n) {
+      throw new Sam2Error('invalid-prompt', `frames ${first}..${last} are outside the clip (${n} frames)`);
+    }
+    const total = Math.abs(last - first) + 1;
+    this.#cursor = first;
+    const t = this.#tracker!;
+    while (forward ? this.#cursor <= last : this.#cursor >= last) {
+      if (this.#resumeGate) await this.#resumeGate.promise;
+      this.#check();
+      const i = this.#cursor;
+      const result = await this.#locked(async () => {
+        await this.#applyPrompts();
+        if (this.#cursor !== i) return null;
+        await this.#seek(video, i);
+        this.#current = i;
+        const pixels = await grab(video);
+        return t.track(i, pixels as FrameInput, dir, { overlay: this.hooks.overlay === true });
+      });
+      if (!result) continue;
+      this.#cursor = i + dir;
+      this.#processed++;
+      const done = forward ? i - first + 1 : first - i + 1;
+      this.#emit(i, i / this.#fps, result.objects, Math.min(1, done / total));
+    }
+    return 'completed';
+  }
+
+  #lastLive: number | null = null;
+  /**
+   * Live: the tracker's frame index of the last frame read, and its media frame. SAM 2 takes its recent memories from
+   * the frames right before the current one (f−1 … f−6), so live frames are numbered by the order they were tracked,
+   * not by media time: with media numbering, a gap of dropped frames would leave no recent memory at all.
+   */
+  #liveSeq = -1;
+  #liveMedia: number | null = null;
+
+  /** The tracker's index for a live frame (prompts on the same media frame share one). */
+  #liveIndex(media: number): number {
+    if (this.#liveMedia !== media || this.#liveSeq < 0) {
+      this.#liveSeq++;
+      this.#liveMedia = media;
+    }
+    return this.#liveSeq;
+  }
+
+  async #live(video: RvfcVideo): Promise<TrackSummary['reason']> {
+    if (!video.requestVideoFrameCallback) throw new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback');
+    const stream = isStream(this.source);
+    const t = this.#tracker!;
+    let base: number | null = null;
+    let busy = false;
+    let handle = 0;
+    return new Promise<TrackSummary['reason']>((resolve, reject) => {
+      const end = (reason: TrackSummary['reason']): void => {
+        video.cancelVideoFrameCallback?.(handle);
+        video.removeEventListener('ended', onEnded);
+        this.#abort.signal.removeEventListener('abort', onAbort);
+        // The frame in flight settles first.
+        void this.#lock.then(() => resolve(reason));
+      };
+      const onEnded = (): void => end('ended');
+      const onAbort = (): void => end('stopped');
+      video.addEventListener('ended', onEnded);
+      this.#abort.signal.addEventListener('abort', onAbort, { once: true });
+      const onFrame: VideoFrameCallback = (_now, meta) => {
+        handle = video.requestVideoFrameCallback!(onFrame);
+        if (this.#state !== 'running' || this.#abort.signal.aborted) return;
+        base ??= meta.presentedFrames;
+        if (busy) return;
+        let pixels: VideoFrame;
+        try {
+          pixels = new VideoFrame(video);
+        } catch {
+          // No frame to read yet (or any more): wait for the next one.
+          return;
+        }
+        // Clips number frames by the time of the frame actually read (it can be newer than `meta` when this callback
+        // runs late); streams by the frames presented since tracking began.
+        const mediaTime = stream ? meta.mediaTime : pixels.timestamp / 1e6;
+        const i = stream ? meta.presentedFrames - base : Math.round(mediaTime * this.#fps);
+        if (this.#lastLive !== null && i <= this.#lastLive) {
+          pixels.close();
+          return;
+        }
+        if (this.#lastLive !== null) this.#dropped += i - this.#lastLive - 1;
+        this.#lastLive = i;
+        busy = true;
+        const time = stream ? video.currentTime : mediaTime;
+        this.#current = i;
+        const at = this.#liveIndex(i);
+        this.#locked(() => t.track(at, pixels as FrameInput, 1, { overlay: this.hooks.overlay === true })).then(
+          (r) => {
+            busy = false;
+            this.#processed++;
+            this.#emit(i, time, r.objects, null);
+          },
+          (e: unknown) => {
+            busy = false;
+            closeFrame(pixels);
+            end('stopped');
+            reject(e);
+          },
+        );
+      };
+      handle = video.requestVideoFrameCallback!(onFrame);
+      if (video.ended) end('ended');
+    });
+  }
+
+  #object(r: TrackObjectData, frame: number, time: number): TrackedObject {
+    const video = this.#video;
+    // Cut-outs re-read the frame from a seekable video; a stream's past frames are gone.
+    const source =
+      video && !isStream(this.source) && this.mode === 'complete'
+        ? async () => {
+            await this.#locked(() => this.#seek(video, frame));
+            return createImageBitmap(video);
+          }
+        : null;
+    return {
+      objectId: r.objectId,
+      frame,
+      time,
+      score: r.score,
+      objectScore: r.objectScore,
+      present: r.present,
+      mask: new Sam2Mask(r.mask, source),
+    };
+  }
+
+  #record(frame: number, time: number, objects: readonly TrackObjectData[]): void {
+    if (this.options.record === false) return;
+    const rec = this.#records.get(frame) ?? { frame, time, objects: [] };
+    for (const o of objects) {
+      const entry = {
+        objectId: o.objectId,
+        score: o.score,
+        objectScore: o.objectScore,
+        bbox: o.mask.bbox,
+        area: o.mask.area,
+        segmentation: o.rle,
+      };
+      const k = rec.objects.findIndex((x) => x.objectId === o.objectId);
+      if (k >= 0) rec.objects[k] = entry;
+      else rec.objects.push(entry);
+    }
+    rec.objects.sort((a, b) => a.objectId - b.objectId);
+    this.#records.set(frame, rec);
+  }
+
+  #emit(frame: number, time: number, objects: readonly TrackObjectData[], progress: number | null): void {
+    if (objects[0]) this.#size = { width: objects[0].mask.width, height: objects[0].mask.height };
+    this.#record(frame, time, objects);
+    const overlays = new Map<number, ImageBitmap>();
+    for (const o of objects) if (o.overlay) overlays.set(o.objectId, o.overlay);
+    const f: TrackFrame = {
+      frame,
+      time,
+      objects: objects.map((o) => this.#object(o, frame, time)),
+      processed: this.#processed,
+      dropped: this.#dropped,
+      progress,
+    };
+    if (this.hooks.onFrame) this.hooks.onFrame(f, overlays);
+    else for (const b of overlays.values()) b.close();
+    for (const s of this.#subscribers) {
+      s.queue.push(f);
+      s.wake?.();
+    }
+  }
+
+  #summary(reason: TrackSummary['reason'], stats: TrackerStats | null): TrackSummary {
+    const durationMs = performance.now() - this.#startTime;
+    return {
+      reason,
+      mode: this.mode,
+      frames: this.#processed,
+      dropped: this.#dropped,
+      objects: [...this.#objects].sort((a, b) => a - b),
+      durationMs,
+      fps: durationMs > 0 ? (this.#processed * 1000) / durationMs : 0,
+      stats,
+    };
+  }
+
+  async #finish(reason: TrackSummary['reason']): Promise<void> {
+    this.#state = 'done';
+    this.#resumeGate?.open();
+    for (const p of this.#pendingPrompts.splice(0)) p.reject(new Sam2Error('aborted', 'the tracking session has ended'));
+    // The worker frees the tracker's memory; a dead worker has nothing left to free.
+    const stats = await (this.#tracker?.close() ?? Promise.resolve(null)).catch(() => null);
+    for (const c of this.#cleanups.splice(0).reverse()) {
+      try {
+        c();
+      } catch {
+        // Best effort.
+      }
+    }
+    for (const s of this.#subscribers) s.wake?.();
+    if (this.#endError) this.#settle.reject(this.#endError);
+    else this.#settle.resolve(this.#summary(reason, stats));
+  }
+}
+
+/** Codes a failure of `track()` for the element's `error` event. */
+export function trackErrorCode(e: unknown): Sam2ErrorCode {
+  return isSam2Error(e) ? e.code : 'media-decode';
+}
+
+/**
+ * Tracks objects through a video with a headless segmenter (the element's `track()` uses this too). Prompts come from
+ * `options.prompts`; results arrive through the returned session's async iterator, `finished` and `toJSON()`.
+ */
+export function trackVideo(segmenter: Segmenter, source: TrackSource, options: TrackOptions = {}): TrackingSession {
+  return new VideoTrackingSession(segmenter, source, options);
+}
