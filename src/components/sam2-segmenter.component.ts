@@ -234,7 +234,7 @@ export class Sam2SegmenterElement extends LitElement {
     const opts: TrackOptions = { fps: this.fps || 30, ...options };
     if (!opts.prompts && isOwn && own && this.#prompts.current) {
       const cur = this.#prompts.current;
-      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: Math.floor(own.currentTime * (opts.fps ?? 30) + 1e-6) }];
+      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: Math.floor(own.currentTime * (opts.fps ?? 30) + 0.05) }];
     }
     const segmenter = (): Segmenter => {
       if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
@@ -583,7 +583,7 @@ export class Sam2SegmenterElement extends LitElement {
   };
 
   #frameOf(t: number): number {
-    return Math.max(0, Math.floor(t * (this.fps || 30) + 1e-6));
+    return Math.max(0, Math.floor(t * (this.fps || 30) + 0.05));
   }
 
   /** Playback after tracking: the overlay follows the video with the recorded masks of each shown frame. */

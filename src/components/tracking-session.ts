@@ -424,7 +424,8 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   #frameAt(t: number): number {
-    return Math.max(0, Math.floor(t * this.#fps + 1e-6));
+    // WebM stores times in whole ms (frame 1 of 30 fps at 0.033 s): a small bias keeps frame starts on their frame.
+    return Math.max(0, Math.floor(t * this.#fps + 0.05));
   }
 
   async #openSource(): Promise<RvfcVideo> {

@@ -2,7 +2,7 @@
 // frame a keyframe, near-lossless so flat colours stay flat) and muxed into WebM with a cue per frame
 // (./webm.ts), so a <video> seeks to any frame exactly. Tests use them as per-frame ground truth; the demo for
 // its sample clip. Works in headless Chromium without a GPU (libvpx software encoders).
-import { muxWebm, type EncodedFrame } from './webm.js';
+import { muxWebm, type EncodedFrame, type WebmColour } from './webm.js';
 
 export type ClipContext = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
 
@@ -12,6 +12,8 @@ export interface ClipOptions {
   /** Frames per second (default 30): frame i has timestamp i / fps and is shown until (i + 1) / fps. */
   fps?: number;
   frames: number;
+  /** Restrict to one codec (default: the best this browser accepts, VP9 first). */
+  codec?: 'vp9' | 'vp8';
   /** Paints frame `frame`. The canvas is reset to opaque black before each call. */
   draw(ctx: ClipContext, frame: number): void;
 }
@@ -42,7 +44,7 @@ interface Candidate {
 
 // Best first. VP9 in quantizer mode at a low quantizer (0-63 scale) is near-lossless regardless of content;
 // Chromium 156 does not accept quantizer mode for VP8, so the fallbacks ask for a bitrate far above what the
-// content needs (~100 bits per pixel per second, 8 Mbps at 320x240x30) instead.
+// content needs (3.5 bits per pixel per frame: 8 Mbps at 320x240, 30 fps) instead.
 function candidates(width: number, height: number, fps: number): Candidate[] {
   const base = { width, height, framerate: fps, latencyMode: 'quality' as const };
   const bitrate = Math.max(2e6, Math.round(width * height * fps * 3.5));
@@ -58,12 +60,14 @@ function candidates(width: number, height: number, fps: number): Candidate[] {
   ];
 }
 
-async function pickEncoder(width: number, height: number, fps: number): Promise<Candidate> {
+async function pickEncoder(width: number, height: number, fps: number, only?: 'vp9' | 'vp8'): Promise<Candidate> {
+  const wanted = only === undefined ? null : only === 'vp9' ? 'V_VP9' : 'V_VP8';
   for (const c of candidates(width, height, fps)) {
+    if (wanted !== null && c.codecId !== wanted) continue;
     const support = await VideoEncoder.isConfigSupported(c.config).catch(() => null);
     if (support?.supported) return c;
   }
-  throw new Error(`no VP8/VP9 VideoEncoder for ${width}x${height} in this browser`);
+  throw new Error(`no ${only ?? 'VP8/VP9'} VideoEncoder for ${width}x${height} in this browser`);
 }
 
 function canvasFor(width: number, height: number): { source: OffscreenCanvas | HTMLCanvasElement; ctx: ClipContext } {
@@ -81,6 +85,21 @@ function canvasFor(width: number, height: number): { source: OffscreenCanvas | H
   return { source, ctx };
 }
 
+// WebCodecs colour-space names to H.273 code points (the subset browsers report).
+const MATRIX: Record<string, number> = { rgb: 0, bt709: 1, bt470bg: 5, smpte170m: 6, 'bt2020-ncl': 9 };
+const TRANSFER: Record<string, number> = { bt709: 1, smpte170m: 6, linear: 8, 'iec61966-2-1': 13, pq: 16, hlg: 18 };
+const PRIMARIES: Record<string, number> = { bt709: 1, bt470bg: 5, smpte170m: 6, bt2020: 9, smpte432: 12 };
+
+function colourOf(cs: VideoColorSpaceInit | undefined): WebmColour | undefined {
+  if (!cs) return undefined;
+  const colour: WebmColour = {};
+  if (cs.matrix && cs.matrix in MATRIX) colour.matrix = MATRIX[cs.matrix];
+  if (typeof cs.fullRange === 'boolean') colour.fullRange = cs.fullRange;
+  if (cs.transfer && cs.transfer in TRANSFER) colour.transfer = TRANSFER[cs.transfer];
+  if (cs.primaries && cs.primaries in PRIMARIES) colour.primaries = PRIMARIES[cs.primaries];
+  return Object.keys(colour).length > 0 ? colour : undefined;
+}
+
 /** Renders, encodes and muxes a clip. */
 export async function makeClip(options: ClipOptions): Promise<Clip> {
   const { width, height, frames } = options;
@@ -88,12 +107,15 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
   if (!(Number.isInteger(frames) && frames > 0)) throw new RangeError(`frames must be a positive integer, got ${frames}`);
   if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
   const frameUs = 1e6 / fps;
-  const chosen = await pickEncoder(width, height, fps);
+  const chosen = await pickEncoder(width, height, fps, options.codec);
 
   const chunks: EncodedFrame[] = [];
   let failure: unknown = null;
+  // The encoder's RGB->YUV conversion (Chromium: BT.709, full range), written into the file for the decoder.
+  let colorSpace: VideoColorSpaceInit | undefined;
   const encoder = new VideoEncoder({
-    output: (chunk) => {
+    output: (chunk, metadata) => {
+      colorSpace ??= metadata?.decoderConfig?.colorSpace;
       const data = new Uint8Array(chunk.byteLength);
       chunk.copyTo(data);
       chunks.push({ data, timestampUs: chunk.timestamp, keyframe: chunk.type === 'key' });
@@ -130,7 +152,7 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
   if (failure !== null) throw failure;
   if (chunks.length !== frames) throw new Error(`encoder returned ${chunks.length} chunks for ${frames} frames`);
 
-  const bytes = muxWebm({ width, height, codecId: chosen.codecId, fps }, chunks);
+  const bytes = muxWebm({ width, height, codecId: chosen.codecId, fps, colour: colourOf(colorSpace) }, chunks);
   const blob = new Blob([bytes], { type: 'video/webm' });
   let objectUrl: string | null = null;
   return {

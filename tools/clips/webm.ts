@@ -38,6 +38,11 @@ export const ID = {
   Video: 0xe0,
   PixelWidth: 0xb0,
   PixelHeight: 0xba,
+  Colour: 0x55b0,
+  MatrixCoefficients: 0x55b1,
+  Range: 0x55b9,
+  TransferCharacteristics: 0x55ba,
+  Primaries: 0x55bb,
   Cluster: 0x1f43b675,
   Timecode: 0xe7,
   SimpleBlock: 0xa3,
@@ -56,6 +61,21 @@ export interface EncodedFrame {
   keyframe: boolean;
 }
 
+/**
+ * How the decoder must turn YUV back into RGB, as ISO/IEC 23091-4 (H.273) code points. VP9 carries this in its
+ * bitstream, VP8 does not: without it Chromium decodes VP8 as BT.601 limited range, visibly shifting colours of
+ * frames that WebCodecs encoded as BT.709 full range.
+ */
+export interface WebmColour {
+  /** e.g. 1 = BT.709, 5 = BT.470BG, 6 = SMPTE 170M. */
+  matrix?: number;
+  fullRange?: boolean;
+  /** e.g. 1 = BT.709, 6 = SMPTE 170M, 13 = sRGB (IEC 61966-2-1). */
+  transfer?: number;
+  /** e.g. 1 = BT.709, 5 = BT.470BG, 6 = SMPTE 170M. */
+  primaries?: number;
+}
+
 export interface WebmOptions {
   width: number;
   height: number;
@@ -65,6 +85,7 @@ export interface WebmOptions {
   fps?: number;
   frameDurationUs?: number;
   codecPrivate?: Uint8Array;
+  colour?: WebmColour;
   /** Written as MuxingApp and WritingApp. */
   app?: string;
 }
@@ -176,6 +197,15 @@ function simpleBlock(track: number, relativeMs: number, keyframe: boolean, data:
   return element(ID.SimpleBlock, [encodeVint(track), head, data]);
 }
 
+function colourEl(c: WebmColour): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (c.matrix !== undefined) parts.push(uintEl(ID.MatrixCoefficients, c.matrix));
+  if (c.fullRange !== undefined) parts.push(uintEl(ID.Range, c.fullRange ? 2 : 1)); // 1 broadcast, 2 full
+  if (c.transfer !== undefined) parts.push(uintEl(ID.TransferCharacteristics, c.transfer));
+  if (c.primaries !== undefined) parts.push(uintEl(ID.Primaries, c.primaries));
+  return element(ID.Colour, parts);
+}
+
 const TRACK = 1;
 const INT16_MAX = 0x7fff;
 
@@ -189,7 +219,7 @@ export function muxWebm(options: WebmOptions, frames: readonly EncodedFrame[]): 
   const app = options.app ?? 'sam2-segmenter tools/clips/webm.ts';
 
   // Clusters: a new one at every keyframe, so every cue points at a cluster that starts with its keyframe
-  // and a seek decodes nothing it does not need; also when a block's int16 ms offset would overflow.
+  // (a seek reads from there, not from an earlier keyframe); also when a block's int16 ms offset would overflow.
   type ClusterPlan = { timecodeMs: number; blocks: Uint8Array[]; keyframe: boolean };
   const clusters: ClusterPlan[] = [];
   let lastUs = -Infinity;
@@ -206,7 +236,8 @@ export function muxWebm(options: WebmOptions, frames: readonly EncodedFrame[]): 
   }
   const clusterBytes = clusters.map((c) => element(ID.Cluster, [uintEl(ID.Timecode, c.timecodeMs), ...c.blocks]));
 
-  const durationMs = (lastUs + frameDurationUs) / 1000;
+  // End of the last frame, in whole µs: frame times were rounded to µs, so 60 frames at 30 fps end at 2000 ms.
+  const durationMs = Math.round(lastUs + frameDurationUs) / 1000;
   const info = element(ID.Info, [
     uintEl(ID.TimecodeScale, TIMECODE_SCALE_NS),
     floatEl(ID.Duration, durationMs), // in TimecodeScale units, i.e. ms
@@ -222,7 +253,11 @@ export function muxWebm(options: WebmOptions, frames: readonly EncodedFrame[]): 
       ...(options.codecPrivate ? [element(ID.CodecPrivate, options.codecPrivate)] : []),
       uintEl(ID.TrackType, 1), // video
       uintEl(ID.DefaultDuration, Math.round(frameDurationUs * 1000)), // ns
-      element(ID.Video, [uintEl(ID.PixelWidth, width), uintEl(ID.PixelHeight, height)]),
+      element(ID.Video, [
+        uintEl(ID.PixelWidth, width),
+        uintEl(ID.PixelHeight, height),
+        ...(options.colour ? [colourEl(options.colour)] : []),
+      ]),
     ]),
   ]);
 
