@@ -2,6 +2,7 @@
 // public onnx-community repositories (sam2-reference.md §4.1). `resolveModel` turns what a host passes as `model`
 // (a preset name, a repository base URL or a manifest URL) into the absolute URL and dtype the worker loads.
 
+import { getAssetLocations } from './assets.js';
 import { Sam2Error } from './errors.js';
 
 /** Names accepted as `model`. */
@@ -68,14 +69,16 @@ export interface ResolvedModel {
 
 /**
  * Resolves `model` (a preset name, a repository base URL or a manifest URL; relative URLs against `base`, the
- * document by default) and `dtype` (a preset's default when omitted).
+ * document by default) and `dtype` (a preset's default when omitted). A preset name resolves to its mirror from
+ * `setAssetLocations({models})` when one is set, else to the preset's own URL.
  */
 export function resolveModel(model?: string | URL, dtype?: string, base: string | URL | undefined = globalThis.location?.href): ResolvedModel {
   const name = model === undefined || model === '' ? DEFAULT_PRESET : model;
   if (isPresetName(name)) {
     const p = MODEL_PRESETS[name];
+    const url = getAssetLocations().models[name] ?? p.url;
     const d = dtype ?? p.defaultDtype;
-    return d === undefined ? { url: p.url, preset: name } : { url: p.url, dtype: d, preset: name };
+    return d === undefined ? { url, preset: name } : { url, dtype: d, preset: name };
   }
   let url: string;
   try {
