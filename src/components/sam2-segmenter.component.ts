@@ -96,6 +96,9 @@ export class Sam2SegmenterElement extends LitElement {
     wasmPaths: { attribute: 'wasm-paths' },
     workerUrl: { attribute: 'worker-url' },
     loading: { type: String, reflect: true },
+    dtype: { type: String },
+    noCache: { type: Boolean, attribute: 'no-cache' },
+    persistStorage: { type: Boolean, attribute: 'persist-storage' },
     _announcement: { state: true },
   };
 
@@ -103,7 +106,10 @@ export class Sam2SegmenterElement extends LitElement {
   declare src: string | undefined;
   /** Image given directly (takes precedence over `src`). */
   declare source: Sam2SegmenterSource | null | undefined;
-  /** Manifest URL or onnx-community repository base URL; defaults to the bundled twin model. */
+  /**
+   * A preset (`twin`, `tiny`, `small`, `base-plus`, `large`), a manifest URL or an onnx-community repository base URL;
+   * defaults to the bundled twin. Presets use their `setAssetLocations({models})` mirror when one is set.
+   */
   declare model: string | undefined;
   /** Backend: `auto` (WebGPU, else WASM), `webgpu` or `wasm`. */
   declare device: DeviceOption;
@@ -111,12 +117,21 @@ export class Sam2SegmenterElement extends LitElement {
   declare mode: Sam2SegmenterMode;
   /** Accessible name of the image area. */
   declare label: string;
-  /** URL prefix of onnxruntime-web's runtime files (for hosts and dev servers that serve them elsewhere). */
+  /** URL prefix of onnxruntime-web's runtime files; beats `setAssetLocations({wasmPaths})`, default beside the worker. */
   declare wasmPaths: string | URL | undefined;
-  /** Worker script URL (for hosts and dev servers that serve it elsewhere). */
+  /** Worker script URL; beats `setAssetLocations({workerUrl})`, default the package's own. */
   declare workerUrl: string | URL | undefined;
   /** `eager` (default) loads the model at once; `lazy` when the element becomes visible or is used. */
   declare loading: 'eager' | 'lazy';
+  /** onnx-community precision (`fp32`, `fp16`, `q8`, …) picking the repository's file suffix; ignored for manifests. */
+  declare dtype: string | undefined;
+  /**
+   * `no-cache` (boolean attribute): download the model and ORT's .wasm on every load and store nothing in IndexedDB.
+   * By default verified downloads are cached, so later visits make no model request.
+   */
+  declare noCache: boolean;
+  /** `persist-storage` (boolean attribute): ask the browser to make this origin's storage (the model cache) persistent. */
+  declare persistStorage: boolean;
   declare _announcement: string;
 
   readonly #engine = new EngineController(this, {
@@ -163,6 +178,8 @@ export class Sam2SegmenterElement extends LitElement {
     this.mode = 'click';
     this.label = 'Image to segment';
     this.loading = 'eager';
+    this.noCache = false;
+    this.persistStorage = false;
     this._announcement = '';
   }
 
@@ -255,7 +272,8 @@ export class Sam2SegmenterElement extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('model') || changed.has('device') || changed.has('wasmPaths') || changed.has('workerUrl')) {
+    const engineOptions = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'noCache', 'persistStorage'] as const;
+    if (engineOptions.some((k) => changed.has(k))) {
       // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
       if (this.#engine.existing) {
         this.#engine.reset();
@@ -322,6 +340,9 @@ export class Sam2SegmenterElement extends LitElement {
     if (this.model) o.model = this.model;
     if (this.wasmPaths) o.wasmPaths = this.wasmPaths;
     if (this.workerUrl) o.workerUrl = this.workerUrl;
+    if (this.dtype) o.dtype = this.dtype;
+    if (this.noCache) o.cache = false;
+    if (this.persistStorage) o.persistStorage = true;
     return o;
   }
 

@@ -1,13 +1,15 @@
 // Where assets come from: page-wide overrides (`setAssetLocations`) against per-element attributes and
 // `createSegmenter` options, and the element's caching attributes. Requests are counted by the fault server
 // (tools/test-server-faults.mjs) under a unique id per test, which is also part of every URL and so of every cache key.
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { createStore, keys } from 'idb-keyval';
 import type { Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import '../../src/components/sam2-segmenter.js';
 import { getAssetLocations, setAssetLocations } from '../../src/engine/assets.js';
+import { CACHE_DB, CACHE_STORE } from '../../src/engine/cache.js';
 import { createSegmenter } from '../../src/engine/client.js';
 import { MODEL_PRESETS, resolveModel } from '../../src/engine/presets.js';
-import { acquireSegmenter } from '../../src/engine/shared.js';
+import { acquireSegmenter, sharedSegmenterCount } from '../../src/engine/shared.js';
 import { testBackend } from './helpers/backend.js';
 
 const backend = testBackend();
@@ -36,6 +38,16 @@ function count(paths: Record<string, number>, test: (path: string) => boolean): 
 
 const isModel = (p: string) => p.endsWith('.onnx') || p.endsWith('.json');
 const isWasm = (p: string) => p.endsWith('.wasm');
+
+async function cachedKeys(text: string): Promise<string[]> {
+  const all = await keys(createStore(CACHE_DB, CACHE_STORE));
+  return all.map(String).filter((k) => k.includes(text));
+}
+
+/** Waits until every segmenter released by removed elements is disposed, so the next element loads afresh. */
+async function settled(): Promise<void> {
+  await waitUntil(() => sharedSegmenterCount() === 0, 'shared segmenters were not released', { timeout: 3000 });
+}
 
 describe(`asset locations (${backend})`, () => {
   afterEach(() => setAssetLocations({}));
@@ -116,6 +128,71 @@ describe(`asset locations (${backend})`, () => {
       first.release();
       second.release();
       again.release();
+    }
+  });
+});
+
+describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
+  it('no-cache downloads the model and the .wasm again on every load and writes nothing to IndexedDB', async () => {
+    const id = uid();
+    await settled();
+    for (const round of [1, 2]) {
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter no-cache device=${backend} model=${faultUrl(id, TWIN)} wasm-paths=${faultUrl(id, ORT_DIR)}></sam2-segmenter>`,
+      );
+      expect(el.noCache).to.equal(true);
+      await el.preload();
+      const paths = await requests(id);
+      expect(count(paths, isModel), `round ${round}: ${JSON.stringify(paths)}`).to.equal(3);
+      expect(count(paths, isWasm), `round ${round}`).to.equal(1);
+      el.remove();
+      await settled();
+    }
+    expect(await cachedKeys(id)).to.deep.equal([]);
+  });
+
+  it('without no-cache the same element caches, and a second load makes no model request', async () => {
+    const id = uid();
+    await settled();
+    for (const expected of [3, 0]) {
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter device=${backend} model=${faultUrl(id, TWIN)} wasm-paths=${faultUrl(id, ORT_DIR)}></sam2-segmenter>`,
+      );
+      expect(el.noCache).to.equal(false);
+      await el.preload();
+      expect(count(await requests(id), isModel)).to.equal(expected);
+      el.remove();
+      await settled();
+    }
+    // manifest, two graphs, the .wasm
+    expect(await cachedKeys(id)).to.have.length(4);
+  });
+
+  it('persist-storage asks the browser for persistent storage when the model loads', async () => {
+    const storage = navigator.storage;
+    const persist = storage.persist.bind(storage);
+    const persisted = storage.persisted.bind(storage);
+    let calls = 0;
+    // Observed, not replaced: the real calls still run (a browser that already persists answers persisted() only).
+    storage.persist = () => {
+      calls++;
+      return persist();
+    };
+    storage.persisted = () => {
+      calls++;
+      return persisted();
+    };
+    try {
+      const plain = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter device=${backend}></sam2-segmenter>`);
+      await plain.preload();
+      expect(calls).to.equal(0);
+      const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter persist-storage device=${backend}></sam2-segmenter>`);
+      expect(el.persistStorage).to.equal(true);
+      await el.preload();
+      expect(calls).to.be.at.least(1);
+    } finally {
+      storage.persist = persist;
+      storage.persisted = persisted;
     }
   });
 });
