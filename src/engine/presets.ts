@@ -27,8 +27,8 @@ export interface ModelPreset {
 const hf = (size: string): string => `https://huggingface.co/onnx-community/sam2.1-hiera-${size}-ONNX/resolve/main/`;
 
 // Byte sizes of the real repositories are not pinned here: we have not verified them, and the repositories (at
-// `main`) can change. The repositories also keep fp32/fp16 weights in `.onnx_data` external-data files, which the
-// loader must fetch beside each graph (not yet supported: see the model-delivery note).
+// `main`) can change. The repositories keep fp32/fp16 weights in `.onnx_data` external-data files, which the loader
+// fetches beside each graph (external-data.ts).
 function repository(label: string, size: string): ModelPreset {
   return { label, kind: 'repository', url: hf(size), dtypes: ['fp32', 'fp16'], defaultDtype: 'fp32', bytes: { fp32: null, fp16: null } };
 }
