@@ -12,6 +12,8 @@
 //   delay=<ms>     send the headers and the first half of the body, then wait, then send the rest
 //   truncate       serve the first half of the file (with a matching Content-Length, as a bad mirror would)
 //   corrupt        flip one byte in the middle of the file
+//   missing        answer 404, as a server without the file would
+//   drop=<key>     serve a JSON file without its top-level <key> (e.g. a config.json that declares less)
 // Every response under /__faults/ has `Cache-Control: no-store`, so the browser's HTTP cache never hides a request.
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -20,7 +22,7 @@ import { PassThrough } from 'node:stream';
 const TYPES = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };
 
 function parse(segment) {
-  const s = { id: segment, only: null, fail: 0, wait: 0, delay: 0, truncate: false, corrupt: false };
+  const s = { id: segment, only: null, fail: 0, wait: 0, delay: 0, truncate: false, corrupt: false, missing: false, drop: null };
   for (const token of segment.split(',')) {
     const [k, v = ''] = token.split('=');
     if (k === 'id') s.id = v;
@@ -30,6 +32,8 @@ function parse(segment) {
     else if (k === 'delay') s.delay = Number(v);
     else if (k === 'truncate') s.truncate = true;
     else if (k === 'corrupt') s.corrupt = true;
+    else if (k === 'missing') s.missing = true;
+    else if (k === 'drop') s.drop = v;
   }
   return s;
 }
@@ -76,6 +80,11 @@ export function testServerFaults(rootDir) {
 
     const applies = s.only === null || path.includes(s.only);
     if (applies && s.wait > 0) await sleep(s.wait);
+    if (applies && s.missing) {
+      ctx.status = 404;
+      ctx.body = 'not found (test server)';
+      return;
+    }
     if (applies && s.fail > 0) {
       const k = `${segment}|${path}`;
       const n = failed.get(k) ?? 0;
@@ -87,7 +96,8 @@ export function testServerFaults(rootDir) {
       }
     }
 
-    if (!applies || !(s.truncate || s.corrupt || s.delay > 0)) {
+    const drop = s.drop !== null && extname(path) === '.json';
+    if (!applies || !(s.truncate || s.corrupt || s.delay > 0 || drop)) {
       // Plain: let the dev server (and its plugins, e.g. for ORT's .mjs glue) serve the real path.
       ctx.url = path + (ctx.querystring ? `?${ctx.querystring}` : '');
       await next();
@@ -108,6 +118,11 @@ export function testServerFaults(rootDir) {
     } catch {
       ctx.status = 404;
       return;
+    }
+    if (drop) {
+      const json = JSON.parse(bytes.toString('utf8'));
+      delete json[s.drop];
+      bytes = Buffer.from(JSON.stringify(json, null, 2) + '\n');
     }
     if (s.truncate) bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
     if (s.corrupt) {

@@ -133,6 +133,9 @@ export class Sam2SegmenterElement extends LitElement {
     workerUrl: { attribute: 'worker-url' },
     loading: { type: String, reflect: true },
     fps: { type: Number },
+    dtype: { type: String },
+    noCache: { type: Boolean, attribute: 'no-cache' },
+    persistStorage: { type: Boolean, attribute: 'persist-storage' },
     _announcement: { state: true },
   };
 
@@ -140,7 +143,10 @@ export class Sam2SegmenterElement extends LitElement {
   declare src: string | undefined;
   /** Image given directly (takes precedence over `src`). */
   declare source: Sam2SegmenterSource | null | undefined;
-  /** Manifest URL or onnx-community repository base URL; defaults to the bundled twin model. */
+  /**
+   * A preset (`twin`, `tiny`, `small`, `base-plus`, `large`), a manifest URL or an onnx-community repository base URL;
+   * defaults to the bundled twin. Presets use their `setAssetLocations({models})` mirror when one is set.
+   */
   declare model: string | undefined;
   /** Backend: `auto` (WebGPU, else WASM), `webgpu` or `wasm`. */
   declare device: DeviceOption;
@@ -148,14 +154,23 @@ export class Sam2SegmenterElement extends LitElement {
   declare mode: Sam2SegmenterMode;
   /** Accessible name of the image area. */
   declare label: string;
-  /** URL prefix of onnxruntime-web's runtime files (for hosts and dev servers that serve them elsewhere). */
+  /** URL prefix of onnxruntime-web's runtime files; beats `setAssetLocations({wasmPaths})`, default beside the worker. */
   declare wasmPaths: string | URL | undefined;
-  /** Worker script URL (for hosts and dev servers that serve it elsewhere). */
+  /** Worker script URL; beats `setAssetLocations({workerUrl})`, default the package's own. */
   declare workerUrl: string | URL | undefined;
   /** `eager` (default) loads the model at once; `lazy` when the element becomes visible or is used. */
   declare loading: 'eager' | 'lazy';
   /** Frame rate of the video, mapping frame indices to times for tracking (default 30). */
   declare fps: number;
+  /** onnx-community precision (`fp32`, `fp16`, `q8`, …) picking the repository's file suffix; ignored for manifests. */
+  declare dtype: string | undefined;
+  /**
+   * `no-cache` (boolean attribute): download the model and ORT's .wasm on every load and store nothing in IndexedDB.
+   * By default verified downloads are cached, so later visits make no model request.
+   */
+  declare noCache: boolean;
+  /** `persist-storage` (boolean attribute): ask the browser to make this origin's storage (the model cache) persistent. */
+  declare persistStorage: boolean;
   declare _announcement: string;
 
   readonly #engine = new EngineController(this, {
@@ -211,6 +226,8 @@ export class Sam2SegmenterElement extends LitElement {
     this.label = 'Image to segment';
     this.loading = 'eager';
     this.fps = 30;
+    this.noCache = false;
+    this.persistStorage = false;
     this._announcement = '';
   }
 
@@ -369,7 +386,8 @@ export class Sam2SegmenterElement extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('model') || changed.has('device') || changed.has('wasmPaths') || changed.has('workerUrl')) {
+    const engineOptions = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'noCache', 'persistStorage'] as const;
+    if (engineOptions.some((k) => changed.has(k))) {
       // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
       if (this.#engine.existing) {
         this.#engine.reset();
@@ -448,6 +466,9 @@ export class Sam2SegmenterElement extends LitElement {
     if (this.model) o.model = this.model;
     if (this.wasmPaths) o.wasmPaths = this.wasmPaths;
     if (this.workerUrl) o.workerUrl = this.workerUrl;
+    if (this.dtype) o.dtype = this.dtype;
+    if (this.noCache) o.cache = false;
+    if (this.persistStorage) o.persistStorage = true;
     return o;
   }
 

@@ -5,13 +5,15 @@
 //  - a manifest (URL ending in .json, or a data:/blob: URL): our canonical bundle (sam2-reference.md §4.4), with
 //    per-graph url, bytes and sha256;
 //  - a repository base URL in the onnx-community layout (§4.1): config.json, preprocessor_config.json and
-//    onnx/<graph><dtype suffix>.onnx, with no sizes or digests to check.
+//    onnx/<graph><dtype suffix>.onnx, with no sizes or digests to check, and weights possibly in external data files
+//    beside each graph (onnx/<graph><suffix>.onnx_data[_N], see external-data.ts).
 
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from './errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
 import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
+import { declaredExternalData, externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey, type StorageFault } from './cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from './types.js';
@@ -53,6 +55,8 @@ interface FileEntry {
   bytes?: number;
   sha256?: string;
   key?: string;
+  /** Set on an external data file of `graph`: the location string the graph records for it. */
+  externalPath?: string;
 }
 
 interface ResolvedBundle {
@@ -173,7 +177,7 @@ export function hfPreprocess(pre: Record<string, unknown>): PreprocessConfig {
   throw new Sam2Error('model-contract', `preprocessor_config.json size ${JSON.stringify(size)} is not supported`);
 }
 
-async function resolveRepository(base: URL, dtype: string | undefined, d: Delivery): Promise<ResolvedBundle> {
+async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery): Promise<ResolvedBundle> {
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
   const suffix = dtypeSuffix(dtype);
   const [config, pre] = await Promise.all([
@@ -183,11 +187,13 @@ async function resolveRepository(base: URL, dtype: string | undefined, d: Delive
   if (config['model_type'] !== 'sam2' && config['model_type'] !== 'edgetam' && config['model_type'] !== 'sam3_tracker') {
     throw new Sam2Error('model-contract', `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`);
   }
-  const files = Object.keys(HF_SAM2_CONTRACT.graphs).map((graph): FileEntry => {
-    const file = `onnx/${graph}${suffix}.onnx`;
-    // No digests in this layout: the repository URL (which may name a revision) and the file name (which names the
-    // dtype) are the identity.
-    return { graph, url: root + file, file, key: cacheKey(root, file, 'url') };
+  // No digests in this layout: the repository URL (which may name a revision) and the file name (which names the
+  // dtype) are the identity. Declared external data files download in parallel with the graphs.
+  const entry = (graph: string, file: string): FileEntry => ({ graph, url: root + file, file, key: cacheKey(root, file, 'url') });
+  const files = Object.keys(HF_SAM2_CONTRACT.graphs).flatMap((graph): FileEntry[] => {
+    const name = `${graph}${suffix}.onnx`;
+    const data = declaredExternalData(config, graph, name, device === 'auto' ? undefined : device);
+    return [entry(graph, `onnx/${name}`), ...data.map((path) => ({ ...entry(graph, `onnx/${path}`), externalPath: path }))];
   });
   return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files, video: null };
 }
@@ -230,21 +236,32 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = isManifestUrl(url) ? await resolveManifest(url, delivery) : await resolveRepository(url, config.dtype, delivery);
+  const bundle = isManifestUrl(url)
+    ? await resolveManifest(url, delivery)
+    : await resolveRepository(url, config.dtype, config.device, delivery);
   const bytes = await fetchFiles(bundle.files, fetchOptions);
   await wasm;
 
-  const specs: GraphSpec[] = bundle.files.map((f, i) => ({
-    name: f.graph,
-    bytes: bytes[i]!,
-    // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
-    outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
-  }));
-  bundle.files.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 0, total: 1 }));
+  const graphs = bundle.files.filter((f) => f.externalPath === undefined);
+  const specs: GraphSpec[] = await Promise.all(
+    graphs.map(async (f): Promise<GraphSpec> => {
+      const model = bytes[bundle.files.indexOf(f)]!;
+      const spec: GraphSpec = {
+        name: f.graph,
+        bytes: model,
+        // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
+        outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
+      };
+      const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
+      if (externalData.length > 0) spec.externalData = externalData;
+      return spec;
+    }),
+  );
+  graphs.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 0, total: 1 }));
   const { backend, sessions } = await createSessions(specs, config.device);
-  bundle.files.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 1, total: 1 }));
+  graphs.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 1, total: 1 }));
 
-  const problems = bundle.files.flatMap((f) => {
+  const problems = graphs.flatMap((f) => {
     const s = sessions[f.graph]!.session;
     return checkGraph(f.graph, bundle.contract.graphs[f.graph]!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
   });
@@ -320,6 +337,42 @@ async function loadVideoModel(
     },
     constants,
   };
+}
+
+/**
+ * The external data a graph needs, by the location strings it records: the declared files already downloaded, plus
+ * any location the repository did not declare (fetched now, beside the graph, and cached the same way). A location
+ * that cannot be fetched fails the load with `model-fetch` rather than leaving onnxruntime to fail obscurely.
+ */
+async function graphExternalData(
+  graph: FileEntry,
+  model: Uint8Array,
+  files: readonly FileEntry[],
+  bytes: readonly Uint8Array[],
+  fetchOptions: Parameters<typeof fetchFiles>[1],
+): Promise<{ path: string; data: Uint8Array }[]> {
+  let locations: string[];
+  try {
+    locations = externalDataLocations(model);
+  } catch (e) {
+    throw new Sam2Error('model-contract', `${graph.file} is not a valid ONNX model: ${String(e)}`, { cause: e });
+  }
+  const have = new Map<string, Uint8Array>();
+  files.forEach((f, i) => {
+    if (f.graph === graph.graph && f.externalPath !== undefined) have.set(f.externalPath, bytes[i]!);
+  });
+  const missing = locations.filter((l) => !have.has(l));
+  if (missing.length > 0) {
+    const folder = graph.file.slice(0, graph.file.lastIndexOf('/') + 1);
+    const root = graph.url.slice(0, graph.url.length - graph.file.length);
+    const extra = missing.map((path): FileEntry => {
+      const file = folder + path;
+      return { graph: graph.graph, url: new URL(path, graph.url).href, file, key: cacheKey(root, file, 'url'), externalPath: path };
+    });
+    const fetched = await fetchFiles(extra, fetchOptions);
+    missing.forEach((path, i) => have.set(path, fetched[i]!));
+  }
+  return locations.map((path) => ({ path, data: have.get(path)! }));
 }
 
 /** The .wasm binary of onnxruntime-web's default (JSEP) build, the one `import 'onnxruntime-web'` loads. */

@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../workers/sam2.worker.js';
 import type { EngineConfig } from './bundle.js';
+import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage, type StorageFault } from './cache.js';
 import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from './errors.js';
 import { resolveModel, type PresetName } from './presets.js';
@@ -40,9 +41,9 @@ export interface SegmenterOptions {
   signal?: AbortSignal;
   /** Non-fatal problems, e.g. code `storage` when caching was skipped. */
   onWarning?: (warning: Sam2Error) => void;
-  /** URL prefix of onnxruntime-web's .wasm/.mjs files; defaults to the worker script's folder. */
+  /** URL prefix of onnxruntime-web's .wasm/.mjs files; defaults to `setAssetLocations`' `wasmPaths`, else the worker script's folder. */
   wasmPaths?: string | URL;
-  /** Worker script URL, for hosts that serve it elsewhere (and dev servers that do not map .js to .ts). */
+  /** Worker script URL, for hosts that serve it elsewhere; defaults to `setAssetLocations`' `workerUrl`, else the package's. */
   workerUrl?: string | URL;
   /** Model load progress. */
   onProgress?: (p: ModelProgress) => void;
@@ -445,22 +446,37 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
   }
 }
 
-/** Creates a segmenter; the worker and the model load on first use (or when `ready` is read). */
-export function createSegmenter(options: SegmenterOptions = {}): Segmenter {
+/** What a segmenter created now with these options would load, and from where. */
+export interface ResolvedSegmenterConfig {
+  /** The worker's load config, with every URL absolute. */
+  config: EngineConfig;
+  /** The worker script; undefined for the package's own. */
+  workerUrl?: string;
+}
+
+/**
+ * Resolves options into what the worker loads: each asset location is the option if given, else the page-wide
+ * override (`setAssetLocations`), else the package default (left undefined here, resolved by the worker).
+ */
+export function resolveSegmenterConfig(options: SegmenterOptions = {}): ResolvedSegmenterConfig {
+  const globals = getAssetLocations();
   const resolved = resolveModel(options.model, options.dtype);
   const config: EngineConfig = { model: resolved.url, device: options.device ?? 'auto' };
   if (resolved.dtype !== undefined) config.dtype = resolved.dtype;
-  if (options.wasmPaths !== undefined) config.wasmPaths = absolute(options.wasmPaths);
+  const wasmPaths = options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
+  if (wasmPaths !== undefined) config.wasmPaths = wasmPaths;
   if (options.cache === false) config.cache = false;
   const fault = (options as SegmenterTestOptions).__storageFault;
   if (fault) config.storageFault = fault;
+  const workerUrl = options.workerUrl !== undefined && options.workerUrl !== '' ? absolute(options.workerUrl) : globals.workerUrl;
+  return workerUrl === undefined ? { config } : { config, workerUrl };
+}
+
+/** Creates a segmenter; the worker and the model load on first use (or when `ready` is read). */
+export function createSegmenter(options: SegmenterOptions = {}): Segmenter {
+  const { config, workerUrl } = resolveSegmenterConfig(options);
   if (options.persistStorage) void requestPersistentStorage();
-  const segmenter = new WorkerSegmenter(
-    config,
-    options.workerUrl === undefined ? undefined : absolute(options.workerUrl),
-    options.onProgress,
-    options.onWarning,
-  );
+  const segmenter = new WorkerSegmenter(config, workerUrl, options.onProgress, options.onWarning);
   // Aborting terminates the worker, which stops its downloads at once; nothing partial is ever cached.
   const signal = options.signal;
   if (signal?.aborted) segmenter.dispose();

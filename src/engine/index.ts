@@ -1,6 +1,8 @@
 // Public headless API: the segmenter client, its types and the error class. Nothing here loads onnxruntime.
 
 export { createSegmenter } from './client.js';
+export { getAssetLocations, setAssetLocations } from './assets.js';
+export type { AssetLocations, ResolvedAssetLocations } from './assets.js';
 export type {
   CallOptions,
   FrameInput,

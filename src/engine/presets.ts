@@ -2,6 +2,7 @@
 // public onnx-community repositories (sam2-reference.md §4.1). `resolveModel` turns what a host passes as `model`
 // (a preset name, a repository base URL or a manifest URL) into the absolute URL and dtype the worker loads.
 
+import { getAssetLocations } from './assets.js';
 import { Sam2Error } from './errors.js';
 
 /** Names accepted as `model`. */
@@ -26,8 +27,8 @@ export interface ModelPreset {
 const hf = (size: string): string => `https://huggingface.co/onnx-community/sam2.1-hiera-${size}-ONNX/resolve/main/`;
 
 // Byte sizes of the real repositories are not pinned here: we have not verified them, and the repositories (at
-// `main`) can change. The repositories also keep fp32/fp16 weights in `.onnx_data` external-data files, which the
-// loader must fetch beside each graph (not yet supported: see the model-delivery note).
+// `main`) can change. The repositories keep fp32/fp16 weights in `.onnx_data` external-data files, which the loader
+// fetches beside each graph (external-data.ts).
 function repository(label: string, size: string): ModelPreset {
   return { label, kind: 'repository', url: hf(size), dtypes: ['fp32', 'fp16'], defaultDtype: 'fp32', bytes: { fp32: null, fp16: null } };
 }
@@ -68,14 +69,16 @@ export interface ResolvedModel {
 
 /**
  * Resolves `model` (a preset name, a repository base URL or a manifest URL; relative URLs against `base`, the
- * document by default) and `dtype` (a preset's default when omitted).
+ * document by default) and `dtype` (a preset's default when omitted). A preset name resolves to its mirror from
+ * `setAssetLocations({models})` when one is set, else to the preset's own URL.
  */
 export function resolveModel(model?: string | URL, dtype?: string, base: string | URL | undefined = globalThis.location?.href): ResolvedModel {
   const name = model === undefined || model === '' ? DEFAULT_PRESET : model;
   if (isPresetName(name)) {
     const p = MODEL_PRESETS[name];
+    const url = getAssetLocations().models[name] ?? p.url;
     const d = dtype ?? p.defaultDtype;
-    return d === undefined ? { url: p.url, preset: name } : { url: p.url, dtype: d, preset: name };
+    return d === undefined ? { url, preset: name } : { url, dtype: d, preset: name };
   }
   let url: string;
   try {

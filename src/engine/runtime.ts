@@ -82,6 +82,8 @@ export interface GraphSpec {
   bytes: Uint8Array;
   /** Keep outputs on the GPU (WebGPU only): encoder features go straight to the decoder without a readback. */
   outputsOnDevice?: boolean;
+  /** Weights stored outside the graph; each `path` is the location string the graph records for that file. */
+  externalData?: readonly { path: string; data: Uint8Array }[];
 }
 
 async function createOn(backend: Backend, graphs: readonly GraphSpec[]): Promise<Record<string, SerialSession>> {
@@ -93,6 +95,7 @@ async function createOn(backend: Backend, graphs: readonly GraphSpec[]): Promise
         graphOptimizationLevel: 'all',
       };
       if (backend === 'webgpu' && g.outputsOnDevice) options.preferredOutputLocation = 'gpu-buffer';
+      if (g.externalData) options.externalData = [...g.externalData];
       sessions[g.name] = new SerialSession(g.name, await ort.InferenceSession.create(g.bytes, options));
     }
     return sessions;

@@ -4,7 +4,7 @@
 //
 // The engine holds ONE current image per segmenter: a user must call `claimImage()` whenever it calls `setImage`,
 // and must send its image again (and forget any refinement state) when `ownsImage()` is false before segmenting.
-import { createSegmenter, type Segmenter, type SegmenterOptions } from './client.js';
+import { createSegmenter, resolveSegmenterConfig, type Segmenter, type SegmenterOptions } from './client.js';
 import type { ModelProgress } from './types.js';
 
 /** Milliseconds a segmenter nobody holds is kept before it is disposed. */
@@ -33,16 +33,20 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-/** The identity of what a segmenter loads and where its worker runs; callbacks and signals are not part of it. */
+/**
+ * The identity of what a segmenter loads and where its worker runs, from the resolved locations (so that elements whose
+ * options read the same but resolve differently, e.g. across a `setAssetLocations` call, never share); callbacks and
+ * signals are not part of it.
+ */
 function keyOf(o: SegmenterOptions): string {
-  const str = (v: string | URL | undefined) => (v === undefined ? null : String(v));
+  const { config, workerUrl } = resolveSegmenterConfig(o);
   return JSON.stringify({
-    model: str(o.model),
-    device: o.device ?? 'auto',
-    dtype: o.dtype ?? null,
-    wasmPaths: str(o.wasmPaths),
-    workerUrl: str(o.workerUrl),
-    cache: o.cache ?? true,
+    model: config.model,
+    device: config.device,
+    dtype: config.dtype ?? null,
+    wasmPaths: config.wasmPaths ?? null,
+    workerUrl: workerUrl ?? null,
+    cache: config.cache ?? true,
     persistStorage: o.persistStorage ?? false,
   });
 }

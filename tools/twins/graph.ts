@@ -4,6 +4,9 @@
 import {
   DataType,
   encodeModel,
+  encodeModelWithExternalData,
+  type EncodedModel,
+  type ExternalDataLayout,
   type AttrValue,
   type NodeDef,
   type TensorInit,
@@ -159,7 +162,16 @@ export class Graph {
   }
 
   encode(meta: { doc: string; metadata: readonly (readonly [string, string])[] }): Uint8Array {
-    return encodeModel({
+    return encodeModel(this.def(meta));
+  }
+
+  /** Encodes with the larger initializers in external data files (as the onnx-community fp32/fp16 exports ship). */
+  encodeExternal(meta: { doc: string; metadata: readonly (readonly [string, string])[] }, layout: ExternalDataLayout): EncodedModel {
+    return encodeModelWithExternalData(this.def(meta), layout);
+  }
+
+  private def(meta: { doc: string; metadata: readonly (readonly [string, string])[] }) {
+    return {
       graphName: this.name,
       docString: meta.doc,
       nodes: this.nodes,
@@ -169,6 +181,6 @@ export class Graph {
       opset: 18,
       producer: 'sam2-segmenter twin generator',
       metadata: meta.metadata,
-    });
+    };
   }
 }

@@ -135,11 +135,46 @@ function rawBytes(t: TensorInit): Uint8Array {
   return b;
 }
 
-function writeTensor(w: Writer, t: TensorInit): void {
+/** Where one initializer's bytes live outside the model file (TensorProto.external_data). */
+interface ExternalRef {
+  location: string;
+  offset: number;
+  length: number;
+}
+
+function writeTensor(w: Writer, t: TensorInit, external?: ExternalRef): void {
   if (t.dims.length) w.packedInts(1, t.dims);
   w.int(2, t.type);
   w.string(8, t.name);
-  w.bytes(9, rawBytes(t));
+  if (!external) {
+    w.bytes(9, rawBytes(t));
+    return;
+  }
+  // external_data (13): StringStringEntryProto {key 1, value 2}; then data_location (14) = EXTERNAL (1).
+  for (const [k, v] of [['location', external.location], ['offset', String(external.offset)], ['length', String(external.length)]]) {
+    w.message(13, (e) => {
+      e.string(1, k!);
+      e.string(2, v!);
+    });
+  }
+  w.int(14, 1);
+}
+
+/** How `encodeModel` moves initializers out of the model file, as onnx's save_as_external_data does. */
+export interface ExternalDataLayout {
+  /** Data file names (the location strings written into the model), filled round-robin. */
+  files: readonly string[];
+  /** Float initializers smaller than this stay inside the model (integer ones always do). */
+  minBytes: number;
+  /** Each tensor starts at a multiple of this many bytes (zero padding between). */
+  align: number;
+}
+
+/** A model whose large initializers live in external data files. */
+export interface EncodedModel {
+  model: Uint8Array;
+  /** Data file name -> bytes, in `layout.files` order. */
+  data: Map<string, Uint8Array>;
 }
 
 function writeValueInfo(w: Writer, v: ValueInfo): void {
@@ -188,6 +223,39 @@ function writeAttr(w: Writer, name: string, a: AttrValue): void {
 
 /** Serialises a model to ONNX protobuf bytes (IR version 8). */
 export function encodeModel(m: ModelDef): Uint8Array {
+  return encodeModelWithExternalData(m, null).model;
+}
+
+/** Serialises a model, moving initializers of at least `layout.minBytes` into the layout's data files. */
+export function encodeModelWithExternalData(m: ModelDef, layout: ExternalDataLayout | null): EncodedModel {
+  const parts = new Map<string, Uint8Array[]>((layout?.files ?? []).map((f) => [f, []]));
+  const sizes = new Map<string, number>((layout?.files ?? []).map((f) => [f, 0]));
+  const refs = new Map<TensorInit, ExternalRef>();
+  let next = 0;
+  for (const t of m.initializers) {
+    const raw = rawBytes(t);
+    // Only float weights move out: integer initializers are shapes and axes, which shape inference must read from the
+    // model itself (as in real exports, where they fall under onnx's size threshold).
+    if (!layout || layout.files.length === 0 || t.type !== DataType.FLOAT || raw.length < layout.minBytes) continue;
+    const location = layout.files[next++ % layout.files.length]!;
+    const size = sizes.get(location)!;
+    const offset = Math.ceil(size / layout.align) * layout.align;
+    if (offset > size) parts.get(location)!.push(new Uint8Array(offset - size));
+    parts.get(location)!.push(raw);
+    sizes.set(location, offset + raw.length);
+    refs.set(t, { location, offset, length: raw.length });
+  }
+  const data = new Map<string, Uint8Array>();
+  for (const [f, chunks] of parts) {
+    const out = new Uint8Array(sizes.get(f)!);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    data.set(f, out);
+  }
+
   const w = new Writer();
   w.int(1, 8); // ir_version
   w.string(2, m.producer);
@@ -203,7 +271,7 @@ export function encodeModel(m: ModelDef): Uint8Array {
       });
     }
     g.string(2, m.graphName);
-    for (const t of m.initializers) g.message(5, (tw) => writeTensor(tw, t));
+    for (const t of m.initializers) g.message(5, (tw) => writeTensor(tw, t, refs.get(t)));
     g.string(10, m.docString);
     for (const v of m.inputs) g.message(11, (vw) => writeValueInfo(vw, v));
     for (const v of m.outputs) g.message(12, (vw) => writeValueInfo(vw, v));
@@ -218,5 +286,5 @@ export function encodeModel(m: ModelDef): Uint8Array {
       p.string(2, v);
     });
   }
-  return w.finish();
+  return { model: w.finish(), data };
 }

@@ -14,7 +14,7 @@ const CH_MEM_HAS = 13; // memory attention: 1 when some memory holds the object
 // memory, grown by a reach that depends on its temporal row, becomes the position prior; all memories and
 // pointers give the colour.
 
-import { DataType } from './onnx-proto.js';
+import { DataType, type EncodedModel, type ExternalDataLayout } from './onnx-proto.js';
 import { Graph, type V, int } from './graph.js';
 
 const F = DataType.FLOAT;
@@ -266,16 +266,34 @@ const meta = (role: string): { doc: string; metadata: [string, string][] } => ({
 // ---- onnx-community layout ----
 
 export function hfVisionEncoder(): Uint8Array {
+  return hfVisionEncoderGraph().encode(meta('vision_encoder'));
+}
+
+/** The onnx-community vision encoder with its larger initializers in external data files (`layout`). */
+export function hfVisionEncoderExternal(layout: ExternalDataLayout): EncodedModel {
+  return hfVisionEncoderGraph().encodeExternal(meta('vision_encoder'), layout);
+}
+
+function hfVisionEncoderGraph(): Graph {
   const g = new Graph('vision_encoder');
   const x = g.input('pixel_values', F, ['batch_size', 3, 1024, 1024]);
   const e = encoderCore(g, x);
   g.output('image_embeddings.0', e.hr0, F, ['batch_size', 32, 256, 256]);
   g.output('image_embeddings.1', e.hr1, F, ['batch_size', 64, 128, 128]);
   g.output('image_embeddings.2', e.embed, F, ['batch_size', 256, 64, 64]);
-  return g.encode(meta('vision_encoder'));
+  return g;
 }
 
 export function hfPromptEncoderMaskDecoder(): Uint8Array {
+  return hfPromptEncoderMaskDecoderGraph().encode(meta('prompt_encoder_mask_decoder'));
+}
+
+/** The onnx-community prompt encoder + mask decoder with its larger initializers in external data files (`layout`). */
+export function hfPromptEncoderMaskDecoderExternal(layout: ExternalDataLayout): EncodedModel {
+  return hfPromptEncoderMaskDecoderGraph().encodeExternal(meta('prompt_encoder_mask_decoder'), layout);
+}
+
+function hfPromptEncoderMaskDecoderGraph(): Graph {
   const g = new Graph('prompt_encoder_mask_decoder');
   const e0 = g.input('image_embeddings.0', F, ['batch_size', 32, 256, 256]);
   const e1 = g.input('image_embeddings.1', F, ['batch_size', 64, 128, 128]);
@@ -307,7 +325,7 @@ export function hfPromptEncoderMaskDecoder(): Uint8Array {
   g.output('object_score_logits', g.reshapeDyn(out.score, g.concat([bo, g.i64([1])], 0)), F, [
     'batch_size', 'point_batch_size', 1,
   ]);
-  return g.encode(meta('prompt_encoder_mask_decoder'));
+  return g;
 }
 
 // ---- canonical four-graph bundle (sam2-video-4g/1) ----
