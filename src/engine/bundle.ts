@@ -64,8 +64,8 @@ interface ResolvedBundle {
   contract: BundleContract;
   preprocess: PreprocessConfig;
   files: FileEntry[];
-  /** Memory graphs and constants.json, fetched on the first track(); null for image-only bundles. */
-  video: FileEntry[] | null;
+  /** Memory graphs and constants.json, resolved and fetched on the first track(); null for image-only bundles. */
+  video: (() => FileEntry[]) | null;
 }
 
 /** onnx-community dtype names and their file suffixes (transformers.js utils/dtypes.js). */
@@ -149,11 +149,19 @@ async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
   const files = CANONICAL_IMAGE_GRAPHS.map((graph) => entry(graph, graphs[graph]));
   const caps = manifest['capabilities'];
   const canTrack = !Array.isArray(caps) || caps.includes('video');
+  // Resolved only when tracking starts: an image host must not fail on the video half of a manifest.
   const video = canTrack
-    ? [
-        ...CANONICAL_VIDEO_GRAPHS.map((graph) => entry(graph, graphs[graph])),
-        entry('constants', manifest['constants'] as ManifestGraph | undefined),
-      ]
+    ? (): FileEntry[] => {
+        try {
+          return [
+            ...CANONICAL_VIDEO_GRAPHS.map((graph) => entry(graph, graphs[graph])),
+            entry('constants', manifest['constants'] as ManifestGraph | undefined),
+          ];
+        } catch (e) {
+          if (e instanceof Sam2Error) throw e;
+          throw new Sam2Error('model-fetch', `the manifest's video files cannot be located: ${String(e)}`, { cause: e });
+        }
+      }
     : null;
   return { kind: 'canonical', contract, preprocess: SAM2_PREPROCESS, files, video };
 }
@@ -279,7 +287,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   let video: Promise<VideoModel> | null = null;
   const loadVideo = videoFiles
     ? (): Promise<VideoModel> => {
-        video ??= loadVideoModel(videoFiles, sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) });
+        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }));
         video.catch(() => {
           video = null;
         });
