@@ -12,7 +12,7 @@ import type { Sam2ErrorDetail, Sam2MaskChangeDetail, Sam2SegmenterEventMap } fro
 import { Sam2Mask } from './mask.js';
 import { maskToBitmap } from './mask-bitmap.js';
 import { styles } from './sam2-segmenter.styles.js';
-import { VideoTrackingSession, type TrackOptions, type TrackSource, type TrackingSession } from './tracking-session.js';
+import { VideoTrackingSession, once, type TrackOptions, type TrackSource, type TrackingSession } from './tracking-session.js';
 
 /** How pointer input prompts: `click` points (drag for a box), `box` boxes first, `hover` previews under the pointer. */
 export type Sam2SegmenterMode = 'click' | 'box' | 'hover';
@@ -27,31 +27,6 @@ function isVideoBlob(blob: Blob, url: string | null): boolean {
   return !blob.type && url !== null && VIDEO_EXTENSION.test(url);
 }
 
-/** Resolves when `video` fires `type`; rejects on a media error or an abort. */
-function mediaEvent(video: HTMLVideoElement, type: 'loadeddata' | 'seeked', signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      video.removeEventListener(type, ok);
-      video.removeEventListener('error', fail);
-      signal.removeEventListener('abort', abort);
-    };
-    const ok = (): void => {
-      done();
-      resolve();
-    };
-    const fail = (): void => {
-      done();
-      reject(new Sam2Error('media-decode', `the video could not be decoded: ${video.error?.message || 'unsupported or corrupt'}`));
-    };
-    const abort = (): void => {
-      done();
-      reject(abortedError('loading the video'));
-    };
-    video.addEventListener(type, ok);
-    video.addEventListener('error', fail);
-    signal.addEventListener('abort', abort);
-  });
-}
 
 /** What `segment()` takes: points and/or a box in the media's natural pixels. */
 export interface Sam2SegmenterPrompt {
@@ -568,7 +543,7 @@ export class Sam2SegmenterElement extends LitElement {
     await this.updateComplete;
     const video = this.video;
     if (!video) throw abortedError('loading the video');
-    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await mediaEvent(video, 'loadeddata', signal);
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', signal);
     this.#frameTime = video.currentTime;
     return createImageBitmap(video);
   }

@@ -154,7 +154,8 @@ function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
   return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
 }
 
-function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
+/** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
+export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       video.removeEventListener(type, ok);
