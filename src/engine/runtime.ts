@@ -46,9 +46,15 @@ export async function webgpuAvailable(): Promise<boolean> {
 type Feeds = Record<string, ort.Tensor>;
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
-/** An InferenceSession whose `run` calls never overlap: ORT-web rejects concurrent runs on one session. */
+/**
+ * Runs of every session in this worker, one after another. ORT-web rejects concurrent runs on one session, and its
+ * WebGPU backend also rejects a run of one session while another session's run is in flight ("Session already
+ * started"), as happens when the image engine encodes a frame while the video tracker runs its memory graphs.
+ */
+let runTail: Promise<unknown> = Promise.resolve();
+
+/** An InferenceSession whose `run` calls never overlap with any other session's (see `runTail`). */
 export class SerialSession {
-  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** The graph's name in its bundle. */
@@ -62,16 +68,16 @@ export class SerialSession {
     return this.session.inputNames;
   }
 
-  /** Runs after every earlier call on this session has settled. */
+  /** Runs after every earlier run of any session has settled. */
   run(feeds: Feeds): Promise<Outputs> {
-    const result = this.tail.then(() => this.session.run(feeds));
-    this.tail = result.catch(() => undefined);
+    const result = runTail.then(() => this.session.run(feeds));
+    runTail = result.catch(() => undefined);
     return result;
   }
 
   /** Frees the session once pending runs are done. */
   async release(): Promise<void> {
-    await this.tail;
+    await runTail;
     await this.session.release();
   }
 }
