@@ -12,7 +12,7 @@ import type { Sam2ErrorDetail, Sam2MaskChangeDetail, Sam2SegmenterEventMap } fro
 import { Sam2Mask } from './mask.js';
 import { maskToBitmap } from './mask-bitmap.js';
 import { styles } from './sam2-segmenter.styles.js';
-import { VideoTrackingSession, once, type TrackOptions, type TrackSource, type TrackingSession } from './tracking-session.js';
+import { VideoTrackingSession, frameAtTime, once, type RvfcVideo, type TrackOptions, type TrackSource, type TrackingSession } from './tracking-session.js';
 
 /** How pointer input prompts: `click` points (drag for a box), `box` boxes first, `hover` previews under the pointer. */
 export type Sam2SegmenterMode = 'click' | 'box' | 'hover';
@@ -226,7 +226,7 @@ export class Sam2SegmenterElement extends LitElement {
     const opts: TrackOptions = { fps: this.fps || 30, ...options };
     if (!opts.prompts && isOwn && own && this.#prompts.current) {
       const cur = this.#prompts.current;
-      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: Math.floor(own.currentTime * (opts.fps ?? 30) + 0.05) }];
+      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: frameAtTime(own.currentTime, opts.fps ?? 30) }];
     }
     const segmenter = (): Segmenter => {
       if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
@@ -572,19 +572,16 @@ export class Sam2SegmenterElement extends LitElement {
       return bitmap;
     });
     this.#decoding = decoding;
-    this.#showRecorded(this.#frameOf(video.currentTime));
+    this.#showRecorded(frameAtTime(video.currentTime, this.fps || 30));
     decoding.then(() => this.#engine.whenAllowed()).then(() => this.#sendImage()).catch((e: unknown) => {
       if (this.#decoding === decoding) this.#onInteractiveError(e, 'media-decode');
     });
   };
 
-  #frameOf(t: number): number {
-    return Math.max(0, Math.floor(t * (this.fps || 30) + 0.05));
-  }
 
   /** Playback after tracking: the overlay follows the video with the recorded masks of each shown frame. */
   #onPlay = (): void => {
-    const video = this.video as (HTMLVideoElement & { requestVideoFrameCallback?(cb: (now: number, meta: { mediaTime: number }) => void): number }) | null;
+    const video = this.video as RvfcVideo | null;
     const session = this.#session;
     if (!video?.requestVideoFrameCallback || !session || session.state !== 'done') return;
     this.#stopReplay();
@@ -597,7 +594,7 @@ export class Sam2SegmenterElement extends LitElement {
   };
 
   #stopReplay(): void {
-    const video = this.video as (HTMLVideoElement & { cancelVideoFrameCallback?(h: number): void }) | null;
+    const video = this.video as RvfcVideo | null;
     if (this.#replayHandle) video?.cancelVideoFrameCallback?.(this.#replayHandle);
     this.#replayHandle = 0;
     this.#replaySeq++;

@@ -6,9 +6,9 @@
 //    forward or backward from the prompted frame; the next seek overlaps the current frame's inference.
 //  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
-import type { FrameInput, Segmenter, Tracker } from '../engine/client.js';
+import type { Segmenter, Tracker } from '../engine/client.js';
 import { Sam2Error, abortedError, isSam2Error } from '../engine/errors.js';
-import type { Sam2ErrorCode, TrackObjectData, TrackPrompt, TrackerStats } from '../engine/types.js';
+import type { TrackObjectData, TrackPrompt, TrackerStats } from '../engine/types.js';
 import { Sam2Mask } from './mask.js';
 
 /** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */
@@ -180,24 +180,10 @@ export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoE
   });
 }
 
-/** Reads the video's current frame: a VideoFrame where WebCodecs can (no copy), else an ImageBitmap. */
-async function grab(video: HTMLVideoElement): Promise<VideoFrame | ImageBitmap> {
-  try {
-    if (typeof VideoFrame !== 'undefined') {
-      try {
-        return new VideoFrame(video);
-      } catch (e) {
-        // Chromium refuses a VideoFrame of a video whose frame has not been painted yet; a bitmap still works.
-        if (!(e instanceof DOMException && e.name === 'InvalidStateError')) throw e;
-      }
-    }
-    return await createImageBitmap(video);
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'SecurityError') {
-      throw new Sam2Error('media-cross-origin', 'the video is cross-origin without CORS: its frames cannot be read', { cause: e });
-    }
-    throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
-  }
+/** @internal The frame shown at time t; WebM stores whole ms (frame 1 of 30 fps at 0.033 s), so a small bias keeps
+ * frame starts on their own frame while mid-frame times (our seeks) stay on theirs. */
+export function frameAtTime(t: number, fps: number): number {
+  return Math.max(0, Math.floor(t * fps + 0.05));
 }
 
 /** Resolves when the video presents its next frame, or after 250 ms where it does not render. */
@@ -219,16 +205,9 @@ function presentedFrame(video: RvfcVideo): Promise<void> {
 /** @internal For tests: seeks whose frame was never presented (each cost the 250 ms wait). */
 export let presentTimeouts = 0;
 
-function closeFrame(f: VideoFrame | ImageBitmap | null | undefined): void {
-  try {
-    f?.close();
-  } catch {
-    // Already transferred.
-  }
-}
-
 type VideoFrameCallback = (now: number, meta: { mediaTime: number; presentedFrames: number }) => void;
-type RvfcVideo = HTMLVideoElement & {
+/** @internal A video with requestVideoFrameCallback (not yet in TypeScript's DOM lib). */
+export type RvfcVideo = HTMLVideoElement & {
   requestVideoFrameCallback?(cb: VideoFrameCallback): number;
   cancelVideoFrameCallback?(handle: number): void;
 };
@@ -425,8 +404,7 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   #frameAt(t: number): number {
-    // WebM stores times in whole ms (frame 1 of 30 fps at 0.033 s): a small bias keeps frame starts on their frame.
-    return Math.max(0, Math.floor(t * this.#fps + 0.05));
+    return frameAtTime(t, this.#fps);
   }
 
   async #openSource(): Promise<RvfcVideo> {
@@ -513,10 +491,10 @@ export class VideoTrackingSession implements TrackingSession {
         // A live stream cannot seek: a prompt there is always on the frame just read.
         // A paused clip is sought to the frame, which also makes sure that frame has been decoded and presented.
         if (!isStream(this.source) && (this.mode === 'complete' || video.paused)) await this.#seek(video, frame);
-        const pixels = await grab(video);
         const { frame: _f, ...prompt } = p.prompt;
         const at = this.mode === 'live' ? this.#liveIndex(frame) : frame;
-        const r = await t.addPrompt(at, pixels as FrameInput, prompt, { overlay: this.hooks.overlay === true });
+        // The client reads the video's current frame when the call is made.
+        const r = await t.addPrompt(at, video, prompt, { overlay: this.hooks.overlay === true });
         this.#size = { width: r.mask.width, height: r.mask.height };
         this.#objects.add(r.objectId);
         const obj = this.#object(r, frame, frame / this.#fps);
@@ -559,8 +537,7 @@ export class VideoTrackingSession implements TrackingSession {
         if (this.#cursor !== i) return null;
         await this.#seek(video, i);
         this.#current = i;
-        const pixels = await grab(video);
-        return t.track(i, pixels as FrameInput, dir, { overlay: this.hooks.overlay === true });
+        return t.track(i, video, dir, { overlay: this.hooks.overlay === true });
       });
       if (!result) continue;
       this.#cursor = i + dir;
@@ -634,15 +611,15 @@ export class VideoTrackingSession implements TrackingSession {
         const time = stream ? video.currentTime : mediaTime;
         this.#current = i;
         const at = this.#liveIndex(i);
-        this.#locked(() => t.track(at, pixels as FrameInput, 1, { overlay: this.hooks.overlay === true })).then(
+        this.#locked(() => t.track(at, pixels, 1, { overlay: this.hooks.overlay === true })).then(
           (r) => {
             busy = false;
             this.#processed++;
             this.#emit(i, time, r.objects, null);
           },
           (e: unknown) => {
+            // The client closes a frame it could not send.
             busy = false;
-            closeFrame(pixels);
             end('stopped');
             reject(e);
           },
@@ -746,11 +723,6 @@ export class VideoTrackingSession implements TrackingSession {
     if (this.#endError) this.#settle.reject(this.#endError);
     else this.#settle.resolve(this.#summary(reason, stats));
   }
-}
-
-/** Codes a failure of `track()` for the element's `error` event. */
-export function trackErrorCode(e: unknown): Sam2ErrorCode {
-  return isSam2Error(e) ? e.code : 'media-decode';
 }
 
 /**

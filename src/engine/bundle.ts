@@ -265,18 +265,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       return spec;
     }),
   );
-  graphs.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 0, total: 1 }));
-  const { backend, sessions } = await createSessions(specs, config.device);
-  graphs.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 1, total: 1 }));
-
-  const problems = graphs.flatMap((f) => {
-    const s = sessions[f.graph]!.session;
-    return checkGraph(f.graph, bundle.contract.graphs[f.graph]!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
-  });
-  if (problems.length > 0) {
-    await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
-    throw new Sam2Error('model-contract', `model does not match contract "${bundle.contract.id}": ${problems.join('; ')}`);
-  }
+  const { backend, sessions } = await openGraphs(graphs, specs, config.device, bundle.contract, 'model does not match', onProgress);
 
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
   for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
@@ -306,6 +295,33 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   };
 }
 
+/**
+ * Creates the sessions with `compile` progress and checks every graph against its contract; a mismatch releases them
+ * and rejects with `model-contract`, naming the graph and tensor.
+ */
+async function openGraphs(
+  files: readonly FileEntry[],
+  specs: readonly GraphSpec[],
+  device: DeviceOption,
+  contract: BundleContract,
+  /** Start of the error message, e.g. "model does not match". */
+  mismatch: string,
+  onProgress: ProgressCallback | undefined,
+): Promise<{ backend: 'webgpu' | 'wasm'; sessions: Record<string, SerialSession> }> {
+  files.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 0, total: 1 }));
+  const opened = await createSessions(specs, device);
+  files.forEach((f) => onProgress?.({ phase: 'compile', file: f.file, loaded: 1, total: 1 }));
+  const problems = files.flatMap((f) => {
+    const s = opened.sessions[f.graph]!.session;
+    return checkGraph(f.graph, contract.graphs[f.graph]!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
+  });
+  if (problems.length > 0) {
+    await Promise.allSettled(Object.values(opened.sessions).map((s) => s.release()));
+    throw new Sam2Error('model-contract', `${mismatch} contract "${contract.id}": ${problems.join('; ')}`);
+  }
+  return opened;
+}
+
 /** Fetches the memory graphs and constants.json through the same store, opens them on the image graphs' backend. */
 async function loadVideoModel(
   files: readonly FileEntry[],
@@ -325,17 +341,7 @@ async function loadVideoModel(
     throw new Sam2Error('model-contract', `constants.json is not valid JSON: ${String(e)}`, { cause: e });
   }
   const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
-  graphFiles.forEach((f) => fetchOptions.onProgress?.({ phase: 'compile', file: f.file, loaded: 0, total: 1 }));
-  const { sessions } = await createSessions(specs, backend);
-  graphFiles.forEach((f) => fetchOptions.onProgress?.({ phase: 'compile', file: f.file, loaded: 1, total: 1 }));
-  const problems = graphFiles.flatMap((f) => {
-    const s = sessions[f.graph]!.session;
-    return checkGraph(f.graph, contract.graphs[f.graph]!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
-  });
-  if (problems.length > 0) {
-    await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
-    throw new Sam2Error('model-contract', `video graphs do not match contract "${contract.id}": ${problems.join('; ')}`);
-  }
+  const { sessions } = await openGraphs(graphFiles, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
   return {
     graphs: {
       imageEncoder: image['image_encoder']!,

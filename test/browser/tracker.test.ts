@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import { testBackend } from './helpers/backend.js';
 import { createSession, ort } from './helpers/ort.js';
-import { drawScene, iou, area, containment, type Shape } from './helpers/scenes.js';
+import { bounce, drawScene, iou, area, containment, squarePath, type Shape } from './helpers/scenes.js';
 import { VIDEO_BASE } from './helpers/twin.js';
 import { loadConstants, type VideoConstants } from '../../src/engine/tracker/constants.js';
 import {
@@ -36,26 +36,7 @@ function frame(squares: readonly Square[], cover?: number) {
   return drawScene(W, H, '#ffffff', shapes);
 }
 
-/** Reflects p into [0, max] (a bouncing coordinate): a step of v moves at most |v|. */
-function tri(p: number, max: number): number {
-  const q = ((p % (2 * max)) + 2 * max) % (2 * max);
-  return q <= max ? q : 2 * max - q;
-}
-
-/** 60+ frames of a square moving up to 24 px per frame: right, down, then diagonally, bouncing off the edges. */
-function trajectory(n: number): [number, number][] {
-  const out: [number, number][] = [];
-  let x = 10;
-  let y = 20;
-  for (let t = 0; t < n; t++) {
-    out.push([tri(x, W - SIDE), tri(y, H - SIDE)]);
-    const phase = t % 60;
-    const [vx, vy] = phase < 20 ? [24, 0] : phase < 40 ? [0, 24] : [-16, -17];
-    x += vx;
-    y += vy;
-  }
-  return out;
-}
+const trajectory = (n: number) => squarePath(n, W, H, SIDE);
 
 const centre = (s: Square) => ({ x: s.x + SIDE / 2, y: s.y + SIDE / 2 });
 const mask = (r: ObjectFrameResult) => toNaturalMask(r.lowRes, r.width, r.height);
@@ -114,7 +95,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
   itWasm('follows a square moving up to 24 px per frame over 60 frames at IoU >= 0.85 on every frame', async () => {
     const path = trajectory(60);
     const { t } = tracker({ numFrames: 60 });
-    const sq = (i: number): Square => ({ x: path[i]![0], y: path[i]![1] });
+    const sq = (i: number): Square => path[i]!;
     const f0 = frame([sq(0)]);
     const p = await t.addPrompt(0, 1, [{ ...centre(sq(0)), label: 'positive' }], null, f0.canvas);
     expect(p.kind).to.equal('initial');
@@ -156,8 +137,8 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
   itWasm('two identical squares tracked as two objects never swap', async () => {
     const { t } = tracker({ numFrames: 30 });
     const at = (i: number): [Square, Square] => [
-      { x: tri(10 + 20 * i, W - SIDE), y: 30 },
-      { x: tri(262 - 20 * i, W - SIDE), y: 160 },
+      { x: bounce(10 + 20 * i, W - SIDE), y: 30 },
+      { x: bounce(262 - 20 * i, W - SIDE), y: 160 },
     ];
     const [a0, b0] = at(0);
     const f0 = frame([a0, b0]);
@@ -259,7 +240,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
 
   itWasm('tracks backward from a prompt on the last frame', async () => {
     const path = trajectory(60);
-    const sq = (i: number): Square => ({ x: path[i]![0], y: path[i]![1] });
+    const sq = (i: number): Square => path[i]!;
     const { t } = tracker({ numFrames: 60 });
     await t.addPrompt(59, 1, [{ ...centre(sq(59)), label: 'positive' }], null, frame([sq(59)]).canvas);
     for (let i = 59; i >= 0; i--) {
@@ -274,7 +255,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
 
   itWasm('memory held after 200 frames equals that after 60 (bounded), and frames per second', async () => {
     const path = trajectory(200);
-    const sq = (i: number): Square => ({ x: path[i]![0], y: path[i]![1] });
+    const sq = (i: number): Square => path[i]!;
     const { t } = tracker(); // live-like: numFrames unknown
     await t.addPrompt(0, 1, [{ ...centre(sq(0)), label: 'positive' }], null, frame([sq(0)]).canvas);
     let at60 = 0;
@@ -306,7 +287,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
   if (backend === 'webgpu') {
     it('WASM and WebGPU track a 12-frame clip the same way', async () => {
       const path = trajectory(12);
-      const sq = (i: number): Square => ({ x: path[i]![0], y: path[i]![1] });
+      const sq = (i: number): Square => path[i]!;
       const names = { imageEncoder: 'image_encoder', maskDecoder: 'mask_decoder', memoryEncoder: 'memory_encoder', memoryAttention: 'memory_attention' };
       const wasm = Object.fromEntries(
         await Promise.all(Object.entries(names).map(async ([k, f]) => [k, await createSession(`${VIDEO_BASE}${f}.onnx`, 'wasm')] as const)),

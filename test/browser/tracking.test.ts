@@ -7,7 +7,7 @@ import { WASM_PATHS, WORKER_URL } from './helpers/element-input.js';
 import type { Sam2ErrorEvent, Sam2MaskChangeEvent, Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
-import { drawScene, iou, RED, type Shape } from './helpers/scenes.js';
+import { drawScene, iou, RED, squarePath, type Shape } from './helpers/scenes.js';
 import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/engine/client.js';
 import { decodeRle } from '../../src/engine/math/rle.js';
 import { presentTimeouts, trackVideo } from '../../src/components/tracking-session.js';
@@ -24,8 +24,8 @@ function segmenter(model = VIDEO_MANIFEST): Segmenter & SegmenterDebugHooks {
   return createSegmenter({
     model,
     device: backend,
-    wasmPaths: '/node_modules/onnxruntime-web/dist/',
-    workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
+    wasmPaths: WASM_PATHS,
+    workerUrl: WORKER_URL,
   }) as Segmenter & SegmenterDebugHooks;
 }
 
@@ -107,26 +107,7 @@ describe(`tracking through the client (${backend})`, function () {
 
 // ---------------------------------------------------------------------------------------------- sessions on clips
 
-/** Reflects p into [0, max]: a step of v moves at most |v|. */
-function tri(p: number, max: number): number {
-  const q = ((p % (2 * max)) + 2 * max) % (2 * max);
-  return q <= max ? q : 2 * max - q;
-}
-
-/** A square moving up to 24 px per frame: right, down, then diagonally, bouncing off the edges. */
-function path(n: number): Sq[] {
-  const out: Sq[] = [];
-  let x = 10;
-  let y = 20;
-  for (let t = 0; t < n; t++) {
-    out.push({ x: tri(x, W - SIDE), y: tri(y, H - SIDE) });
-    const phase = t % 60;
-    const [vx, vy] = phase < 20 ? [24, 0] : phase < 40 ? [0, 24] : [-16, -17];
-    x += vx;
-    y += vy;
-  }
-  return out;
-}
+const path = (n: number): Sq[] => squarePath(n, W, H, SIDE);
 
 /** A WebM clip of `frames(i)` at 30 fps, and the ground truth of each frame. */
 async function clip(n: number, frames: (i: number) => Sq[]): Promise<{ blob: Blob; truth(i: number, k?: number): Uint8Array }> {

@@ -110,14 +110,9 @@ export function encodeVint(value: number, length?: number): Uint8Array {
     }
     len = length;
   }
-  const out = new Uint8Array(len);
-  // Division instead of bit shifts: values may exceed 32 bits.
-  let v = value;
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = v % 256;
-    v = Math.floor(v / 256);
-  }
-  out[0]! |= 0x80 >> (len - 1); // length marker
+  // The value's big-endian bytes (it fits: len bytes hold 7·len value bits), then the length marker.
+  const out = uintBytes(value, len);
+  out[0]! |= 0x80 >> (len - 1);
   return out;
 }
 

@@ -107,3 +107,27 @@ export function objectsScene(w: number, h: number): { scene: Scene; centres: [nu
   ];
   return { scene: drawScene(w, h, '#ffffff', shapes), centres };
 }
+
+/** Reflects p into [0, max] (a bouncing coordinate): a step of v moves at most |v|. */
+export function bounce(p: number, max: number): number {
+  const q = ((p % (2 * max)) + 2 * max) % (2 * max);
+  return q <= max ? q : 2 * max - q;
+}
+
+/**
+ * Top-left corners of a square of side `side` moving up to 24 px per frame in a width×height frame: right, down, then
+ * diagonally, every 60 frames, bouncing off the edges.
+ */
+export function squarePath(n: number, width: number, height: number, side: number): { x: number; y: number }[] {
+  const out: { x: number; y: number }[] = [];
+  let x = 10;
+  let y = 20;
+  for (let t = 0; t < n; t++) {
+    out.push({ x: bounce(x, width - side), y: bounce(y, height - side) });
+    const phase = t % 60;
+    const [vx, vy] = phase < 20 ? [24, 0] : phase < 40 ? [0, 24] : [-16, -17];
+    x += vx;
+    y += vy;
+  }
+  return out;
+}
