@@ -12,7 +12,7 @@ const ORT_DIST = 'node_modules/onnxruntime-web/dist';
 const ORT_FILES = ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'];
 const TWIN_DIR = 'demo/models/sam2-twin';
 
-// In the source tree the worker and the twin sit at fixed places relative to src/engine/client.ts; in dist
+// In the source tree the worker and the twin sit at fixed places relative to src/client/ (segmenter.ts, presets.ts); in dist
 // they sit beside the bundle. Rewriting the two literals keeps `new Worker(new URL(..., import.meta.url))`
 // literal, which is what bundlers of host apps recognise.
 const SOURCE_TO_DIST = [
@@ -45,6 +45,7 @@ function distAssets() {
 export default {
   input: {
     'sam2-segmenter': 'src/index.ts',
+    headless: 'src/headless.ts',
     'sam2.worker': 'src/workers/sam2.worker.ts',
   },
   output: {

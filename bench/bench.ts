@@ -7,8 +7,8 @@ import type { Sam2SegmenterElement } from '../src/components/sam2-segmenter.comp
 import { preprocess } from '../src/engine/preprocess.js';
 import { loadConstants } from '../src/engine/tracker/constants.js';
 import { VideoTracker, type VideoGraphs } from '../src/engine/tracker/video-tracker.js';
-import { createSegmenter } from '../src/engine/client.js';
-import { trackVideo } from '../src/components/tracking-session.js';
+import { createSegmenter } from '../src/client/segmenter.js';
+import { trackVideo } from '../src/client/tracking-session.js';
 import { makeClip } from '../tools/clips/synthetic-clip.js';
 
 interface BenchResult {

@@ -1,8 +1,8 @@
 // The element's events, one `CustomEvent<Detail>` type each, declared in the global event maps so that
 // `el.addEventListener('mask-change', (e) => e.detail.mask)` type-checks in host code.
-import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../engine/types.js';
-import type { Sam2Mask } from './mask.js';
-import type { TrackFrame, TrackSummary } from './tracking-session.js';
+import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
+import type { Sam2Mask } from '../client/mask.js';
+import type { TrackFrame, TrackSummary } from '../client/tracking-session.js';
 
 /** Detail of `mask-change`: the object's new mask (an empty mask, area 0, when the prompts were cleared). */
 export interface Sam2MaskChangeDetail {

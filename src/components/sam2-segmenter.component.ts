@@ -2,17 +2,17 @@
 // the engine, prompt history and overlay live in reactive controllers. This module has no side effects: the tag is
 // defined by ./sam2-segmenter.ts.
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import type { Segmenter, SegmenterOptions } from '../engine/client.js';
-import { Sam2Error, abortedError, isSam2Error } from '../engine/errors.js';
-import type { DeviceOption, PromptBox, PromptPoint, ReadyInfo, Sam2ErrorCode } from '../engine/types.js';
+import type { Segmenter, SegmenterOptions } from '../client/segmenter.js';
+import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
+import type { DeviceOption, PromptBox, PromptPoint, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
 import { DISPOSE_DELAY_MS, EngineController } from './controllers/engine-controller.js';
 import { OverlayController } from './controllers/overlay-controller.js';
 import { PromptController, validatePrompt, type PromptEntry } from './controllers/prompt-controller.js';
 import type { Sam2ErrorDetail, Sam2MaskChangeDetail, Sam2SegmenterEventMap } from './events.js';
-import { Sam2Mask } from './mask.js';
-import { maskToBitmap } from './mask-bitmap.js';
+import { Sam2Mask } from '../client/mask.js';
+import { maskToBitmap } from '../client/mask-bitmap.js';
 import { styles } from './sam2-segmenter.styles.js';
-import { VideoTrackingSession, frameAtTime, once, type RvfcVideo, type TrackOptions, type TrackSource, type TrackingSession } from './tracking-session.js';
+import { VideoTrackingSession, frameAtTime, once, type RvfcVideo, type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
 
 /** How pointer input prompts: `click` points (drag for a box), `box` boxes first, `hover` previews under the pointer. */
 export type Sam2SegmenterMode = 'click' | 'box' | 'hover';

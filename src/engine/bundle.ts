@@ -10,13 +10,13 @@
 
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
-import { Sam2Error } from './errors.js';
+import { Sam2Error } from '../shared/errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
 import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
 import { declaredExternalData, externalDataLocations } from './external-data.js';
-import { ModelCache, cacheKey, type StorageFault } from './cache.js';
+import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
-import type { DeviceOption, ReadyInfo } from './types.js';
+import type { DeviceOption, ReadyInfo } from '../shared/types.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
 import type { VideoGraphs } from './tracker/video-tracker.js';
 

@@ -3,13 +3,13 @@
 
 import type { Embedding, ModelAdapter } from './adapters.js';
 import { LOW_RES } from './adapters.js';
-import { Sam2Error, abortedError } from './errors.js';
+import { Sam2Error, abortedError } from '../shared/errors.js';
 import { PromptError, buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
 import { maskArea, maskBbox } from './math/polygons.js';
 import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
 import { selectAmongThree, selectMask } from './math/select.js';
 import { preprocess } from './preprocess.js';
-import type { SegmentPrompt, SegmentResultData } from './types.js';
+import type { SegmentPrompt, SegmentResultData } from '../shared/types.js';
 
 /** Previous logits fed back as `mask_input` are clamped to ±32, as the reference does (§2.2). */
 const MASK_PROMPT_CLAMP = 32;

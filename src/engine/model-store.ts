@@ -2,9 +2,9 @@
 // network errors and 5xx/408/429, abortable at every await, verified (byte size always, sha256 when known) before
 // anything is cached. Bad bytes fail with `model-integrity` and are never stored.
 
-import type { ModelCache } from './cache.js';
-import { Sam2Error, abortedError } from './errors.js';
-import type { ModelProgress } from './types.js';
+import type { ModelCache } from '../shared/cache.js';
+import { Sam2Error, abortedError } from '../shared/errors.js';
+import type { ModelProgress } from '../shared/types.js';
 
 /** Progress callback, one stable shape for every phase. */
 export type ProgressCallback = (p: ModelProgress) => void;

@@ -5,8 +5,8 @@
 // that fails to load, and ['webgpu', 'wasm'] breaks in Safari/Firefox workers (sam2-reference.md §5.6).
 
 import * as ort from 'onnxruntime-web';
-import { Sam2Error } from './errors.js';
-import type { DeviceOption } from './types.js';
+import { Sam2Error } from '../shared/errors.js';
+import type { DeviceOption } from '../shared/types.js';
 
 /** A backend that actually runs a session. */
 export type Backend = 'webgpu' | 'wasm';

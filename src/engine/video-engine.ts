@@ -3,13 +3,13 @@
 // transferred VideoFrames or ImageBitmaps and are closed here once encoded.
 
 import type { VideoModel } from './bundle.js';
-import { Sam2Error } from './errors.js';
+import { Sam2Error } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
 import { PromptError } from './math/prompts.js';
 import { maskArea, maskBbox } from './math/polygons.js';
 import { encodeRle } from './math/rle.js';
 import { VideoTracker, toNaturalMask, type ObjectFrameResult } from './tracker/video-tracker.js';
-import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from './types.js';
+import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 
 /** A frame as it crosses to the worker. */
 export type WorkerFrame = ImageBitmap | VideoFrame;

@@ -1,12 +1,12 @@
 // Worker entry: builds the engine core and exposes it with comlink. Every method returns a WireResult so that
-// error codes survive postMessage (see src/engine/errors.ts); the main thread imports only `WorkerApi`.
+// error codes survive postMessage (see src/shared/errors.ts); the main thread imports only `WorkerApi`.
 
 import * as Comlink from 'comlink';
 import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/bundle.js';
-import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../engine/errors.js';
+import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../shared/errors.js';
 import { ImageEngine, alphaBitmap, type ImageInfo } from '../engine/image-engine.js';
 import { decodeRle } from '../engine/math/rle.js';
-import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../engine/types.js';
+import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 import { VideoEngine, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from '../engine/video-engine.js';
 
 let engine: Promise<ImageEngine> | null = null;

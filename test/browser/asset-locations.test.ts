@@ -5,11 +5,11 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { createStore, keys } from 'idb-keyval';
 import type { Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import '../../src/components/sam2-segmenter.js';
-import { getAssetLocations, setAssetLocations } from '../../src/engine/assets.js';
-import { CACHE_DB, CACHE_STORE } from '../../src/engine/cache.js';
-import { createSegmenter } from '../../src/engine/client.js';
-import { MODEL_PRESETS, resolveModel } from '../../src/engine/presets.js';
-import { acquireSegmenter, sharedSegmenterCount } from '../../src/engine/shared.js';
+import { getAssetLocations, setAssetLocations } from '../../src/client/assets.js';
+import { CACHE_DB, CACHE_STORE } from '../../src/shared/cache.js';
+import { createSegmenter } from '../../src/client/segmenter.js';
+import { MODEL_PRESETS, resolveModel } from '../../src/client/presets.js';
+import { acquireSegmenter, sharedSegmenterCount } from '../../src/client/registry.js';
 import { testBackend } from './helpers/backend.js';
 
 const backend = testBackend();

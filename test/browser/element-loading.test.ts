@@ -5,7 +5,7 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import type { Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import '../../src/components/sam2-segmenter.js';
-import { sharedSegmenterCount } from '../../src/engine/shared.js';
+import { sharedSegmenterCount } from '../../src/client/registry.js';
 import { testBackend } from './helpers/backend.js';
 import { sceneUrl } from './helpers/element-input.js';
 import { rejection } from './helpers/rejection.js';

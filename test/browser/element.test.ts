@@ -4,11 +4,11 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { Sam2MaskChangeDetail, Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
-import type { ModelProgress } from '../../src/engine/types.js';
+import type { ModelProgress } from '../../src/shared/types.js';
 import { testBackend } from './helpers/backend.js';
 import { WASM_PATHS, WORKER_URL, click, clientPoint, drag, frame, mount, rightClick, sceneUrl } from './helpers/element-input.js';
 import { containment, drawScene, iou, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
-import { clearCache } from '../../src/engine/cache.js';
+import { clearCache } from '../../src/shared/cache.js';
 
 const backend = testBackend();
 

@@ -6,12 +6,12 @@ import { expect } from '@open-wc/testing';
 import { createStore, keys } from 'idb-keyval';
 import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
-import { createSegmenter, type Segmenter, type SegmenterTestOptions } from '../../src/engine/client.js';
-import { CACHE_DB, CACHE_STORE, ModelCache, cacheInfo, cacheKey, clearCache } from '../../src/engine/cache.js';
-import { Sam2Error } from '../../src/engine/errors.js';
+import { createSegmenter, type Segmenter, type SegmenterTestOptions } from '../../src/client/segmenter.js';
+import { CACHE_DB, CACHE_STORE, ModelCache, cacheInfo, cacheKey, clearCache } from '../../src/shared/cache.js';
+import { Sam2Error } from '../../src/shared/errors.js';
 import { fetchFile, fetchFiles } from '../../src/engine/model-store.js';
-import { MODEL_PRESETS, resolveModel } from '../../src/engine/presets.js';
-import type { ModelProgress } from '../../src/engine/types.js';
+import { MODEL_PRESETS, resolveModel } from '../../src/client/presets.js';
+import type { ModelProgress } from '../../src/shared/types.js';
 
 const backend = testBackend();
 const TWIN = 'demo/models/sam2-twin/manifest.json';

@@ -8,9 +8,9 @@ import type { Sam2ErrorEvent, Sam2MaskChangeEvent, Sam2SegmenterElement } from '
 import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
 import { drawScene, iou, RED, squarePath, type Shape } from './helpers/scenes.js';
-import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/engine/client.js';
+import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/client/segmenter.js';
 import { decodeRle } from '../../src/engine/math/rle.js';
-import { presentTimeouts, trackVideo } from '../../src/components/tracking-session.js';
+import { presentTimeouts, trackVideo } from '../../src/client/tracking-session.js';
 import { makeClip } from '../../tools/clips/synthetic-clip.js';
 
 const backend = testBackend();

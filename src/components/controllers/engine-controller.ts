@@ -6,10 +6,10 @@
 // Loading: `eager` starts the model download as soon as the element is connected; `lazy` only when the element
 // becomes visible (IntersectionObserver) or something asks for the segmenter explicitly (`preload()`, `segment()`).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Segmenter, SegmenterOptions } from '../../engine/client.js';
-import { Sam2Error } from '../../engine/errors.js';
-import { acquireSegmenter, type SharedSegmenter } from '../../engine/shared.js';
-import type { ModelProgress, ReadyInfo } from '../../engine/types.js';
+import type { Segmenter, SegmenterOptions } from '../../client/segmenter.js';
+import { Sam2Error } from '../../shared/errors.js';
+import { acquireSegmenter, type SharedSegmenter } from '../../client/registry.js';
+import type { ModelProgress, ReadyInfo } from '../../shared/types.js';
 
 /** When the model download starts. */
 export type LoadingMode = 'eager' | 'lazy';

@@ -3,7 +3,7 @@
 // devicePixelRatio resolution; natural pixels map onto it through the media's rendered content rectangle, which
 // also maps pointer positions back to natural pixels.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { PromptBox, PromptPoint } from '../../engine/types.js';
+import type { PromptBox, PromptPoint } from '../../shared/types.js';
 import { contentRect, parseObjectFit, parseObjectPosition, type Rect } from '../geometry.js';
 
 /** The elements the overlay needs from the host's shadow root. */

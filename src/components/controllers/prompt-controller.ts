@@ -1,8 +1,8 @@
 // The prompt history of the element's object: every click or box adds an entry holding the full prompt so far,
 // so undo is a pop, and the mask an entry produced is kept to be shown again without another decode.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Sam2Error } from '../../engine/errors.js';
-import type { PromptBox, PromptPoint } from '../../engine/types.js';
+import { Sam2Error } from '../../shared/errors.js';
+import type { PromptBox, PromptPoint } from '../../shared/types.js';
 import type { Sam2MaskChangeDetail } from '../events.js';
 
 /** One state of the prompt: all points and the box in natural pixels, and the mask they produced once known. */

@@ -2,7 +2,7 @@
 // tensors the video tracker needs (little-endian float32, base64, with their shape). Pure: no I/O except
 // `loadConstants`, which only fetches the file.
 
-import { Sam2Error } from '../errors.js';
+import { Sam2Error } from '../../shared/errors.js';
 
 /** One constant tensor, row-major. */
 export interface ConstTensor {

@@ -3,7 +3,7 @@
 // memory-encodes them, and each tracked frame runs the image encoder once, then per object memory attention →
 // mask decoder → memory encoder. Selection, gating, hole filling and the memory bank are host-side.
 
-import { Sam2Error } from '../errors.js';
+import { Sam2Error } from '../../shared/errors.js';
 import { fillHoles } from '../math/holes.js';
 import { buildDecoderPoints, emptyDecoderPoints, type Box, type DecoderPoints, type Point } from '../math/prompts.js';
 import { upsampleAndThreshold } from '../math/resample.js';

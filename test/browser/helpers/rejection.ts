@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { Sam2Error } from '../../../src/engine/errors.js';
+import { Sam2Error } from '../../../src/shared/errors.js';
 
 /** The Sam2Error a promise rejects with (fails the test if it resolves or rejects with something else). */
 export async function rejection(p: Promise<unknown>): Promise<Sam2Error> {

@@ -1,6 +1,20 @@
 // Public headless API: the segmenter client, its types and the error class. Nothing here loads onnxruntime.
 
-export { createSegmenter } from './client.js';
+export { createSegmenter } from './segmenter.js';
+export { Sam2Mask } from './mask.js';
+export type { CutoutOptions, MaskPolygonOptions, Sam2MaskSource } from './mask.js';
+export { trackVideo } from './tracking-session.js';
+export type {
+  TrackExport,
+  TrackFrame,
+  TrackFramePrompt,
+  TrackMode,
+  TrackOptions,
+  TrackSource,
+  TrackSummary,
+  TrackedObject,
+  TrackingSession,
+} from './tracking-session.js';
 export { getAssetLocations, setAssetLocations } from './assets.js';
 export type { AssetLocations, ResolvedAssetLocations } from './assets.js';
 export type {
@@ -13,10 +27,10 @@ export type {
   TrackCallOptions,
   Tracker,
   TrackerOptions,
-} from './client.js';
-export { Sam2Error, isSam2Error } from './errors.js';
-export { cacheInfo, clearCache } from './cache.js';
-export type { CacheInfo } from './cache.js';
+} from './segmenter.js';
+export { Sam2Error, isSam2Error } from '../shared/errors.js';
+export { cacheInfo, clearCache } from '../shared/cache.js';
+export type { CacheInfo } from '../shared/cache.js';
 export { MODEL_PRESETS, resolveModel } from './presets.js';
 export type { ModelPreset, PresetName } from './presets.js';
 export type {
@@ -34,4 +48,4 @@ export type {
   TrackPrompt,
   TrackPromptData,
   TrackerStats,
-} from './types.js';
+} from '../shared/types.js';

@@ -6,9 +6,9 @@
 //    forward or backward from the prompted frame; the next seek overlaps the current frame's inference.
 //  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
-import type { Segmenter, Tracker } from '../engine/client.js';
-import { Sam2Error, abortedError, isSam2Error } from '../engine/errors.js';
-import type { TrackObjectData, TrackPrompt, TrackerStats } from '../engine/types.js';
+import type { Segmenter, Tracker } from './segmenter.js';
+import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
+import type { TrackObjectData, TrackPrompt, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
 
 /** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */

@@ -5,10 +5,10 @@
 
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../workers/sam2.worker.js';
-import type { EngineConfig } from './bundle.js';
+import type { EngineConfig } from '../engine/bundle.js';
 import { getAssetLocations } from './assets.js';
-import { requestPersistentStorage, type StorageFault } from './cache.js';
-import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from './errors.js';
+import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
+import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
 import type {
   DeviceOption,
@@ -20,7 +20,7 @@ import type {
   TrackPrompt,
   TrackPromptData,
   TrackerStats,
-} from './types.js';
+} from '../shared/types.js';
 
 /** Anything `setImage()` accepts. */
 export type ImageSource = ImageBitmap | Blob | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageData;

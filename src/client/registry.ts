@@ -4,8 +4,8 @@
 //
 // The engine holds ONE current image per segmenter: a user must call `claimImage()` whenever it calls `setImage`,
 // and must send its image again (and forget any refinement state) when `ownsImage()` is false before segmenting.
-import { createSegmenter, resolveSegmenterConfig, type Segmenter, type SegmenterOptions } from './client.js';
-import type { ModelProgress } from './types.js';
+import { createSegmenter, resolveSegmenterConfig, type Segmenter, type SegmenterOptions } from './segmenter.js';
+import type { ModelProgress } from '../shared/types.js';
 
 /** Milliseconds a segmenter nobody holds is kept before it is disposed. */
 export const SHARED_DISPOSE_DELAY_MS = 100;

@@ -3,7 +3,7 @@
 // (a preset name, a repository base URL or a manifest URL) into the absolute URL and dtype the worker loads.
 
 import { getAssetLocations } from './assets.js';
-import { Sam2Error } from './errors.js';
+import { Sam2Error } from '../shared/errors.js';
 
 /** Names accepted as `model`. */
 export type PresetName = 'twin' | 'tiny' | 'small' | 'base-plus' | 'large';

@@ -2,7 +2,7 @@
 // cut-outs, COCO RLE, polygons and SVG path data. Pixel work runs in single passes over typed arrays.
 import { encodeRle, type CompressedRle } from '../engine/math/rle.js';
 import { maskToPolygons, toSvgPath, type Polygon } from '../engine/math/polygons.js';
-import type { MaskData, Sam2ErrorCode } from '../engine/types.js';
+import type { MaskData, Sam2ErrorCode } from '../shared/types.js';
 
 export type { CompressedRle } from '../engine/math/rle.js';
 export type { Polygon } from '../engine/math/polygons.js';
