@@ -39,6 +39,8 @@ export class EngineController implements ReactiveController {
   #allowedOnce = false;
   #observer: IntersectionObserver | null = null;
   #waiters: (() => void)[] = [];
+  /** Work that keeps the segmenter held after the element left, until it settles. */
+  #keep = new Set<Promise<unknown>>();
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -151,6 +153,17 @@ export class EngineController implements ReactiveController {
     hold?.release();
   }
 
+  /** Keeps the segmenter held past a disconnect until `work` settles (a tracking session closing its worker tracker). */
+  keepUntil(work: Promise<unknown>): void {
+    const kept: Promise<unknown> = work
+      .catch(() => undefined)
+      .finally(() => {
+        this.#keep.delete(kept);
+        this.#releaseIfGone();
+      });
+    this.#keep.add(kept);
+  }
+
   hostConnected(): void {
     // After the pending update, so that options set right after connecting are the ones loaded.
     void this.host.updateComplete.then(() => this.#autoStart());
@@ -165,7 +178,11 @@ export class EngineController implements ReactiveController {
   hostDisconnected(): void {
     this.#observer?.disconnect();
     this.#observer = null;
-    whenGone(this.host, () => this.reset());
+    whenGone(this.host, () => this.#releaseIfGone());
+  }
+
+  #releaseIfGone(): void {
+    if (!this.host.isConnected && this.#keep.size === 0) this.reset();
   }
 
   /** Starts the download when allowed, or watches for visibility when lazy. */

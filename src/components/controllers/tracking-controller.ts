@@ -156,8 +156,8 @@ export class TrackingController implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    // Tracking stops with the element, and its tracker's memory is freed in the worker.
-    void this.#session?.stop();
+    // Tracking stops with the element, and its tracker's memory is freed in the worker before the engine is released.
+    if (this.#session) this.options.engine.keepUntil(this.#session.stop());
     this.stopReplay();
   }
 
