@@ -7,7 +7,7 @@ import type { Sam2ErrorEvent, Sam2SegmenterElement } from '../../../src/componen
 import { testBackend } from '../helpers/backend.js';
 import { controllerOf } from '../helpers/element-hooks.js';
 import { WASM_PATHS, WORKER_URL } from '../helpers/element-input.js';
-import { drawScene, RED } from '../helpers/scenes.js';
+import { drawScene, iou, RED } from '../helpers/scenes.js';
 import { makeClip } from '../../../tools/clips/synthetic-clip.js';
 
 const backend = testBackend();
@@ -16,8 +16,8 @@ const W = 320;
 const H = 240;
 const SIDE = 48;
 const N = 4;
-/** The square's top-left corner on frame i: 60 px further right each frame. */
-const sq = (i: number) => ({ x: 20 + 60 * i, y: 90 });
+/** The square's top-left corner on frame i: 24 px further right each frame (the tracker's usual step). */
+const sq = (i: number) => ({ x: 20 + 24 * i, y: 90 });
 const centre = (i: number) => ({ x: sq(i).x + SIDE / 2, y: sq(i).y + SIDE / 2 });
 const scene = (i: number) => drawScene(W, H, '#ffffff', [{ kind: 'rect', ...sq(i), w: SIDE, h: SIDE, color: RED }]);
 
@@ -44,7 +44,10 @@ describe('TrackingController', function () {
     const tracking = controllerOf(el, TrackingController);
 
     const frames: number[] = [];
-    el.addEventListener('track-frame', (e) => frames.push(e.detail.frame));
+    el.addEventListener('track-frame', (e) => {
+      frames.push(e.detail.frame);
+      expect(iou(e.detail.objects[0]!.mask.data, scene(e.detail.frame).truth(0)), `frame ${e.detail.frame}`).to.be.at.least(0.85);
+    });
     const ended = oneEvent(el, 'track-end');
     el.track(null, { prompts: [{ frame: 0, points: [{ ...centre(0), label: 'positive' }] }] });
     expect(tracking.driving).to.equal(true);
@@ -59,7 +62,8 @@ describe('TrackingController', function () {
       const y = Math.floor((p.y / H) * r.height * (overlay.height / r.height));
       return overlay.getContext('2d')!.getImageData(x, y, 1, 1).data[3]! > 0;
     };
-    for (const f of [N - 1, 1]) {
+    // Frames 3 and 2: the square has left the prompt's place (it is back there on frame 0 only).
+    for (const f of [N - 1, 2]) {
       el.video!.currentTime = (f + 0.5) / 30;
       await oneEvent(el.video!, 'seeked');
       await waitUntil(() => painted(centre(f)), `recorded mask of frame ${f} drawn`, { timeout: 20_000 });
