@@ -1,11 +1,11 @@
 // The mask object handed to users: one binary mask at the media's natural size, with exports to ImageData, PNG,
 // cut-outs, COCO RLE, polygons and SVG path data. Pixel work runs in single passes over typed arrays.
-import { encodeRle, type CompressedRle } from '../engine/math/rle.js';
-import { maskToPolygons, toSvgPath, type Polygon } from '../engine/math/polygons.js';
+import { encodeRle, type CompressedRle } from '../shared/rle.js';
+import { maskToPolygons, toSvgPath, type Polygon } from '../shared/polygons.js';
 import type { MaskData, Sam2ErrorCode } from '../shared/types.js';
 
-export type { CompressedRle } from '../engine/math/rle.js';
-export type { Polygon } from '../engine/math/polygons.js';
+export type { CompressedRle } from '../shared/rle.js';
+export type { Polygon } from '../shared/polygons.js';
 
 /** Pixels a cut-out is taken from: the media at its natural size (other sizes are scaled to the mask). */
 export type Sam2MaskSource = ImageBitmap | HTMLCanvasElement | OffscreenCanvas;

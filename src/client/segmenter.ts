@@ -5,7 +5,7 @@
 
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../workers/sam2.worker.js';
-import type { EngineConfig } from '../engine/bundle.js';
+import type { EngineConfig } from '../shared/engine-config.js';
 import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
 import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';

@@ -14,26 +14,14 @@ import { Sam2Error } from '../shared/errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
 import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
 import { declaredExternalData, externalDataLocations } from './external-data.js';
-import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
+import { ModelCache, cacheKey } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
+import type { EngineConfig } from '../shared/engine-config.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
 import type { VideoGraphs } from './tracker/video-tracker.js';
 
-/** What the worker needs to load a model; plain data so it can be re-sent to a restarted worker. */
-export interface EngineConfig {
-  /** Manifest URL (canonical bundle) or repository base URL (onnx-community layout), absolute. */
-  model: string;
-  device: DeviceOption;
-  /** onnx-community dtype: a file suffix ('', '_fp16', '_quantized', ...) or its name ('fp32', 'fp16', 'q8', ...). */
-  dtype?: string;
-  /** URL prefix of onnxruntime-web's runtime files. */
-  wasmPaths?: string;
-  /** Keep downloads (model files and ORT's .wasm) in IndexedDB; default true. */
-  cache?: boolean;
-  /** Test hook: simulate a storage failure. */
-  storageFault?: StorageFault;
-}
+export type { EngineConfig };
 
 /** Options of one load. */
 export interface LoadOptions {

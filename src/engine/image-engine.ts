@@ -5,7 +5,7 @@ import type { Embedding, ModelAdapter } from './adapters.js';
 import { LOW_RES } from './adapters.js';
 import { Sam2Error, abortedError } from '../shared/errors.js';
 import { PromptError, buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
-import { maskArea, maskBbox } from './math/polygons.js';
+import { maskArea, maskBbox } from '../shared/polygons.js';
 import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
 import { selectAmongThree, selectMask } from './math/select.js';
 import { preprocess } from './preprocess.js';

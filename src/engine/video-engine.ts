@@ -6,8 +6,8 @@ import type { VideoModel } from './bundle.js';
 import { Sam2Error } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
 import { PromptError } from './math/prompts.js';
-import { maskArea, maskBbox } from './math/polygons.js';
-import { encodeRle } from './math/rle.js';
+import { maskArea, maskBbox } from '../shared/polygons.js';
+import { encodeRle } from '../shared/rle.js';
 import { VideoTracker, toNaturalMask, type ObjectFrameResult } from './tracker/video-tracker.js';
 import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 

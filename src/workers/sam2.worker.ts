@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/bundle.js';
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../shared/errors.js';
 import { ImageEngine, alphaBitmap, type ImageInfo } from '../engine/image-engine.js';
-import { decodeRle } from '../engine/math/rle.js';
+import { decodeRle } from '../shared/rle.js';
 import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 import { VideoEngine, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from '../engine/video-engine.js';
 

@@ -2,8 +2,8 @@
 // browser (canvas encoding/decoding is the part that a Node test cannot cover). No model runs here.
 import { expect } from '@open-wc/testing';
 import { Sam2Mask, type Sam2MaskSource } from '../../src/client/mask.js';
-import { decodeRle, rleArea, rleToBbox } from '../../src/engine/math/rle.js';
-import { maskArea, maskBbox, rasterizePolygons } from '../../src/engine/math/polygons.js';
+import { decodeRle, rleArea, rleToBbox } from '../../src/shared/rle.js';
+import { maskArea, maskBbox, rasterizePolygons } from '../../src/shared/polygons.js';
 import type { MaskData } from '../../src/shared/types.js';
 import { testBackend } from './helpers/backend.js';
 import { area, drawScene, iou, type Shape } from './helpers/scenes.js';

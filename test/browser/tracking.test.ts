@@ -9,7 +9,7 @@ import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
 import { drawScene, iou, RED, squarePath, type Shape } from './helpers/scenes.js';
 import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/client/segmenter.js';
-import { decodeRle } from '../../src/engine/math/rle.js';
+import { decodeRle } from '../../src/shared/rle.js';
 import { presentTimeouts, trackVideo } from '../../src/client/tracking-session.js';
 import { makeClip } from '../../tools/clips/synthetic-clip.js';
 
