@@ -2,7 +2,7 @@
 // result leaves as compact bytes (mask at natural size, COCO RLE, optional overlay bitmap). Frames arrive as
 // transferred VideoFrames or ImageBitmaps and are closed here once encoded.
 
-import type { VideoModel } from './bundle.js';
+import type { VideoModel } from './model-load.js';
 import { Sam2Error } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
 import { PromptError } from './math/prompts.js';

@@ -2,7 +2,7 @@
 // error codes survive postMessage (see src/shared/errors.ts); the main thread imports only `WorkerApi`.
 
 import * as Comlink from 'comlink';
-import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/bundle.js';
+import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/model-load.js';
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../shared/errors.js';
 import { ImageEngine, alphaBitmap, type ImageInfo } from '../engine/image-engine.js';
 import { decodeRle } from '../shared/rle.js';

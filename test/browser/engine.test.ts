@@ -11,7 +11,7 @@ import type { SegmenterDebugHooks } from '../../src/client/segmenter.js';
 import { clearCache } from '../../src/shared/cache.js';
 import type { ModelProgress, SegmentResultData } from '../../src/shared/types.js';
 import { Embedding, type ModelAdapter } from '../../src/engine/adapters.js';
-import { hfPreprocess } from '../../src/engine/bundle.js';
+import { hfPreprocess } from '../../src/engine/model-resolve.js';
 import { HF_SAM2_CONTRACT } from '../../src/engine/contracts.js';
 import { ImageEngine } from '../../src/engine/image-engine.js';
 import type { DecoderPoints } from '../../src/engine/math/prompts.js';
