@@ -3,7 +3,7 @@
 
 import type { Embedding, ModelAdapter } from './adapters.js';
 import { LOW_RES } from './adapters.js';
-import { Sam2Error, abortedError } from '../shared/errors.js';
+import { Sam2Error } from '../shared/errors.js';
 import { PromptError, buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
 import { maskArea, maskBbox } from '../shared/polygons.js';
 import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
@@ -13,10 +13,6 @@ import type { SegmentPrompt, SegmentResultData } from '../shared/types.js';
 
 /** Previous logits fed back as `mask_input` are clamped to ±32, as the reference does (§2.2). */
 const MASK_PROMPT_CLAMP = 32;
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** Natural size of the current image. */
 export interface ImageInfo {
@@ -47,58 +43,36 @@ export class ImageEngine {
   private image: CurrentImage | null = null;
   /** Clamped low-res logits of the last selected mask, per object (the refinement prompt). */
   private readonly lowRes = new Map<number, Float32Array>();
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly queued = new Set<number>();
-  private readonly cancelled = new Set<number>();
-  /** Newest queued segment() call per object: an older one still queued when it comes up is superseded. */
-  private readonly newestSegment = new Map<number, number>();
-  private autoId = -1;
 
   constructor(private readonly adapter: ModelAdapter) {}
 
-  /** Cancels a queued call; a call already running finishes and its result is dropped by the caller. */
-  cancel(callId: number): void {
-    if (this.queued.has(callId)) this.cancelled.add(callId);
-  }
-
-  /** Encodes an image once and keeps its embedding; the bitmap is closed. */
-  setImage(bitmap: ImageBitmap, callId = this.autoId--): Promise<ImageInfo> {
-    return this.enqueue(callId, async () => {
-      let px;
-      try {
-        px = await preprocess(bitmap, this.adapter.preprocess);
-      } catch (e) {
-        throw mediaError(e);
-      } finally {
-        bitmap.close();
-      }
-      const embedding = await this.adapter.encode(px);
-      this.image?.embedding.dispose();
-      this.lowRes.clear();
-      this.image = {
-        width: px.width,
-        height: px.height,
-        size: px.size,
-        contentWidth: px.contentWidth,
-        contentHeight: px.contentHeight,
-        embedding,
-      };
-      return { width: px.width, height: px.height };
-    }, () => {
+  /** Encodes an image once and keeps its embedding; the bitmap is closed. Callers run it through the command queue. */
+  async setImage(bitmap: ImageBitmap): Promise<ImageInfo> {
+    let px;
+    try {
+      px = await preprocess(bitmap, this.adapter.preprocess);
+    } catch (e) {
+      throw mediaError(e);
+    } finally {
       bitmap.close();
-    });
+    }
+    const embedding = await this.adapter.encode(px);
+    this.image?.embedding.dispose();
+    this.lowRes.clear();
+    this.image = {
+      width: px.width,
+      height: px.height,
+      size: px.size,
+      contentWidth: px.contentWidth,
+      contentHeight: px.contentHeight,
+      embedding,
+    };
+    return { width: px.width, height: px.height };
   }
 
-  /** Segments one object of the current image. */
-  segment(prompt: SegmentPrompt, callId = this.autoId--): Promise<SegmentResultData> {
-    const objectId = prompt?.objectId ?? 1;
-    this.newestSegment.set(objectId, callId);
-    return this.enqueue(callId, async () => {
-      if (this.newestSegment.get(objectId) !== callId) throw abortedError('a segment() superseded by a newer one');
-      return this.run(prompt, objectId);
-    }, undefined, () => {
-      if (this.newestSegment.get(objectId) === callId) this.newestSegment.delete(objectId);
-    });
+  /** Segments one object of the current image. Callers run it through the command queue. */
+  segment(prompt: SegmentPrompt): Promise<SegmentResultData> {
+    return this.run(prompt, prompt?.objectId ?? 1);
   }
 
   /** Drops the refinement state of one object, or of all. */
@@ -107,34 +81,12 @@ export class ImageEngine {
     else this.lowRes.delete(objectId);
   }
 
-  /** Frees the embedding and the sessions. */
+  /** Frees the embedding and the sessions; callers wait for running commands first. */
   async dispose(): Promise<void> {
-    await this.tail.catch(() => undefined);
     this.image?.embedding.dispose();
     this.image = null;
     this.lowRes.clear();
     await this.adapter.release();
-  }
-
-  private enqueue<T>(callId: number, fn: () => Promise<T>, onSkip?: () => void, onSettle?: () => void): Promise<T> {
-    this.queued.add(callId);
-    const result = this.tail.then(async () => {
-      // WASM inference blocks this thread, so newer calls and cancels pile up as unread messages; one trip through
-      // the event loop lets them register before the next call starts, or supersession could never happen.
-      await yieldToEventLoop();
-      this.queued.delete(callId);
-      try {
-        if (this.cancelled.delete(callId)) {
-          onSkip?.();
-          throw abortedError();
-        }
-        return await fn();
-      } finally {
-        onSettle?.();
-      }
-    });
-    this.tail = result.catch(() => undefined);
-    return result;
   }
 
   private points(prompt: SegmentPrompt, img: CurrentImage): DecoderPoints {

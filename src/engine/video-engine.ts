@@ -1,6 +1,6 @@
-// Video tracking in the worker: one VideoTracker per tracking session, its calls run one after another, and every
-// result leaves as compact bytes (mask at natural size, COCO RLE, optional overlay bitmap). Frames arrive as
-// transferred VideoFrames or ImageBitmaps and are closed here once encoded.
+// Video tracking in the worker: one VideoTracker per tracking session (the worker's command queue runs its calls one
+// after another), and every result leaves as compact bytes (mask at natural size, COCO RLE, optional overlay
+// bitmap). Frames arrive as transferred VideoFrames or ImageBitmaps and are closed here once encoded.
 
 import type { VideoModel } from './model-load.js';
 import { Sam2Error } from '../shared/errors.js';
@@ -26,7 +26,8 @@ export interface ResultOptions {
   overlay?: boolean;
 }
 
-function closeFrame(f: WorkerFrame | null | undefined): void {
+/** Closes a frame the engine was given; safe on one already closed or detached. */
+export function closeFrame(f: WorkerFrame | null | undefined): void {
   try {
     f?.close();
   } catch {
@@ -47,14 +48,9 @@ function asPromptError(e: unknown): never {
   throw e;
 }
 
-interface Entry {
-  tracker: VideoTracker;
-  tail: Promise<unknown>;
-}
-
 /** Every tracker of one worker. */
 export class VideoEngine {
-  readonly #trackers = new Map<number, Entry>();
+  readonly #trackers = new Map<number, VideoTracker>();
 
   constructor(private readonly load: (() => Promise<VideoModel>) | null, private readonly contract: string) {}
 
@@ -75,7 +71,7 @@ export class VideoEngine {
     } catch (e) {
       asPromptError(e);
     }
-    this.#trackers.set(id, { tracker, tail: Promise.resolve() });
+    this.#trackers.set(id, tracker);
   }
 
   /** A prompt for one object on one frame; `frame` pixels are needed unless that frame is the one last sent. */
@@ -111,14 +107,13 @@ export class VideoEngine {
     return this.#run(id, null, async (t) => this.#stats(t));
   }
 
-  /** Closes tracker `id` after its queued calls and frees everything it holds; resolves with its last stats. */
-  async close(id: number): Promise<TrackerStats | null> {
-    const e = this.#trackers.get(id);
-    if (!e) return null;
+  /** Closes tracker `id` and frees everything it holds; resolves with its last stats (null when it was not open). */
+  close(id: number): TrackerStats | null {
+    const t = this.#trackers.get(id);
+    if (!t) return null;
     this.#trackers.delete(id);
-    await e.tail.catch(() => undefined);
-    const stats = this.#stats(e.tracker);
-    e.tracker.dispose();
+    const stats = this.#stats(t);
+    t.dispose();
     return stats;
   }
 
@@ -133,24 +128,15 @@ export class VideoEngine {
     return { bytes: m.bytes, objects: m.objects.length, encodedFrames: m.encodedFrames, timings };
   }
 
-  #run<T>(id: number, pixels: WorkerFrame | null, fn: (t: VideoTracker) => Promise<T>): Promise<T> {
-    const e = this.#trackers.get(id);
-    if (!e) {
+  async #run<T>(id: number, pixels: WorkerFrame | null, fn: (t: VideoTracker) => Promise<T>): Promise<T> {
+    try {
+      const t = this.#trackers.get(id);
+      if (!t) throw new Sam2Error('not-ready', `tracker ${id} is not open (stopped, or the worker restarted)`);
+      if (pixels !== null && !isFrame(pixels)) throw new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap');
+      return await fn(t);
+    } finally {
       closeFrame(pixels);
-      return Promise.reject(new Sam2Error('not-ready', `tracker ${id} is not open (stopped, or the worker restarted)`));
     }
-    if (pixels !== null && !isFrame(pixels)) {
-      return Promise.reject(new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap'));
-    }
-    const result = e.tail.then(async () => {
-      try {
-        return await fn(e.tracker);
-      } finally {
-        closeFrame(pixels);
-      }
-    });
-    e.tail = result.catch(() => undefined);
-    return result;
   }
 
   async #toData(r: ObjectFrameResult, options: ResultOptions): Promise<TrackObjectData> {
