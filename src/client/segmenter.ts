@@ -8,7 +8,7 @@ import type { EngineConfig } from '../shared/engine-config.js';
 import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage } from '../shared/cache.js';
 import { WorkerBridge } from './worker-bridge.js';
-import { Sam2Error, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';
+import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
 import type {
   DeviceOption,
@@ -134,8 +134,7 @@ async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
     // Always a new bitmap: the caller keeps its own source, and ours is transferred to the worker.
     return await createImageBitmap(source);
   } catch (e) {
-    if (isSam2Error(e)) throw e;
-    throw new Sam2Error('media-decode', `the image could not be decoded: ${String(e)}`, { cause: e });
+    throw mediaReadError(e, 'the image');
   }
 }
 
@@ -157,10 +156,7 @@ async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitm
     }
     return await createImageBitmap(pixels);
   } catch (e) {
-    if (e instanceof DOMException && e.name === 'SecurityError') {
-      throw new Sam2Error('media-cross-origin', 'the video frame is cross-origin without CORS and cannot be read', { cause: e });
-    }
-    throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
+    throw mediaReadError(e, 'the video frame');
   }
 }
 

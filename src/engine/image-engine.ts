@@ -3,7 +3,7 @@
 
 import type { Embedding, ModelAdapter } from './adapters.js';
 import { LOW_RES } from './adapters.js';
-import { Sam2Error } from '../shared/errors.js';
+import { Sam2Error, mediaReadError } from '../shared/errors.js';
 import { PromptError, buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
 import { maskArea, maskBbox } from '../shared/polygons.js';
 import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
@@ -30,14 +30,6 @@ interface CurrentImage {
   embedding: Embedding;
 }
 
-function mediaError(e: unknown): Sam2Error {
-  // An origin-unclean bitmap can be drawn but not read back: getImageData throws a SecurityError.
-  if (e instanceof DOMException && e.name === 'SecurityError') {
-    return new Sam2Error('media-cross-origin', 'the image is cross-origin without CORS and cannot be read', { cause: e });
-  }
-  return new Sam2Error('media-decode', `the image could not be prepared: ${String(e)}`, { cause: e });
-}
-
 /** Image-mode engine: one image, any number of objects, each with its own refinement state. */
 export class ImageEngine {
   private image: CurrentImage | null = null;
@@ -52,7 +44,8 @@ export class ImageEngine {
     try {
       px = await preprocess(bitmap, this.adapter.preprocess);
     } catch (e) {
-      throw mediaError(e);
+      // An origin-unclean bitmap can be drawn but not read back.
+      throw mediaReadError(e, 'the image');
     } finally {
       bitmap.close();
     }

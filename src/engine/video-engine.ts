@@ -3,7 +3,7 @@
 // bitmap). Frames arrive as transferred VideoFrames or ImageBitmaps and are closed here once encoded.
 
 import type { VideoModel } from './model-load.js';
-import { Sam2Error } from '../shared/errors.js';
+import { Sam2Error, isCrossOriginError, mediaReadError } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
 import { PromptError } from './math/prompts.js';
 import { maskArea, maskBbox } from '../shared/polygons.js';
@@ -42,9 +42,7 @@ function isFrame(f: unknown): f is WorkerFrame {
 /** Frame indices, prompts and directions from the page become `invalid-prompt` errors, never crashes. */
 function asPromptError(e: unknown): never {
   if (e instanceof RangeError || e instanceof PromptError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
-  if (e instanceof DOMException && e.name === 'SecurityError') {
-    throw new Sam2Error('media-cross-origin', 'the video frame is cross-origin without CORS and cannot be read', { cause: e });
-  }
+  if (isCrossOriginError(e)) throw mediaReadError(e, 'the video frame');
   throw e;
 }
 
@@ -146,8 +144,8 @@ export class VideoEngine {
     const out: TrackObjectData = {
       objectId: r.objectId,
       frame: r.frame,
-      score: r.iou,
-      objectScore: r.score,
+      score: r.score,
+      objectScore: r.objectScore,
       present: r.present,
       mask: { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
