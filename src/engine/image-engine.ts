@@ -4,12 +4,13 @@
 import type { Embedding, ModelAdapter } from './adapters.js';
 import { LOW_RES } from './adapters.js';
 import { Sam2Error, mediaReadError } from '../shared/errors.js';
-import { PromptError, buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
+import { buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
+import { validateObjectPrompt } from '../shared/prompts.js';
 import { maskArea, maskBbox } from '../shared/polygons.js';
 import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
 import { selectAmongThree, selectMask } from './math/select.js';
 import { preprocess } from './preprocess.js';
-import type { SegmentPrompt, SegmentResultData } from '../shared/types.js';
+import type { PromptBox, PromptPoint, SegmentPrompt, SegmentResultData } from '../shared/types.js';
 
 /** Previous logits fed back as `mask_input` are clamped to ±32, as the reference does (§2.2). */
 const MASK_PROMPT_CLAMP = 32;
@@ -65,7 +66,7 @@ export class ImageEngine {
 
   /** Segments one object of the current image. Callers run it through the command queue. */
   segment(prompt: SegmentPrompt): Promise<SegmentResultData> {
-    return this.run(prompt, prompt?.objectId ?? 1);
+    return this.run(prompt);
   }
 
   /** Drops the refinement state of one object, or of all. */
@@ -82,12 +83,8 @@ export class ImageEngine {
     await this.adapter.release();
   }
 
-  private points(prompt: SegmentPrompt, img: CurrentImage): DecoderPoints {
-    if (prompt === null || typeof prompt !== 'object') throw new PromptError('prompt must be an object');
-    const pts = prompt.points ?? [];
-    if (!Array.isArray(pts)) throw new PromptError('prompt.points must be an array');
-    if (pts.length === 0 && !prompt.box) throw new PromptError('a prompt needs at least one point or a box');
-    const p = buildDecoderPoints(pts, prompt.box, img.width, img.height);
+  private points(prompt: { points: PromptPoint[]; box: PromptBox | null }, img: CurrentImage): DecoderPoints {
+    const p = buildDecoderPoints(prompt.points, prompt.box, img.width, img.height);
     if (img.contentWidth !== img.size || img.contentHeight !== img.size) {
       // Letterboxed input: the image covers only the top-left content area of the model input.
       const sx = img.contentWidth / img.size;
@@ -115,17 +112,12 @@ export class ImageEngine {
     return upsampleAndThreshold(crop, img.contentWidth, img.contentHeight, img.width, img.height);
   }
 
-  private async run(prompt: SegmentPrompt, objectId: number): Promise<SegmentResultData> {
+  private async run(prompt: SegmentPrompt): Promise<SegmentResultData> {
     const img = this.image;
     if (!img) throw new Sam2Error('not-ready', 'segment() needs an image: call setImage() first');
-    if (!Number.isInteger(objectId)) throw new Sam2Error('invalid-prompt', `objectId must be an integer, got ${String(objectId)}`);
-    let p: DecoderPoints;
-    try {
-      p = this.points(prompt, img);
-    } catch (e) {
-      if (e instanceof PromptError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
-      throw e;
-    }
+    const valid = validateObjectPrompt(prompt);
+    const objectId = valid.objectId;
+    const p = this.points(valid, img);
     const maskInput = prompt.refine !== false && this.adapter.hasMaskInput ? (this.lowRes.get(objectId) ?? null) : null;
     const out = await this.adapter.decode(img.embedding, p, maskInput);
 

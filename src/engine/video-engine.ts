@@ -5,7 +5,7 @@
 import type { VideoModel } from './model-load.js';
 import { Sam2Error, isCrossOriginError, mediaReadError } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
-import { PromptError } from './math/prompts.js';
+import { validateObjectPrompt } from '../shared/prompts.js';
 import { maskArea, maskBbox } from '../shared/polygons.js';
 import { encodeRle } from '../shared/rle.js';
 import { VideoTracker, toNaturalMask, type ObjectFrameResult } from './tracker/video-tracker.js';
@@ -41,7 +41,7 @@ function isFrame(f: unknown): f is WorkerFrame {
 
 /** Frame indices, prompts and directions from the page become `invalid-prompt` errors, never crashes. */
 function asPromptError(e: unknown): never {
-  if (e instanceof RangeError || e instanceof PromptError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
+  if (e instanceof RangeError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
   if (isCrossOriginError(e)) throw mediaReadError(e, 'the video frame');
   throw e;
 }
@@ -75,13 +75,9 @@ export class VideoEngine {
   /** A prompt for one object on one frame; `frame` pixels are needed unless that frame is the one last sent. */
   prompt(id: number, frame: number, pixels: WorkerFrame | null, prompt: TrackPrompt, options: ResultOptions = {}): Promise<TrackPromptData> {
     return this.#run(id, pixels, async (t) => {
-      if (prompt === null || typeof prompt !== 'object') throw new Sam2Error('invalid-prompt', 'prompt must be an object');
-      const objectId = prompt.objectId ?? 1;
-      if (!Number.isInteger(objectId)) throw new Sam2Error('invalid-prompt', `objectId must be an integer, got ${String(objectId)}`);
-      const points = prompt.points ?? [];
-      if (!Array.isArray(points)) throw new Sam2Error('invalid-prompt', 'prompt.points must be an array');
+      const { objectId, points, box } = validateObjectPrompt(prompt);
       if (!pixels) throw new Sam2Error('invalid-prompt', `frame ${frame} pixels are needed for a prompt`);
-      const r = await t.addPrompt(frame, objectId, points, prompt.box ?? null, pixels).catch(asPromptError);
+      const r = await t.addPrompt(frame, objectId, points, box, pixels).catch(asPromptError);
       return { ...(await this.#toData(r, options)), kind: r.kind, invalidated: r.invalidated };
     });
   }
