@@ -55,7 +55,8 @@ export class WorkerBridge<Api, Ready> {
     const worker = this.options.createWorker();
     worker.addEventListener('error', (e) => {
       e.preventDefault();
-      if (this.#worker === worker) this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
+      if (this.#worker === worker)
+        this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
     });
     const remote = Comlink.wrap<Api>(worker);
     this.#worker = worker;

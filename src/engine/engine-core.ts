@@ -8,8 +8,22 @@ import { Sam2Error } from '../shared/errors.js';
 import { ImageEngine, alphaBitmap, type ImageInfo } from './image-engine.js';
 import { decodeRle } from '../shared/rle.js';
 import { CommandQueue } from './command-queue.js';
-import { VideoEngine, closeFrame, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from './video-engine.js';
-import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
+import {
+  VideoEngine,
+  closeFrame,
+  type ResultOptions,
+  type TrackerOpenOptions,
+  type WorkerFrame,
+} from './video-engine.js';
+import type {
+  ReadyInfo,
+  SegmentPrompt,
+  SegmentResultData,
+  TrackFrameData,
+  TrackPrompt,
+  TrackPromptData,
+  TrackerStats,
+} from '../shared/types.js';
 
 export type { ImageInfo, ResultOptions, TrackerOpenOptions, WorkerFrame };
 
@@ -19,7 +33,11 @@ export class EngineCore {
   #video: Promise<VideoEngine> | null = null;
 
   /** Loads the model; resolves with what `ready` reports. Once per core. */
-  async init(config: EngineConfig, onProgress?: ProgressCallback, onWarning?: (w: Sam2Error) => void): Promise<ReadyInfo> {
+  async init(
+    config: EngineConfig,
+    onProgress?: ProgressCallback,
+    onWarning?: (w: Sam2Error) => void,
+  ): Promise<ReadyInfo> {
     if (this.#image) throw new Error('init() was already called in this worker');
     const loading = loadModel(config, onProgress, onWarning ? { onWarning } : {});
     this.#image = loading.then((m) => new ImageEngine(m.adapter));
@@ -32,13 +50,17 @@ export class EngineCore {
 
   /** Encodes an image (the bitmap is closed) and keeps its embedding. */
   setImage(bitmap: ImageBitmap, callId?: number): Promise<ImageInfo> {
-    return this.#queue.run(callId, async () => (await this.#needImage()).setImage(bitmap), { onSkip: () => bitmap.close() });
+    return this.#queue.run(callId, async () => (await this.#needImage()).setImage(bitmap), {
+      onSkip: () => bitmap.close(),
+    });
   }
 
   /** Segments one object; a newer segment() of the same object queued before this one starts supersedes it. */
   segment(prompt: SegmentPrompt, callId?: number): Promise<SegmentResultData> {
     const objectId = (prompt as SegmentPrompt | null)?.objectId ?? 1;
-    return this.#queue.run(callId, async () => (await this.#needImage()).segment(prompt), { supersede: `segment:${String(objectId)}` });
+    return this.#queue.run(callId, async () => (await this.#needImage()).segment(prompt), {
+      supersede: `segment:${String(objectId)}`,
+    });
   }
 
   /** Drops the refinement state of one object, or of all (at once: it only forgets). */
@@ -57,14 +79,28 @@ export class EngineCore {
   }
 
   /** A prompt on one frame of a tracker; the frame (transferred) is closed here. */
-  trackerPrompt(id: number, frame: number, pixels: WorkerFrame | null, prompt: TrackPrompt, options: ResultOptions, callId?: number): Promise<TrackPromptData> {
+  trackerPrompt(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame | null,
+    prompt: TrackPrompt,
+    options: ResultOptions,
+    callId?: number,
+  ): Promise<TrackPromptData> {
     return this.#queue.run(callId, async () => (await this.#needVideo()).prompt(id, frame, pixels, prompt, options), {
       onSkip: () => closeFrame(pixels),
     });
   }
 
   /** Tracks every object of a tracker on one frame (transferred, closed here). */
-  trackerStep(id: number, frame: number, pixels: WorkerFrame, direction: 1 | -1, options: ResultOptions, callId?: number): Promise<TrackFrameData> {
+  trackerStep(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame,
+    direction: 1 | -1,
+    options: ResultOptions,
+    callId?: number,
+  ): Promise<TrackFrameData> {
     return this.#queue.run(callId, async () => (await this.#needVideo()).step(id, frame, pixels, direction, options), {
       onSkip: () => closeFrame(pixels),
     });

@@ -16,4 +16,3 @@ export interface EngineConfig {
   /** Test hook: simulate a storage failure. */
   storageFault?: StorageFault;
 }
-

@@ -29,11 +29,16 @@ export function validatePrompt(points: readonly PromptPoint[] | undefined, box: 
 }
 
 /** A prompt for one object as the engine takes it, validated; `objectId` defaults to 1. */
-export function validateObjectPrompt(prompt: unknown): { objectId: number; points: PromptPoint[]; box: PromptBox | null } {
+export function validateObjectPrompt(prompt: unknown): {
+  objectId: number;
+  points: PromptPoint[];
+  box: PromptBox | null;
+} {
   if (prompt === null || typeof prompt !== 'object') throw invalidPrompt('prompt must be an object');
   const p = prompt as { objectId?: unknown; points?: unknown; box?: unknown };
   const objectId = p.objectId ?? 1;
-  if (typeof objectId !== 'number' || !Number.isInteger(objectId)) throw invalidPrompt(`objectId must be an integer, got ${String(objectId)}`);
+  if (typeof objectId !== 'number' || !Number.isInteger(objectId))
+    throw invalidPrompt(`objectId must be an integer, got ${String(objectId)}`);
   const points = (p.points ?? []) as PromptPoint[];
   const box = (p.box ?? null) as PromptBox | null;
   validatePrompt(points, box);

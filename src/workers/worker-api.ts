@@ -6,7 +6,16 @@ import type { EngineCore, ImageInfo, ResultOptions, TrackerOpenOptions, WorkerFr
 import type { EngineConfig } from '../shared/engine-config.js';
 import type { ProgressCallback } from '../engine/model-load.js';
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../shared/errors.js';
-import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
+import type {
+  ReadyInfo,
+  SegmentPrompt,
+  SegmentResultData,
+  TrackFrameData,
+  TrackObjectData,
+  TrackPrompt,
+  TrackPromptData,
+  TrackerStats,
+} from '../shared/types.js';
 
 /** Mask bytes and bitmaps go back transferred, not copied. */
 function transferables(objects: readonly TrackObjectData[]): Transferable[] {
@@ -35,9 +44,15 @@ export interface WorkerApiOptions {
 export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
   return {
     /** Loads the model; resolves with what `ready` reports. */
-    async init(config: EngineConfig, onProgress?: ProgressCallback, onWarning?: (warning: WireError) => void): Promise<WireResult<ReadyInfo>> {
+    async init(
+      config: EngineConfig,
+      onProgress?: ProgressCallback,
+      onWarning?: (warning: WireError) => void,
+    ): Promise<WireResult<ReadyInfo>> {
       const warn = onWarning ? (w: Sam2Error) => void onWarning(toWireError(w)) : undefined;
-      return call(() => core.init({ ...config, wasmPaths: config.wasmPaths ?? options.defaultWasmPaths }, onProgress, warn));
+      return call(() =>
+        core.init({ ...config, wasmPaths: config.wasmPaths ?? options.defaultWasmPaths }, onProgress, warn),
+      );
     },
 
     /** Encodes an image (transferred) and caches its embedding. */
@@ -83,7 +98,14 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
     },
 
     /** Tracks every object of a tracker on one frame (transferred, closed in the worker). */
-    async trackerStep(id: number, frame: number, pixels: WorkerFrame, direction: 1 | -1, result: ResultOptions, callId: number): Promise<WireResult<TrackFrameData>> {
+    async trackerStep(
+      id: number,
+      frame: number,
+      pixels: WorkerFrame,
+      direction: 1 | -1,
+      result: ResultOptions,
+      callId: number,
+    ): Promise<WireResult<TrackFrameData>> {
       const r = await call(() => core.trackerStep(id, frame, pixels, direction, result, callId));
       return r.ok ? Comlink.transfer(r, transferables(r.value.objects)) : r;
     },

@@ -24,8 +24,12 @@ function bridge(): { b: WorkerBridge<QueueWorkerApi, string>; workers: Worker[] 
   return { b, workers };
 }
 
-const work = (b: WorkerBridge<QueueWorkerApi, string>, name: string, ms: number, signal?: AbortSignal): Promise<string> =>
-  b.call(signal, async (remote, callId) => ({ result: remote.work(name, ms, callId) }));
+const work = (
+  b: WorkerBridge<QueueWorkerApi, string>,
+  name: string,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<string> => b.call(signal, async (remote, callId) => ({ result: remote.work(name, ms, callId) }));
 
 describe('worker bridge: one queue to the worker', () => {
   it('starts the worker on the first call, not before', async () => {
@@ -115,11 +119,15 @@ describe('engine command queue', () => {
     const q = new CommandQueue();
     const ran: string[] = [];
     const prompt = (id: number, objectId: number, ms = 0) =>
-      q.run(id, async () => {
-        ran.push(`${id}`);
-        await sleep(ms);
-        return id;
-      }, { supersede: `segment:${objectId}` });
+      q.run(
+        id,
+        async () => {
+          ran.push(`${id}`);
+          await sleep(ms);
+          return id;
+        },
+        { supersede: `segment:${objectId}` },
+      );
     const running = prompt(1, 1, 40);
     await sleep(10);
     // 1 has started; 2 and 4 queue for object 1, 3 for object 2.
@@ -136,7 +144,8 @@ describe('engine command queue', () => {
   it('cancel() skips a queued command and frees what it was given; a started one runs to its end', async () => {
     const q = new CommandQueue();
     const skipped: number[] = [];
-    const cmd = (id: number, ms: number) => q.run(id, async () => (await sleep(ms), id), { onSkip: () => skipped.push(id) });
+    const cmd = (id: number, ms: number) =>
+      q.run(id, async () => (await sleep(ms), id), { onSkip: () => skipped.push(id) });
     const a = cmd(1, 30);
     const b = cmd(2, 0);
     await sleep(10);

@@ -29,13 +29,19 @@ function code(text: string): string {
 
 function importsOf(file: string, text: string): Import[] {
   const out: Import[] = [];
-  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?([\s\S]*?)\s+from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g;
+  const re =
+    /(?:^|\n)\s*(import|export)\s+(type\s+)?([\s\S]*?)\s+from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g;
   for (const m of text.matchAll(re)) {
     const spec = m[4] ?? m[5] ?? m[6]!;
     const clause = m[3] ?? '';
     // `import { type A, type B }` is elided like `import type`.
     const names = /^\{([\s\S]*)\}$/.exec(clause.trim())?.[1];
-    const allTypes = names !== undefined && names.split(',').filter((n) => n.trim()).every((n) => /^\s*type\s/.test(n));
+    const allTypes =
+      names !== undefined &&
+      names
+        .split(',')
+        .filter((n) => n.trim())
+        .every((n) => /^\s*type\s/.test(n));
     const typeOnly = m[2] !== undefined || allTypes;
     const target = spec.startsWith('.') ? relative(src, resolve(dirname(file), spec)).replace(/\.js$/, '.ts') : spec;
     out.push({ target, typeOnly });
@@ -126,11 +132,15 @@ test('no import cycles under src', () => {
 
 test('every import resolves to a file under src', () => {
   const known = new Set(files.map((f) => f.path));
-  const missing = files.flatMap((f) => f.imports.filter((i) => i.target.endsWith('.ts') && !known.has(i.target)).map((i) => `${f.path} → ${i.target}`));
+  const missing = files.flatMap((f) =>
+    f.imports.filter((i) => i.target.endsWith('.ts') && !known.has(i.target)).map((i) => `${f.path} → ${i.target}`),
+  );
   assert.deepEqual(missing, []);
 });
 
 test('no file under src is over 500 lines', () => {
-  const long = files.map((f) => ({ path: f.path, lines: f.text.split('\n').length - (f.text.endsWith('\n') ? 1 : 0) })).filter((f) => f.lines > 500);
+  const long = files
+    .map((f) => ({ path: f.path, lines: f.text.split('\n').length - (f.text.endsWith('\n') ? 1 : 0) }))
+    .filter((f) => f.lines > 500);
   assert.deepEqual(long, []);
 });
