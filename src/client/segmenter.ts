@@ -5,6 +5,7 @@
 
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../workers/sam2.worker.js';
+import { startWorker } from './worker-start.js';
 import type { EngineConfig } from '../engine/bundle.js';
 import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
@@ -332,9 +333,12 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
   /** Starts a worker and loads the model, unless one is running or loading. */
   private start(): Promise<ReadyInfo> {
     if (this.loading) return this.loading;
-    const worker = this.workerUrl
-      ? new Worker(this.workerUrl, { type: 'module' })
-      : new Worker(new URL('../workers/sam2.worker.js', import.meta.url), { type: 'module' });
+    let worker: Worker;
+    try {
+      worker = startWorker(this.workerUrl);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     worker.addEventListener('error', (e) => {
       e.preventDefault();
       if (this.worker === worker) {
@@ -474,6 +478,7 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
   const resolved = resolveModel(options.model, options.dtype);
   const config: EngineConfig = { model: resolved.url, device: options.device ?? 'auto' };
   if (resolved.dtype !== undefined) config.dtype = resolved.dtype;
+  if (resolved.files) config.files = { ...resolved.files };
   const wasmPaths = options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
   if (wasmPaths !== undefined) config.wasmPaths = wasmPaths;
   if (options.cache === false) config.cache = false;

@@ -12,7 +12,7 @@ import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
-import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
+import { configureRuntime, createSessions, ort, ortFileUrls, ORT_WASM_FILE, type GraphSpec, type SerialSession } from './runtime.js';
 import { declaredExternalData, externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
@@ -29,6 +29,11 @@ export interface EngineConfig {
   dtype?: string;
   /** URL prefix of onnxruntime-web's runtime files. */
   wasmPaths?: string;
+  /**
+   * Where a manifest's files are, by the name the manifest gives them, when a host bundler has moved and renamed them
+   * (the bundled twin); the others resolve against the manifest URL.
+   */
+  files?: Record<string, string>;
   /** Keep downloads (model files and ORT's .wasm) in IndexedDB; default true. */
   cache?: boolean;
   /** Test hook: simulate a storage failure. */
@@ -128,7 +133,7 @@ interface ManifestGraph {
 const CANONICAL_IMAGE_GRAPHS = ['image_encoder', 'mask_decoder'] as const;
 const CANONICAL_VIDEO_GRAPHS = ['memory_encoder', 'memory_attention'] as const;
 
-async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
+async function resolveManifest(url: URL, d: Delivery, moved: Record<string, string> = {}): Promise<ResolvedBundle> {
   const manifest = await fetchJson(url.href, 'manifest.json', d);
   const contractId = manifest['contract'];
   const contract = typeof contractId === 'string' ? CONTRACTS[contractId] : undefined;
@@ -138,7 +143,7 @@ async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
   const graphs = (manifest['graphs'] ?? {}) as Record<string, ManifestGraph | undefined>;
   const entry = (graph: string, g: ManifestGraph | undefined): FileEntry => {
     if (!g || typeof g.url !== 'string') throw new Sam2Error('model-contract', `manifest has no "${graph}" ${graph === 'constants' ? 'file' : 'graph'}`);
-    const e: FileEntry = { graph, url: new URL(g.url, url).href, file: g.url };
+    const e: FileEntry = { graph, url: new URL(moved[g.url] ?? g.url, url).href, file: g.url };
     if (typeof g.bytes === 'number') e.bytes = g.bytes;
     if (typeof g.sha256 === 'string') e.sha256 = g.sha256.toLowerCase();
     // Keyed by the manifest URL (bundle identity), the file and its digest: a new version has a new key.
@@ -245,7 +250,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
   const bundle = isManifestUrl(url)
-    ? await resolveManifest(url, delivery)
+    ? await resolveManifest(url, delivery, config.files)
     : await resolveRepository(url, config.dtype, config.device, delivery);
   const bytes = await fetchFiles(bundle.files, fetchOptions);
   await wasm;
@@ -389,9 +394,6 @@ async function graphExternalData(
   return locations.map((path) => ({ path, data: have.get(path)! }));
 }
 
-/** The .wasm binary of onnxruntime-web's default (JSEP) build, the one `import 'onnxruntime-web'` loads. */
-export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
-
 /**
  * Fetches ORT's .wasm through the model store and hands it to ORT as `env.wasm.wasmBinary`, so a cached load makes no
  * .wasm request. ORT still imports its .mjs glue from `wasmPaths` (small; the HTTP cache serves it). A failure other
@@ -401,8 +403,8 @@ async function loadWasmBinary(
   wasmPaths: string | undefined,
   options: { cache: ModelCache; signal?: AbortSignal },
 ): Promise<void> {
-  if (!wasmPaths || ort.env.wasm.wasmBinary) return;
-  const url = new URL(ORT_WASM_FILE, wasmPaths).href;
+  if (ort.env.wasm.wasmBinary) return;
+  const url = ortFileUrls(wasmPaths).wasm;
   try {
     const bytes = await fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options);
     ort.env.wasm.wasmBinary = bytes;

@@ -48,10 +48,9 @@ const api = {
     return fatal(
       await settle(async () => {
         if (engine) throw new Error('init() was already called in this worker');
-        // ORT's runtime files default to the folder of this worker script (where a build puts them).
-        const wasmPaths = config.wasmPaths ?? new URL('./', import.meta.url).href;
+        // Without `wasmPaths`, ORT's runtime files are the ones beside the worker (runtime.ts, ortFileUrls).
         const warn = onWarning ? (w: Error) => void onWarning(toWireError(w)) : undefined;
-        const loading = loadModel({ ...config, wasmPaths }, onProgress, warn ? { onWarning: warn } : {});
+        const loading = loadModel(config, onProgress, warn ? { onWarning: warn } : {});
         engine = loading.then((m) => new ImageEngine(m.adapter));
         video = loading.then((m) => new VideoEngine(m.loadVideo, m.info.contract));
         // A failed load leaves the worker without an engine; the client replaces the worker.
