@@ -55,10 +55,25 @@ function emitAssets() {
   };
 }
 
+// onnxruntime-web names its own file, `new URL('ort.webgpu.min.mjs', import.meta.url)` (through an alias of URL), to
+// find itself when loaded from a file: URL. Inlined in the worker that file is the worker itself, so the reference
+// becomes `import.meta.url`: same value, and no host bundler (webpack follows the alias) looks for a file that is
+// not there.
+function ortSelfReference() {
+  return {
+    name: 'sam2-ort-self-reference',
+    transform(code, id) {
+      if (!/onnxruntime-web[\\/]dist[\\/]/.test(id)) return null;
+      const out = code.replace(/new (\w+)\("ort\.[\w.]+\.mjs",import\.meta\.url\)/g, 'new $1(import.meta.url)');
+      return out === code ? null : { code: out, map: null };
+    },
+  };
+}
+
 const BARE = ['lit', 'comlink', 'idb-keyval'];
 const isBare = (id) => BARE.some((d) => id === d || id.startsWith(`${d}/`));
 
-const resolve = () => nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'] });
+const resolve = (extra = []) => nodeResolve({ browser: true, exportConditions: [...extra, 'browser', 'import', 'default'] });
 const ts = (declarations) =>
   typescript({
     tsconfig: './tsconfig.build.json',
@@ -66,7 +81,9 @@ const ts = (declarations) =>
     noCheck: true,
     ...(declarations ? {} : { declaration: false, declarationDir: undefined, declarationMap: false }),
   });
-const min = () => terser({ format: { comments: false }, ecma: 2022, module: true });
+// Keeps onnxruntime-web's `import(/*webpackIgnore:true*/ /*@vite-ignore*/ url)` hints: without them webpack turns the
+// import of ORT's glue into a context module that cannot find it.
+const min = () => terser({ format: { comments: /webpackIgnore|@vite-ignore/ }, ecma: 2022, module: true });
 
 function onwarn(warning, warn) {
   // onnxruntime-web's bundle has circular imports and `this` at module level in code paths browsers never take.
@@ -92,7 +109,9 @@ export default [
   {
     input: { 'sam2.worker': 'src/workers/sam2.worker.ts' },
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', inlineDynamicImports: true, sourcemap: true },
-    plugins: [resolve(), ts(false), sourceToDist(), min()],
+    // 'onnxruntime-web-use-extern-wasm' picks ORT's build without the emscripten glue inlined (66 KB instead of 118
+    // KB): the worker always names the glue file (runtime.ts, ortFileUrls), so the inlined copy would be dead code.
+    plugins: [resolve(['onnxruntime-web-use-extern-wasm']), ts(false), sourceToDist(), ortSelfReference(), min()],
     onwarn,
   },
 ];
