@@ -337,7 +337,12 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
     try {
       worker = startWorker(this.workerUrl);
     } catch (e) {
-      return Promise.reject(e);
+      // The URL cannot change for this segmenter, so neither can the outcome: every call fails with this one error
+      // (which the element reports once).
+      const failed = Promise.reject(e);
+      failed.catch(() => undefined);
+      this.loading = failed;
+      return failed;
     }
     worker.addEventListener('error', (e) => {
       e.preventDefault();
