@@ -1,6 +1,8 @@
 // `node tools/examples-test.mjs`: tests the package the way users get it. It packs dist/ (`npm pack`), installs the
 // tarball into examples/ (one shared install with Vite, React and webpack), then:
 //   - installed size: the tarball installed into an empty project, with its dependencies (must be ≤ 60 MB);
+//   - the Custom Elements Manifest (the `customElements` field): attributes, typed events, parts, CSS properties, no
+//     internals;
 //   - SSR: importing the package and its headless entry in Node throws nothing and defines nothing;
 //   - types: the examples and the README's TypeScript blocks type-check against the shipped declarations, also
 //     beside another library that declares a `ready` event globally;
@@ -71,6 +73,25 @@ await step('installed size (tarball + dependencies in an empty project)', () => 
   const deps = readdirSync(join(dir, 'node_modules')).filter((d) => !d.startsWith('.'));
   console.log(`   installed ${mb(bytes)} MB (the package ${mb(own)} MB; ${deps.length} top-level entries: ${deps.join(', ')})`);
   if (bytes > MAX_INSTALLED_MB * 1e6) throw new Error(`installed size ${mb(bytes)} MB exceeds ${MAX_INSTALLED_MB} MB`);
+});
+
+await step('custom elements manifest (the customElements field of the installed package)', () => {
+  const dir = join(EXAMPLES, 'node_modules/sam2-segmenter');
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const cem = JSON.parse(readFileSync(join(dir, pkg.customElements), 'utf8'));
+  const el = cem.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'sam2-segmenter');
+  if (!el) throw new Error('no sam2-segmenter in the manifest');
+  const events = Object.fromEntries(el.events.map((e) => [e.name, e.type?.text]));
+  const want = ['ready', 'model-progress', 'mask-change', 'track-frame', 'track-end', 'error'];
+  if (JSON.stringify(Object.keys(events).sort()) !== JSON.stringify([...want].sort())) throw new Error(`events: ${Object.keys(events)}`);
+  for (const [n, t] of Object.entries(events)) if (!/^CustomEvent<\w+>$/.test(t ?? '')) throw new Error(`event ${n} has type ${t}`);
+  const attrs = el.attributes.map((a) => a.name);
+  for (const a of ['src', 'model', 'device', 'mode', 'wasm-paths', 'worker-url', 'no-cache']) if (!attrs.includes(a)) throw new Error(`attribute ${a} missing`);
+  if (attrs.some((a) => a.startsWith('_')) || el.members.some((m) => m.name.startsWith('_'))) throw new Error('internal members are public');
+  const parts = el.cssParts.map((p) => p.name).sort().join();
+  if (parts !== 'base,media,overlay') throw new Error(`parts: ${parts}`);
+  if (el.cssProperties.length < 4) throw new Error('CSS properties missing');
+  console.log(`   ok: ${attrs.length} attributes, ${el.events.length} typed events, ${el.cssParts.length} parts, ${el.cssProperties.length} CSS properties`);
 });
 
 // --- SSR ----------------------------------------------------------------------------------------------------------
