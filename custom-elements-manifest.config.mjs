@@ -35,7 +35,8 @@ function sam2Fixups() {
           decl.events = (decl.events ?? []).filter((e) => types.has(e.name));
           for (const e of decl.events) e.type = { text: types.get(e.name) };
           for (const name of types.keys()) {
-            if (!decl.events.some((e) => e.name === name)) throw new Error(`custom-elements.json: no @event doc for "${name}"`);
+            if (!decl.events.some((e) => e.name === name))
+              throw new Error(`custom-elements.json: no @event doc for "${name}"`);
           }
         }
       }
@@ -44,7 +45,8 @@ function sam2Fixups() {
         shipped.declarations.push(...(mod.declarations ?? []));
         for (const e of mod.exports ?? []) {
           if (e.declaration?.module) e.declaration.module = shipped.path;
-          if (e.name !== '*' && !shipped.exports.some((x) => x.kind === e.kind && x.name === e.name)) shipped.exports.push(e);
+          if (e.name !== '*' && !shipped.exports.some((x) => x.kind === e.kind && x.name === e.name))
+            shipped.exports.push(e);
         }
       }
       for (const d of shipped.declarations) {

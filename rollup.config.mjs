@@ -49,7 +49,8 @@ function emitAssets() {
       }
       for (const f of readdirSync(TWIN_DIR)) {
         const path = join(TWIN_DIR, f);
-        if (statSync(path).isFile()) this.emitFile({ type: 'asset', fileName: `models/sam2-twin/${f}`, source: readFileSync(path) });
+        if (statSync(path).isFile())
+          this.emitFile({ type: 'asset', fileName: `models/sam2-twin/${f}`, source: readFileSync(path) });
       }
     },
   };
@@ -73,7 +74,8 @@ function ortSelfReference() {
 const BARE = ['lit', 'comlink', 'idb-keyval'];
 const isBare = (id) => BARE.some((d) => id === d || id.startsWith(`${d}/`));
 
-const resolve = (extra = []) => nodeResolve({ browser: true, exportConditions: [...extra, 'browser', 'import', 'default'] });
+const resolve = (extra = []) =>
+  nodeResolve({ browser: true, exportConditions: [...extra, 'browser', 'import', 'default'] });
 const ts = (declarations) =>
   typescript({
     tsconfig: './tsconfig.build.json',
@@ -96,7 +98,13 @@ export default [
   {
     input: { 'sam2-segmenter': 'src/index.ts', headless: 'src/headless.ts' },
     external: isBare,
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: '[name]-[hash].js',
+      sourcemap: true,
+    },
     plugins: [resolve(), ts(true), sourceToDist(), emitAssets()],
     onwarn,
   },

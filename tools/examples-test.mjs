@@ -13,7 +13,17 @@
 //     JSX types from sam2-segmenter/react), webpack (5, no loaders).
 // Run `npm run build` first (`npm test` does). Options: --only=cdn,vite-vanilla,vite-react,webpack --no-dev --no-types.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -32,7 +42,10 @@ const CDN_ORIGIN = 'https://cdn.jsdelivr.net';
 const CDN_PREFIX = '/npm/sam2-segmenter@0.1.0/';
 
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const want = (name) => !only || only.includes(name);
 const t0 = performance.now();
 const times = [];
@@ -57,7 +70,9 @@ const work = mkdtempSync(join(tmpdir(), 'sam2-examples-'));
 const tarball = await step('npm pack', () => {
   const out = JSON.parse(npm(ROOT, 'pack', '--json', '--ignore-scripts', '--pack-destination', work));
   const file = join(work, out[0].filename);
-  console.log(`   tarball ${mb(statSync(file).size)} MB, unpacked ${mb(out[0].unpackedSize)} MB, ${out[0].entryCount} files`);
+  console.log(
+    `   tarball ${mb(statSync(file).size)} MB, unpacked ${mb(out[0].unpackedSize)} MB, ${out[0].entryCount} files`,
+  );
   return file;
 });
 await step('install into examples/ (shared, with vite, react, webpack)', () => {
@@ -71,7 +86,9 @@ await step('installed size (tarball + dependencies in an empty project)', () => 
   const bytes = du(join(dir, 'node_modules'));
   const own = du(join(dir, 'node_modules/sam2-segmenter'));
   const deps = readdirSync(join(dir, 'node_modules')).filter((d) => !d.startsWith('.'));
-  console.log(`   installed ${mb(bytes)} MB (the package ${mb(own)} MB; ${deps.length} top-level entries: ${deps.join(', ')})`);
+  console.log(
+    `   installed ${mb(bytes)} MB (the package ${mb(own)} MB; ${deps.length} top-level entries: ${deps.join(', ')})`,
+  );
   if (bytes > MAX_INSTALLED_MB * 1e6) throw new Error(`installed size ${mb(bytes)} MB exceeds ${MAX_INSTALLED_MB} MB`);
 });
 
@@ -83,15 +100,24 @@ await step('custom elements manifest (the customElements field of the installed 
   if (!el) throw new Error('no sam2-segmenter in the manifest');
   const events = Object.fromEntries(el.events.map((e) => [e.name, e.type?.text]));
   const want = ['ready', 'model-progress', 'mask-change', 'track-frame', 'track-end', 'error'];
-  if (JSON.stringify(Object.keys(events).sort()) !== JSON.stringify([...want].sort())) throw new Error(`events: ${Object.keys(events)}`);
-  for (const [n, t] of Object.entries(events)) if (!/^CustomEvent<\w+>$/.test(t ?? '')) throw new Error(`event ${n} has type ${t}`);
+  if (JSON.stringify(Object.keys(events).sort()) !== JSON.stringify([...want].sort()))
+    throw new Error(`events: ${Object.keys(events)}`);
+  for (const [n, t] of Object.entries(events))
+    if (!/^CustomEvent<\w+>$/.test(t ?? '')) throw new Error(`event ${n} has type ${t}`);
   const attrs = el.attributes.map((a) => a.name);
-  for (const a of ['src', 'model', 'device', 'mode', 'wasm-paths', 'worker-url', 'no-cache']) if (!attrs.includes(a)) throw new Error(`attribute ${a} missing`);
-  if (attrs.some((a) => a.startsWith('_')) || el.members.some((m) => m.name.startsWith('_'))) throw new Error('internal members are public');
-  const parts = el.cssParts.map((p) => p.name).sort().join();
+  for (const a of ['src', 'model', 'device', 'mode', 'wasm-paths', 'worker-url', 'no-cache'])
+    if (!attrs.includes(a)) throw new Error(`attribute ${a} missing`);
+  if (attrs.some((a) => a.startsWith('_')) || el.members.some((m) => m.name.startsWith('_')))
+    throw new Error('internal members are public');
+  const parts = el.cssParts
+    .map((p) => p.name)
+    .sort()
+    .join();
   if (parts !== 'base,media,overlay') throw new Error(`parts: ${parts}`);
   if (el.cssProperties.length < 4) throw new Error('CSS properties missing');
-  console.log(`   ok: ${attrs.length} attributes, ${el.events.length} typed events, ${el.cssParts.length} parts, ${el.cssProperties.length} CSS properties`);
+  console.log(
+    `   ok: ${attrs.length} attributes, ${el.events.length} typed events, ${el.cssParts.length} parts, ${el.cssProperties.length} CSS properties`,
+  );
 });
 
 // --- SSR ----------------------------------------------------------------------------------------------------------
@@ -117,40 +143,51 @@ await step('SSR: import in Node', () => {
 });
 
 // --- types --------------------------------------------------------------------------------------------------------
-if (!args.includes('--no-types')) await step('types: examples, README blocks, a library that declares `ready` globally', () => {
-  const dir = join(EXAMPLES, '.types-check');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```(tsx?)\n([\s\S]*?)```/g)].map((m) => ({ ext: m[1], code: m[2] }));
-  if (blocks.length === 0) throw new Error('README.md has no ```ts block');
-  // Each block is its own module (export {}), as a user would paste it into a file.
-  blocks.forEach((b, i) => writeFileSync(join(dir, `readme-${i + 1}.${b.ext}`), `${b.code}\nexport {};\n`));
-  // Another library's global event name: with the package's events in HTMLElementEventMap this fails with TS2717.
-  writeFileSync(
-    join(dir, 'other-library.ts'),
-    `declare global { interface HTMLElementEventMap { ready: CustomEvent<{ other: true }>; 'mask-change': Event } }\n` +
-      `import 'sam2-segmenter';\nconst el = document.createElement('sam2-segmenter');\n` +
-      `el.addEventListener('ready', (e) => e.detail.backend);\nexport {};\n`,
-  );
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-        jsx: 'react-jsx', strict: true, noEmit: true, noUnusedLocals: false, types: [],
-      },
-      // The examples' own sources too: one compiler run (tsc is the slow part of this step).
-      include: ['*.ts', '*.tsx', '../vite-vanilla/src', '../vite-react/src'],
-    }),
-  );
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: EXAMPLES, stdio: 'inherit' });
-  console.log(`   ok: ${blocks.length} README blocks, 2 examples, no clash with another library's \`ready\``);
-});
+if (!args.includes('--no-types'))
+  await step('types: examples, README blocks, a library that declares `ready` globally', () => {
+    const dir = join(EXAMPLES, '.types-check');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```(tsx?)\n([\s\S]*?)```/g)].map((m) => ({ ext: m[1], code: m[2] }));
+    if (blocks.length === 0) throw new Error('README.md has no ```ts block');
+    // Each block is its own module (export {}), as a user would paste it into a file.
+    blocks.forEach((b, i) => writeFileSync(join(dir, `readme-${i + 1}.${b.ext}`), `${b.code}\nexport {};\n`));
+    // Another library's global event name: with the package's events in HTMLElementEventMap this fails with TS2717.
+    writeFileSync(
+      join(dir, 'other-library.ts'),
+      `declare global { interface HTMLElementEventMap { ready: CustomEvent<{ other: true }>; 'mask-change': Event } }\n` +
+        `import 'sam2-segmenter';\nconst el = document.createElement('sam2-segmenter');\n` +
+        `el.addEventListener('ready', (e) => e.detail.backend);\nexport {};\n`,
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+          jsx: 'react-jsx',
+          strict: true,
+          noEmit: true,
+          noUnusedLocals: false,
+          types: [],
+        },
+        // The examples' own sources too: one compiler run (tsc is the slow part of this step).
+        include: ['*.ts', '*.tsx', '../vite-vanilla/src', '../vite-react/src'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: EXAMPLES, stdio: 'inherit' });
+    console.log(`   ok: ${blocks.length} README blocks, 2 examples, no clash with another library's \`ready\``);
+  });
 
 // --- builds -------------------------------------------------------------------------------------------------------
-const vite = want('vite-vanilla') || want('vite-react') ? await import(pathToFileURL(join(EXAMPLES, 'node_modules/vite/dist/node/index.js')).href) : null;
+const vite =
+  want('vite-vanilla') || want('vite-react')
+    ? await import(pathToFileURL(join(EXAMPLES, 'node_modules/vite/dist/node/index.js')).href)
+    : null;
 const builds = {};
 if (want('vite-vanilla')) {
   builds['vite-vanilla'] = await step('build vite-vanilla (vite build, no config)', async () => {
@@ -173,13 +210,22 @@ if (want('webpack')) {
 for (const [name, dir] of Object.entries(builds)) {
   const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile());
   const size = files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-  console.log(`   ${name}: ${files.length} files, ${mb(size)} MB (${files.filter((f) => f.endsWith('.wasm')).length} .wasm)`);
+  console.log(
+    `   ${name}: ${files.length} files, ${mb(size)} MB (${files.filter((f) => f.endsWith('.wasm')).length} .wasm)`,
+  );
 }
 
 // --- servers ------------------------------------------------------------------------------------------------------
 const TYPES = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.png': 'image/png', '.onnx': 'application/octet-stream', '.map': 'application/json',
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.onnx': 'application/octet-stream',
+  '.map': 'application/json',
 };
 /** A static server on an ephemeral port; `rewrite` may change text responses, `headers` are added to each. */
 function serve(dir, { headers = {}, rewrite, prefix = '/' } = {}) {
@@ -198,13 +244,18 @@ function serve(dir, { headers = {}, rewrite, prefix = '/' } = {}) {
     if (rewrite && /^text\//.test(type)) res.end(rewrite(readFileSync(file, 'utf8')));
     else createReadStream(file).pipe(res);
   });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, origin: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () => r({ server, origin: `http://127.0.0.1:${server.address().port}` })),
+  );
 }
 
 const servers = [];
 const pages = {};
 if (want('cdn')) {
-  const cdn = await serve(join(EXAMPLES, 'node_modules/sam2-segmenter'), { prefix: CDN_PREFIX, headers: { 'access-control-allow-origin': '*' } });
+  const cdn = await serve(join(EXAMPLES, 'node_modules/sam2-segmenter'), {
+    prefix: CDN_PREFIX,
+    headers: { 'access-control-allow-origin': '*' },
+  });
   // What a site needs for the CDN case: scripts from the CDN, wasm compilation, the worker's module graph (the shim's
   // static import is fetched as a worker script, so worker-src) and its runtime and model files from the CDN; no
   // 'unsafe-eval', no blob:/data:.
@@ -216,7 +267,10 @@ if (want('cdn')) {
     "img-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
   ].join('; ');
-  const site = await serve(join(EXAMPLES, 'cdn'), { headers: { 'content-security-policy': csp }, rewrite: (t) => t.split(CDN_ORIGIN).join(cdn.origin) });
+  const site = await serve(join(EXAMPLES, 'cdn'), {
+    headers: { 'content-security-policy': csp },
+    rewrite: (t) => t.split(CDN_ORIGIN).join(cdn.origin),
+  });
   servers.push(cdn.server, site.server);
   pages['cdn (second origin, strict CSP)'] = `${site.origin}/`;
 }
@@ -256,14 +310,30 @@ try {
       page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
       // Chromium asks every page for /favicon.ico; the examples have none.
       const favicon = (u) => new URL(u).pathname === '/favicon.ico';
-      page.on('console', (m) => m.type() === 'error' && !favicon(m.location()?.url ?? 'http://x/') && errors.push(`console.error: ${m.text()}`));
+      page.on(
+        'console',
+        (m) =>
+          m.type() === 'error' &&
+          !favicon(m.location()?.url ?? 'http://x/') &&
+          errors.push(`console.error: ${m.text()}`),
+      );
       // An aborted request is not a failure (the model store cancels a body it has read to the declared size).
-      page.on('requestfailed', (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-      page.on('response', (r) => r.status() >= 400 && !favicon(r.url()) && errors.push(`HTTP ${r.status()}: ${r.url()}`));
+      page.on(
+        'requestfailed',
+        (r) =>
+          r.failure()?.errorText !== 'net::ERR_ABORTED' &&
+          errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`),
+      );
+      page.on(
+        'response',
+        (r) => r.status() >= 400 && !favicon(r.url()) && errors.push(`HTTP ${r.status()}: ${r.url()}`),
+      );
       try {
         await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
         const status = await page
-          .waitForFunction(() => /^(ready|error)/.test(document.querySelector('#status')?.textContent ?? ''), { timeout: 180_000 })
+          .waitForFunction(() => /^(ready|error)/.test(document.querySelector('#status')?.textContent ?? ''), {
+            timeout: 180_000,
+          })
           .then(() => page.$eval('#status', (e) => e.textContent));
         if (!status.startsWith('ready')) throw new Error(`the page reports: ${status}`);
         // Listen, then click with the real mouse where the rectangle is (the element shows scene.png at 1:1).
@@ -272,14 +342,18 @@ try {
           window.__mask = new Promise((r) => el.addEventListener('mask-change', (e) => r(e.detail), { once: true }));
         });
         const box = await page.evaluate(() => {
-          const r = document.querySelector('sam2-segmenter').shadowRoot.querySelector('[part="media"]').getBoundingClientRect();
+          const r = document
+            .querySelector('sam2-segmenter')
+            .shadowRoot.querySelector('[part="media"]')
+            .getBoundingClientRect();
           return { x: r.left, y: r.top, w: r.width, h: r.height };
         });
         await page.mouse.click(box.x + (CLICK.x * box.w) / 320, box.y + (CLICK.y * box.h) / 200);
         const r = await page.evaluate(async (t) => {
           const d = await window.__mask;
           const { width, height, data } = d.mask;
-          let inter = 0, union = 0;
+          let inter = 0,
+            union = 0;
           for (let y = 0; y < height; y++) {
             for (let x = 0; x < width; x++) {
               const m = data[y * width + x] > 0;
@@ -288,10 +362,17 @@ try {
               if (m || g) union++;
             }
           }
-          return { width, height, area: d.mask.area, iou: inter / union, status: document.querySelector('#status').textContent };
+          return {
+            width,
+            height,
+            area: d.mask.area,
+            iou: inter / union,
+            status: document.querySelector('#status').textContent,
+          };
         }, TRUTH);
         console.log(`   ${status}; mask ${r.width}x${r.height}, area ${r.area}, IoU ${r.iou.toFixed(3)}`);
-        if (r.width !== 320 || r.height !== 200) throw new Error(`mask is ${r.width}x${r.height}, not the image's 320x200`);
+        if (r.width !== 320 || r.height !== 200)
+          throw new Error(`mask is ${r.width}x${r.height}, not the image's 320x200`);
         if (!(r.iou >= MIN_IOU)) throw new Error(`IoU ${r.iou.toFixed(3)} < ${MIN_IOU}`);
         if (errors.length) throw new Error(errors.join('\n'));
       } catch (e) {

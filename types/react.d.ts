@@ -18,14 +18,25 @@ import type {
 type ElementProps = Partial<
   Pick<
     Sam2SegmenterElement,
-    'src' | 'source' | 'model' | 'device' | 'mode' | 'label' | 'wasmPaths' | 'workerUrl' | 'loading' | 'fps' | 'dtype' | 'noCache' | 'persistStorage'
+    | 'src'
+    | 'source'
+    | 'model'
+    | 'device'
+    | 'mode'
+    | 'label'
+    | 'wasmPaths'
+    | 'workerUrl'
+    | 'loading'
+    | 'fps'
+    | 'dtype'
+    | 'noCache'
+    | 'persistStorage'
   >
 >;
 
 /** Props of `<sam2-segmenter>` in JSX: the element's properties and its events as `on<event-name>`. */
 export interface Sam2SegmenterJSXProps
-  extends Omit<DetailedHTMLProps<HTMLAttributes<Sam2SegmenterElement>, Sam2SegmenterElement>, 'onError'>,
-    ElementProps {
+  extends Omit<DetailedHTMLProps<HTMLAttributes<Sam2SegmenterElement>, Sam2SegmenterElement>, 'onError'>, ElementProps {
   onready?: (event: Sam2ReadyEvent) => void;
   'onmodel-progress'?: (event: Sam2ModelProgressEvent) => void;
   'onmask-change'?: (event: Sam2MaskChangeEvent) => void;

@@ -10,7 +10,8 @@ import { drawScene } from './helpers/scenes.js';
 
 const backend = testBackend();
 // Same host, another port: another origin. Nothing needs to listen there, the browser refuses before any request.
-const crossOrigin = (): string => `${location.protocol}//${location.hostname}:${Number(location.port) === 1 ? 2 : 1}/sam2.worker.js`;
+const crossOrigin = (): string =>
+  `${location.protocol}//${location.hostname}:${Number(location.port) === 1 ? 2 : 1}/sam2.worker.js`;
 
 describe(`worker on another origin (${backend})`, () => {
   const uncaught: unknown[] = [];
