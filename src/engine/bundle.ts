@@ -18,7 +18,8 @@ import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
-import type { VideoGraphs } from './tracker/video-tracker.js';
+import { canonicalLayout } from './layouts/canonical.js';
+import type { TrackerLayout } from './layouts/layout.js';
 
 /** What the worker needs to load a model; plain data so it can be re-sent to a restarted worker. */
 export interface EngineConfig {
@@ -206,10 +207,9 @@ async function resolveRepository(base: URL, dtype: string | undefined, device: D
   return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files, video: null };
 }
 
-/** What the video tracker runs on: the four graphs (G1/G2 shared with image mode) and constants.json. */
+/** What the video tracker runs on: a bundle layout over its graphs (the image graphs shared with image mode). */
 export interface VideoModel {
-  graphs: VideoGraphs;
-  constants: VideoConstants;
+  layout: TrackerLayout;
 }
 
 /** A loaded model: the adapter the image engine drives and what `ready` reports. */
@@ -342,15 +342,13 @@ async function loadVideoModel(
   }
   const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
   const { sessions } = await openGraphs(graphFiles, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
-  return {
-    graphs: {
-      imageEncoder: image['image_encoder']!,
-      maskDecoder: image['mask_decoder']!,
-      memoryEncoder: sessions['memory_encoder']!,
-      memoryAttention: sessions['memory_attention']!,
-    },
-    constants,
+  const graphs = {
+    imageEncoder: image['image_encoder']!,
+    maskDecoder: image['mask_decoder']!,
+    memoryEncoder: sessions['memory_encoder']!,
+    memoryAttention: sessions['memory_attention']!,
   };
+  return { layout: canonicalLayout(graphs, constants) };
 }
 
 /**

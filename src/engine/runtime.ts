@@ -68,9 +68,9 @@ export class SerialSession {
     return this.session.inputNames;
   }
 
-  /** Runs after every earlier run of any session has settled. */
-  run(feeds: Feeds): Promise<Outputs> {
-    const result = runTail.then(() => this.session.run(feeds));
+  /** Runs after every earlier run of any session has settled; `fetches` names the outputs wanted (default all). */
+  run(feeds: Feeds, fetches?: readonly string[]): Promise<Outputs> {
+    const result = runTail.then(() => (fetches ? this.session.run(feeds, [...fetches]) : this.session.run(feeds)));
     runTail = result.catch(() => undefined);
     return result;
   }

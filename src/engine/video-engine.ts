@@ -71,7 +71,7 @@ export class VideoEngine {
     const model = await this.load();
     let tracker: VideoTracker;
     try {
-      tracker = new VideoTracker(model.graphs, model.constants, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
+      tracker = new VideoTracker(model.layout, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
     } catch (e) {
       asPromptError(e);
     }

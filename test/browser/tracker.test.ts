@@ -7,6 +7,7 @@ import { createSession, ort } from './helpers/ort.js';
 import { bounce, drawScene, iou, area, containment, squarePath, type Shape } from './helpers/scenes.js';
 import { VIDEO_BASE } from './helpers/twin.js';
 import { loadConstants, type VideoConstants } from '../../src/engine/tracker/constants.js';
+import { canonicalLayout } from '../../src/engine/layouts/canonical.js';
 import {
   VideoTracker,
   toNaturalMask,
@@ -71,7 +72,7 @@ function counted(): Counted {
 
 function tracker(opts: VideoTrackerOptions = {}): { t: VideoTracker; calls: Counted['calls'] } {
   const c = counted();
-  return { t: new VideoTracker(c.graphs, C, opts), calls: c.calls };
+  return { t: new VideoTracker(canonicalLayout(c.graphs, C), opts), calls: c.calls };
 }
 
 const get = (r: { objects: ObjectFrameResult[] }, id: number) => r.objects.find((o) => o.objectId === id)!;
@@ -292,7 +293,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
       const wasm = Object.fromEntries(
         await Promise.all(Object.entries(names).map(async ([k, f]) => [k, await createSession(`${VIDEO_BASE}${f}.onnx`, 'wasm')] as const)),
       ) as Record<keyof VideoGraphs, ort.InferenceSession>;
-      const onWasm = new VideoTracker(wasm as unknown as VideoGraphs, C, { numFrames: 12 });
+      const onWasm = new VideoTracker(canonicalLayout(wasm as unknown as VideoGraphs, C), { numFrames: 12 });
       const { t: onGpu } = tracker({ numFrames: 12 });
       const f0 = frame([sq(0)]);
       for (const t of [onWasm, onGpu]) await t.addPrompt(0, 1, [{ ...centre(sq(0)), label: 'positive' }], null, f0.canvas);

@@ -21,8 +21,11 @@ export interface FrameOut {
   iou?: number;
   /** From user points: memory-encoded with binarize = 1 at preflight (§3.4). */
   prompted: boolean;
-  /** Memory features [64,64,64] as fp16 bits; null until memory-encoded, or once evicted. */
+  /** Memory features as fp16 bits (layout-specific: [64,64,64] canonical, [T,64] token-major for the public
+   * exports); null until memory-encoded, or once evicted. */
   maskmem: Uint16Array | null;
+  /** Per-memory positions (fp16), for layouts whose memory encoder returns them per frame (EdgeTAM). */
+  maskmemPos?: Uint16Array | null;
 }
 
 /** One independent state per object (§3.1, §3.7). */
@@ -57,6 +60,8 @@ export interface MemorySlot {
   /** Row of maskmem_tpos_enc: 6 (numMaskmem − 1) for a conditioning frame, d − 1 for the frame at distance d. */
   row: number;
   maskmem: Uint16Array;
+  /** The memory's own positions, where the layout keeps them per frame. */
+  pos?: Uint16Array;
 }
 
 /** One object pointer fed to G4. */
@@ -125,12 +130,12 @@ export function planMemory(o: ObjectState, f: number, dir: Direction, cfg: BankC
   const { selected, unselected } = selectCondFrames(o.cond, f, cfg.maxCondFramesInAttn);
   const slots: MemorySlot[] = [];
   for (const [t, out] of selected) {
-    if (out.maskmem) slots.push({ frame: t, row: cfg.numMaskmem - 1, maskmem: out.maskmem });
+    if (out.maskmem) slots.push(slot(t, cfg.numMaskmem - 1, out));
   }
   for (let d = 1; d < cfg.numMaskmem; d++) {
     const t = f - dir * d;
     const out = o.nonCond.get(t) ?? unselected.get(t);
-    if (out?.maskmem) slots.push({ frame: t, row: d - 1, maskmem: out.maskmem });
+    if (out?.maskmem) slots.push(slot(t, d - 1, out));
   }
 
   const maxPtr = maxPointers(cfg);
@@ -146,6 +151,12 @@ export function planMemory(o: ObjectState, f: number, dir: Direction, cfg: BankC
     if (out) pointers.push({ frame: t, pos: d, ptr: out.objPtr });
   }
   return { slots, pointers, maxPtr };
+}
+
+function slot(frame: number, row: number, out: FrameOut): MemorySlot {
+  const s: MemorySlot = { frame, row, maskmem: out.maskmem! };
+  if (out.maskmemPos) s.pos = out.maskmemPos;
+  return s;
 }
 
 /** Host-side tables for G4 packing (constants.json). */
@@ -258,6 +269,7 @@ export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention
       o.points.delete(t);
     } else if (age >= keep.maskmem) {
       out.maskmem = null;
+      out.maskmemPos = null;
       out.lowRes = null;
     }
   }
@@ -286,7 +298,7 @@ export function invalidateAhead(o: ObjectState, f: number, dir: Direction): numb
 
 /** Bytes held by one frame output. */
 export function frameBytes(out: FrameOut): number {
-  return (out.lowRes?.byteLength ?? 0) + out.objPtr.byteLength + (out.maskmem?.byteLength ?? 0) + 8;
+  return (out.lowRes?.byteLength ?? 0) + out.objPtr.byteLength + (out.maskmem?.byteLength ?? 0) + (out.maskmemPos?.byteLength ?? 0) + 8;
 }
 
 /** Memory held by one object's state. */
