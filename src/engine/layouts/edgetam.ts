@@ -40,8 +40,11 @@ const LOW = 256;
 const AREA = LOW * LOW;
 /** EdgeTAM compresses each memory to 512 tokens. */
 export const EDGETAM_MEMORY_TOKENS = 512;
-/** The encoder outputs the tracker reads; pos0/pos1 (large) are never fetched. */
+/** The encoder outputs the tracker reads; pos0/pos1 (large) are never fetched (ORT then skips computing them). */
 const ENCODER_FETCHES = ['feats0', 'feats1', 'feats2', 'pos2'] as const;
+/** high_res_masks (3 × 1024²) is not fetched: SAM 2's high-res mask is the bilinear upsampling of the low-res one
+ * (align_corners = false), which the host does for the one candidate it keeps. */
+const DECODER_FETCHES = ['pred_masks', 'iou_scores', 'object_pointer', 'object_score_logits'] as const;
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
 
@@ -112,13 +115,12 @@ export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemor
         feats2: cond.kind === 'initial' ? await withNoMemory(frame) : cond.features,
         input_points: points!,
         input_labels: labels!,
-      });
+      }, DECODER_FETCHES);
       // Candidates (1 or 3) are split by the number of IoU scores; the best IoU wins (first on ties).
       const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
       const n = iou.length;
       const masks = await readFloats(out['pred_masks'], 'mask_decoder', 'pred_masks');
-      const high = await readFloats(out['high_res_masks'], 'mask_decoder', 'high_res_masks');
-      if (n === 0 || masks.length !== n * AREA || high.length !== n * S * S) {
+      if (n === 0 || masks.length !== n * AREA) {
         throw new Sam2Error('model-contract', `mask_decoder returned ${n} IoU scores for ${masks.length / AREA} masks of 256×256`);
       }
       const k = argmaxFirst(iou);
@@ -128,8 +130,8 @@ export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemor
       const objPtr = ptrs.length === n * 256 ? ptrs.slice(k * 256, (k + 1) * 256) : ptrs.slice(0, 256);
       const present = score > 0;
       const gated = present ? masks.slice(k * AREA, (k + 1) * AREA) : new Float32Array(AREA).fill(-1024);
-      const hi = present ? high.slice(k * S * S, (k + 1) * S * S) : new Float32Array(S * S).fill(-1024);
-      return { gated, objPtr, score, iou: iou[k]!, memoryMask: f32(hi, [1, 1, S, S]) };
+      // The memory encoder gets the bilinear upsampling of `gated` (memoryEncode): −1024 everywhere when absent.
+      return { gated, objPtr, score, iou: iou[k]! };
     },
 
     async memoryEncode(frame: Outputs, mask: { tracked: LayoutDecoded } | { prompted: Float32Array }): Promise<LayoutMemory> {
