@@ -19,6 +19,7 @@ import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
 import { canonicalLayout } from './layouts/canonical.js';
+import { resolveExport, type ExportHint, type ResolvedExport } from './layouts/resolve.js';
 import type { TrackerLayout } from './layouts/layout.js';
 
 /** What the worker needs to load a model; plain data so it can be re-sent to a restarted worker. */
@@ -34,6 +35,8 @@ export interface EngineConfig {
   cache?: boolean;
   /** Test hook: simulate a storage failure. */
   storageFault?: StorageFault;
+  /** A public video export named by a preset: its layout, file sizes/digests and sidecar (no probing). */
+  videoExport?: ExportHint;
 }
 
 /** Options of one load. */
@@ -61,12 +64,14 @@ interface FileEntry {
 }
 
 interface ResolvedBundle {
-  kind: 'canonical' | 'hf';
+  kind: 'canonical' | 'hf' | 'export';
   contract: BundleContract;
   preprocess: PreprocessConfig;
   files: FileEntry[];
   /** Memory graphs and constants.json, resolved and fetched on the first track(); null for image-only bundles. */
   video: (() => FileEntry[]) | null;
+  /** A public video export (layouts/resolve.ts): its adapter and tracker layout. */
+  export?: ResolvedExport;
 }
 
 /** onnx-community dtype names and their file suffixes (transformers.js utils/dtypes.js). */
@@ -117,6 +122,51 @@ async function fetchJson(url: string, file: string, d: Delivery): Promise<Record
   } catch (e) {
     throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
   }
+}
+
+/** Like fetchJson, but null when the server answers 404 (a file a layout may or may not have). */
+async function fetchJsonOrNull(url: string, file: string, d: Delivery): Promise<Record<string, unknown> | null> {
+  const key = cacheKey(url, file, 'json');
+  let bytes = await d.cache.get(key);
+  if (!bytes) {
+    let res: Response;
+    try {
+      res = await fetch(url, d.signal ? { signal: d.signal } : {});
+    } catch (e) {
+      if (d.signal?.aborted) throw new Sam2Error('aborted', 'the load was aborted', { cause: e });
+      throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): ${String(e)}`, { cause: e });
+    }
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+    d.pendingJson.push({ key, bytes, url });
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
+  }
+}
+
+/** Whether a file exists (HEAD, never a download); anything but 200 or 404 fails with model-fetch. */
+async function fileExists(url: string, d: Delivery): Promise<boolean> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'HEAD', ...(d.signal ? { signal: d.signal } : {}) });
+  } catch (e) {
+    throw new Sam2Error('model-fetch', `could not reach ${url}: ${String(e)}`, { cause: e });
+  }
+  if (res.status === 404) return false;
+  if (!res.ok) throw new Sam2Error('model-fetch', `could not reach ${url}: HTTP ${res.status}`);
+  return true;
+}
+
+/** A public video export at `root`, or null when the folder has no export constants.json (layouts/resolve.ts). */
+async function resolveExportBundle(root: string, hint: ExportHint | undefined, d: Delivery): Promise<ResolvedBundle | null> {
+  const io = { jsonOrNull: (url: string, file: string) => fetchJsonOrNull(url, file, d), exists: (url: string) => fileExists(url, d) };
+  const exp = await resolveExport(root, hint, io, (file, version) => cacheKey(root, file, version));
+  if (!exp) return null;
+  return { kind: 'export', contract: exp.contract, preprocess: exp.preprocess, files: exp.imageFiles, video: () => exp.videoFiles, export: exp };
 }
 
 interface ManifestGraph {
@@ -186,13 +236,19 @@ export function hfPreprocess(pre: Record<string, unknown>): PreprocessConfig {
   throw new Sam2Error('model-contract', `preprocessor_config.json size ${JSON.stringify(size)} is not supported`);
 }
 
-async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery): Promise<ResolvedBundle> {
+async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery, hint?: ExportHint): Promise<ResolvedBundle> {
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
+  if (hint) return (await resolveExportBundle(root, hint, d))!;
+  // onnx-community image repositories have config.json; the public video exports have constants.json instead.
+  const found = await fetchJsonOrNull(root + 'config.json', 'config.json', d);
+  if (!found) {
+    const exp = await resolveExportBundle(root, undefined, d);
+    if (exp) return exp;
+    throw new Sam2Error('model-fetch', `${root} has neither config.json (onnx-community) nor constants.json (video exports): not a model folder, or not reachable (HTTP 404)`);
+  }
+  const config = found;
   const suffix = dtypeSuffix(dtype);
-  const [config, pre] = await Promise.all([
-    fetchJson(root + 'config.json', 'config.json', d),
-    fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d),
-  ]);
+  const pre = await fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d);
   if (config['model_type'] !== 'sam2' && config['model_type'] !== 'edgetam' && config['model_type'] !== 'sam3_tracker') {
     throw new Sam2Error('model-contract', `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`);
   }
@@ -246,7 +302,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   wasm.catch(() => undefined);
   const bundle = isManifestUrl(url)
     ? await resolveManifest(url, delivery)
-    : await resolveRepository(url, config.dtype, config.device, delivery);
+    : await resolveRepository(url, config.dtype, config.device, delivery, config.videoExport);
   const bytes = await fetchFiles(bundle.files, fetchOptions);
   await wasm;
 
@@ -270,13 +326,16 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
   for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
 
-  const adapter =
-    bundle.kind === 'canonical' ? new CanonicalAdapter(sessions, bundle.preprocess) : new HfAdapter(sessions, bundle.preprocess);
+  const adapter = bundle.export
+    ? bundle.export.adapter(sessions)
+    : bundle.kind === 'canonical'
+      ? new CanonicalAdapter(sessions, bundle.preprocess)
+      : new HfAdapter(sessions, bundle.preprocess);
   const videoFiles = bundle.video;
   let video: Promise<VideoModel> | null = null;
   const loadVideo = videoFiles
     ? (): Promise<VideoModel> => {
-        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }));
+        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }, bundle.export));
         video.catch(() => {
           video = null;
         });
@@ -329,8 +388,14 @@ async function loadVideoModel(
   backend: 'webgpu' | 'wasm',
   contract: BundleContract,
   fetchOptions: { cache: ModelCache; onProgress?: ProgressCallback },
+  exported?: ResolvedExport,
 ): Promise<VideoModel> {
   const bytes = await fetchFiles(files, fetchOptions);
+  if (exported) {
+    const specs: GraphSpec[] = files.map((f, i) => ({ name: f.graph, bytes: bytes[i]! }));
+    const { sessions } = await openGraphs(files, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
+    return { layout: exported.layout(image, sessions) };
+  }
   const graphFiles = files.filter((f) => f.graph !== 'constants');
   const constIndex = files.findIndex((f) => f.graph === 'constants');
   let constants: VideoConstants;
