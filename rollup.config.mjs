@@ -11,6 +11,8 @@ const ORT_DIST = 'node_modules/onnxruntime-web/dist';
 // The JSEP build (wasm + WebGPU) that the bare 'onnxruntime-web' entry loads.
 const ORT_FILES = ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'];
 const TWIN_DIR = 'demo/models/sam2-twin';
+// The twins of the public video exports and the no-memory-embedding sidecars (src/client/video-presets.ts).
+const VIDEO_MODEL_DIRS = ['sam2.1-video-twin-a', 'sam2.1-video-twin-b512', 'edgetam-video-twin-c', 'sidecars'];
 
 // In the source tree the worker and the twin sit at fixed places relative to src/client/ (segmenter.ts, presets.ts); in dist
 // they sit beside the bundle. Rewriting the two literals keeps `new Worker(new URL(..., import.meta.url))`
@@ -18,7 +20,18 @@ const TWIN_DIR = 'demo/models/sam2-twin';
 const SOURCE_TO_DIST = [
   ['../workers/sam2.worker.js', './sam2.worker.js'],
   ['../../demo/models/sam2-twin/manifest.json', './models/sam2-twin/manifest.json'],
+  ...VIDEO_MODEL_DIRS.filter((d) => d !== 'sidecars').map((d) => [`../../demo/models/${d}/`, `./models/${d}/`]),
+  ['../../demo/models/sidecars/edgetam-video-twin-c.json', './models/sidecars/edgetam-video-twin-c.json'],
+  ['../../demo/models/sidecars/edgetam-video.json', './models/sidecars/edgetam-video.json'],
 ];
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const path = join(dir, f);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
 
 function distAssets() {
   return {
@@ -37,6 +50,11 @@ function distAssets() {
         const path = join(TWIN_DIR, f);
         if (!statSync(path).isFile()) continue;
         this.emitFile({ type: 'asset', fileName: join('models/sam2-twin', relative(TWIN_DIR, path)), source: readFileSync(path) });
+      }
+      for (const d of VIDEO_MODEL_DIRS) {
+        for (const path of filesUnder(join('demo/models', d))) {
+          this.emitFile({ type: 'asset', fileName: join('models', relative('demo/models', path)), source: readFileSync(path) });
+        }
       }
     },
   };

@@ -37,7 +37,12 @@ export interface VideoPreset {
 }
 
 const hf = (repo: string, revision: string): string => `https://huggingface.co/${repo}/resolve/${revision}/`;
-const pkg = (path: string): string => new URL(`../../demo/models/${path}`, import.meta.url).href;
+// Literal URLs, one per shipped folder or file: the build rewrites them to their place in dist/ (rollup.config.mjs).
+const TWIN_A_URL = new URL('../../demo/models/sam2.1-video-twin-a/', import.meta.url).href;
+const TWIN_B512_URL = new URL('../../demo/models/sam2.1-video-twin-b512/', import.meta.url).href;
+const TWIN_C_URL = new URL('../../demo/models/edgetam-video-twin-c/', import.meta.url).href;
+const TWIN_C_SIDECAR_URL = new URL('../../demo/models/sidecars/edgetam-video-twin-c.json', import.meta.url).href;
+const EDGETAM_SIDECAR_URL = new URL('../../demo/models/sidecars/edgetam-video.json', import.meta.url).href;
 
 type Files = Record<string, { bytes: number; sha256?: string }>;
 
@@ -139,7 +144,7 @@ export const VIDEO_PRESETS: Readonly<Record<VideoPresetName, VideoPreset>> = {
     // The repository lacks the no-memory embedding; the sidecar ships as the file format only: its values must be
     // generated from the EdgeTAM checkpoint (README, "Video models"). Until then this preset fails with
     // model-contract saying so.
-    hint: { layout: 'edgetam', files: EDGETAM_FILES, sidecar: pkg('sidecars/edgetam-video.json') },
+    hint: { layout: 'edgetam', files: EDGETAM_FILES, sidecar: EDGETAM_SIDECAR_URL },
     imageSize: 1024,
     precision: 'fp32',
     license: 'Apache-2.0',
@@ -147,15 +152,15 @@ export const VIDEO_PRESETS: Readonly<Record<VideoPresetName, VideoPreset>> = {
     imageBytes: EDGETAM_FILES['vision_encoder.onnx']!.bytes + EDGETAM_FILES['mask_decoder.onnx']!.bytes,
     totalBytes: null,
   },
-  'sam2.1-video-twin-a': twin('SAM 2.1 video twin, layout A (fp32, 1024)', 'sam2.1-video-twin-a/', 'fixed-bank', 1024, 'fp32'),
-  'sam2.1-video-twin-b512': twin('SAM 2.1 video twin, layout B (fp16 inside, 512)', 'sam2.1-video-twin-b512/', 'fixed-bank', 512, 'fp16'),
-  'edgetam-video-twin-c': twin('EdgeTAM video twin, layout C', 'edgetam-video-twin-c/', 'edgetam', 1024, 'fp32'),
+  'sam2.1-video-twin-a': twin('SAM 2.1 video twin, layout A (fp32, 1024)', TWIN_A_URL, 'fixed-bank', 1024, 'fp32'),
+  'sam2.1-video-twin-b512': twin('SAM 2.1 video twin, layout B (fp16 inside, 512)', TWIN_B512_URL, 'fixed-bank', 512, 'fp16'),
+  'edgetam-video-twin-c': twin('EdgeTAM video twin, layout C', TWIN_C_URL, 'edgetam', 1024, 'fp32'),
 };
 
-function twin(label: string, folder: string, layout: ExportHint['layout'], S: 512 | 1024, precision: 'fp32' | 'fp16'): VideoPreset {
+function twin(label: string, url: string, layout: ExportHint['layout'], S: 512 | 1024, precision: 'fp32' | 'fp16'): VideoPreset {
   const hint: ExportHint = { layout };
-  if (layout === 'edgetam') hint.sidecar = pkg('sidecars/edgetam-video-twin-c.json');
-  return { label, url: pkg(folder), hint, imageSize: S, precision, license: 'Apache-2.0', purpose: TWIN_NOTE, imageBytes: null, totalBytes: null };
+  if (layout === 'edgetam') hint.sidecar = TWIN_C_SIDECAR_URL;
+  return { label, url, hint, imageSize: S, precision, license: 'Apache-2.0', purpose: TWIN_NOTE, imageBytes: null, totalBytes: null };
 }
 
 /** True when `name` names a video-export preset. */
