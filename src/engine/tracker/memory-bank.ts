@@ -260,14 +260,22 @@ export function defaultRetention(cfg: BankConfig): Retention {
  * its pointer and score while a < retention.pointers, and is dropped otherwise — frames ahead of f (a < 0) too,
  * since tracking in dir will overwrite them. A dropped frame also leaves `tracked` and `points`, so a later prompt
  * there starts a new conditioning frame (add_all_frames_to_correct_as_cond behaviour, §3.8).
+ *
+ * Frames next to a conditioning frame are kept by the same windows measured from that frame (memories within
+ * maskmem − 1 frames of it, pointers within pointers − 1), in both directions: tracking the other way from that
+ * frame later (backward after forward, SAM 2's demo propagating both ways on one state) starts from exactly these
+ * memories and pointers. This costs at most 6 memories and 15 pointers per conditioning frame.
  */
 export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention): void {
+  const conds = [...o.cond.keys()];
+  const nearCond = (t: number): number => conds.reduce((m, c) => Math.min(m, Math.abs(t - c)), Infinity);
   for (const [t, out] of o.nonCond) {
     const age = dir * (f - t);
-    if (age < 0 || age >= keep.pointers) {
+    const near = nearCond(t);
+    if ((age < 0 || age >= keep.pointers) && near >= keep.pointers) {
       o.nonCond.delete(t);
       o.points.delete(t);
-    } else if (age >= keep.maskmem) {
+    } else if (age >= keep.maskmem && near >= keep.maskmem) {
       out.maskmem = null;
       out.maskmemPos = null;
       out.lowRes = null;
@@ -275,7 +283,7 @@ export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention
   }
   for (const t of o.tracked.keys()) {
     const age = dir * (f - t);
-    if (!o.cond.has(t) && (age < 0 || age >= keep.pointers)) o.tracked.delete(t);
+    if (!o.cond.has(t) && !o.nonCond.has(t) && (age < 0 || age >= keep.pointers)) o.tracked.delete(t);
   }
 }
 

@@ -5,6 +5,7 @@ import { expect } from '@open-wc/testing';
 import { testBackend } from './backend.js';
 import { bounce, drawScene, iou, area, containment, squarePath, type Shape } from './scenes.js';
 import { openLayoutTwin, type LayoutName, type LayoutTwin } from './layouts.js';
+import { planMemory } from '../../../src/engine/tracker/memory-bank.js';
 import {
   VideoTracker,
   toNaturalMask,
@@ -223,7 +224,33 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     }
     const o = t.objectState(1)!;
     expect([...o.tracked.values()].every((d) => d === -1)).to.equal(true);
-    expect(Math.max(...o.nonCond.keys())).to.be.below(16); // the bank holds the last frames tracked, 0..15
+    // The bank holds the last frames tracked (0..15) and the 15 next to the conditioning frame (for a later forward pass).
+    expect([...o.nonCond.keys()].every((k) => k < 16 || k >= n - 16), [...o.nonCond.keys()].join()).to.equal(true);
+  });
+
+  itWasm('tracks backward after forward from a prompt mid-clip, starting from the forward pass memories', async () => {
+    const n = 16;
+    const p = 8;
+    const path = trajectory(n);
+    const sq = (i: number): Square => path[i]!;
+    const { t } = tracker({ numFrames: n });
+    await t.addPrompt(p, 1, [{ ...centre(sq(p)), label: 'positive' }], null, frame([sq(p)]).canvas);
+    for (let i = p; i < n; i++) {
+      const f = frame([sq(i)]);
+      expect(iou(mask(get(await t.track(i, f.canvas, 1), 1)), f.truth(0)), `forward frame ${i}`).to.be.at.least(0.85);
+    }
+    // The forward memories next to the prompt are still held, and the first backward frame is conditioned on them.
+    const o = t.objectState(1)!;
+    const held = [p + 1, p + 2, p + 3, p + 4, p + 5].filter((k) => o.nonCond.get(k)?.maskmem);
+    expect(held).to.deep.equal([p + 1, p + 2, p + 3, p + 4, p + 5]);
+    const plan = planMemory(o, p - 1, -1, { numMaskmem: 7, maxObjPtrs: 16, maxCondFramesInAttn: -1, numFrames: n });
+    expect(plan.slots.map((s) => s.frame)).to.deep.equal([p, p + 1, p + 2, p + 3, p + 4, p + 5]);
+    const attended = t.timings.memoryAttention.calls;
+    for (let i = p - 1; i >= 0; i--) {
+      const f = frame([sq(i)]);
+      expect(iou(mask(get(await t.track(i, f.canvas, -1), 1)), f.truth(0)), `backward frame ${i}`).to.be.at.least(0.85);
+    }
+    expect(t.timings.memoryAttention.calls - attended).to.equal(p);
   });
 
   (long ? itWasm : it.skip)('memory held after 200 frames equals that after 60 (bounded), and frames per second', async () => {
@@ -244,7 +271,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     const stats = t.memoryStats();
     expect(stats.bytes).to.equal(at60);
     expect(stats.encodedFrames).to.be.at.most(1);
-    expect(stats.objects[0]!.memories).to.equal(8); // 1 conditioning + 7 recent
+    expect(stats.objects[0]!.memories).to.equal(14); // 1 conditioning + 7 recent + 6 next to the conditioning frame
     expect(worst).to.be.at.least(0.85);
     const tm = t.timings;
     const per = (k: keyof typeof tm) => `${k} ${(tm[k].ms / 200).toFixed(1)} ms (${tm[k].calls} calls)`;
