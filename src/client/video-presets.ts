@@ -66,7 +66,7 @@ function diffusionstudio(size: string, revision: string, S: 512 | 1024, b: reado
   return {
     label,
     url: hf(`diffusionstudio/sam2.1-${size}-video-onnx-fp16`, revision),
-    hint: { layout: 'fixed-bank', files },
+    hint: { layout: 'fixed-bank', files, fp16: true },
     imageSize: S,
     precision: 'fp16',
     license: 'Apache-2.0',
@@ -158,7 +158,7 @@ export const VIDEO_PRESETS: Readonly<Record<VideoPresetName, VideoPreset>> = {
 };
 
 function twin(label: string, url: string, layout: ExportHint['layout'], S: 512 | 1024, precision: 'fp32' | 'fp16'): VideoPreset {
-  const hint: ExportHint = { layout };
+  const hint: ExportHint = { layout, fp16: precision === 'fp16' };
   if (layout === 'edgetam') hint.sidecar = TWIN_C_SIDECAR_URL;
   return { label, url, hint, imageSize: S, precision, license: 'Apache-2.0', purpose: TWIN_NOTE, imageBytes: null, totalBytes: null };
 }

@@ -12,7 +12,7 @@ import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
-import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
+import { configureRuntime, createSessions, ort, webgpuHasF16, type GraphSpec, type SerialSession } from './runtime.js';
 import { declaredExternalData, externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
@@ -321,7 +321,8 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       return spec;
     }),
   );
-  const { backend, sessions } = await openGraphs(graphs, specs, config.device, bundle.contract, 'model does not match', onProgress);
+  const device = bundle.export?.fp16Inside ? await fp16Device(config.device) : config.device;
+  const { backend, sessions } = await openGraphs(graphs, specs, device, bundle.contract, 'model does not match', onProgress);
 
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
   for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
@@ -352,6 +353,18 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
     },
     loadVideo,
   };
+}
+
+/**
+ * fp16 graphs on WebGPU need 'shader-f16' (sam2-reference.md §5.2): without it `auto` runs them on WASM, and an
+ * explicit `webgpu` fails with `backend-unavailable` rather than returning wrong masks.
+ */
+async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
+  if (device === 'wasm' || (await webgpuHasF16())) return device;
+  if (device === 'webgpu') {
+    throw new Sam2Error('backend-unavailable', 'this model computes in fp16 and the WebGPU adapter has no "shader-f16" feature: use device "auto" or "wasm"');
+  }
+  return 'wasm';
 }
 
 /**

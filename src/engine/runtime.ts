@@ -43,6 +43,16 @@ export async function webgpuAvailable(): Promise<boolean> {
   }
 }
 
+/** True when this context's WebGPU adapter can run fp16 shaders ('shader-f16'). */
+export async function webgpuHasF16(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu;
+  try {
+    return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+  } catch {
+    return false;
+  }
+}
+
 type Feeds = Record<string, ort.Tensor>;
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 

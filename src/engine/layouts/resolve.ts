@@ -23,6 +23,8 @@ export interface ExportHint {
   layout: ExportLayoutKind;
   /** URL of our no-memory-embedding sidecar (EdgeTAM exports without the constant). */
   sidecar?: string;
+  /** The graphs compute in fp16 (layout B): WebGPU needs 'shader-f16'. */
+  fp16?: boolean;
   /** Per file path (relative to the repository root): byte size and sha256 where known. */
   files?: Readonly<Record<string, { bytes: number; sha256?: string }>>;
 }
@@ -48,6 +50,8 @@ export interface ExportFile {
 /** A recognised export. */
 export interface ResolvedExport {
   kind: ExportLayoutKind;
+  /** The graphs compute in fp16 inside (layout B): on WebGPU they need the 'shader-f16' feature. */
+  fp16Inside: boolean;
   contract: BundleContract;
   preprocess: PreprocessConfig;
   /** vision_encoder and mask_decoder: image mode and the first half of tracking. */
@@ -106,10 +110,12 @@ export async function resolveExport(
     e.key = key(path, e.sha256 ? `sha256:${e.sha256}` : 'url');
     return e;
   };
-  return kind === 'fixed-bank' ? fixedBank(K, file) : await edgeTam(K, hint, io, file);
+  // diffusionstudio's exporter (layout B, fp16 inside) writes `memory_frames`; layout A and EdgeTAM are fp32.
+  const fp16Inside = hint?.fp16 ?? (kind === 'fixed-bank' && 'memory_frames' in json);
+  return { ...(kind === 'fixed-bank' ? fixedBank(K, file) : await edgeTam(K, hint, io, file)), fp16Inside };
 }
 
-function fixedBank(K: ExportConstants, file: (graph: string, path: string) => ExportFile): ResolvedExport {
+function fixedBank(K: ExportConstants, file: (graph: string, path: string) => ExportFile): Omit<ResolvedExport, 'fp16Inside'> {
   const S = K.imageSize ?? 1024;
   if (S !== 512 && S !== 1024) throw new Sam2Error('model-contract', `constants.json image_size ${S} is not supported (512 or 1024)`);
   const contract = fiveGraphContract(S);
@@ -138,7 +144,12 @@ function fixedBank(K: ExportConstants, file: (graph: string, path: string) => Ex
   };
 }
 
-async function edgeTam(K: ExportConstants, hint: ExportHint | undefined, io: ExportIo, file: (graph: string, path: string) => ExportFile): Promise<ResolvedExport> {
+async function edgeTam(
+  K: ExportConstants,
+  hint: ExportHint | undefined,
+  io: ExportIo,
+  file: (graph: string, path: string) => ExportFile,
+): Promise<Omit<ResolvedExport, 'fp16Inside'>> {
   let noMem = K.noMemoryEmbedding;
   if (!noMem && hint?.sidecar) {
     const side = await io.jsonOrNull(hint.sidecar, 'no-memory-embedding sidecar');
