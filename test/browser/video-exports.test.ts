@@ -16,6 +16,8 @@ import { resolveModel, VIDEO_PRESETS, type VideoPresetName } from '../../src/cli
 import { setAssetLocations } from '../../src/client/assets.js';
 import { resolveExport, type ExportIo } from '../../src/engine/layouts/resolve.js';
 import { webgpuHasF16 } from '../../src/engine/runtime.js';
+import { trackVideo } from '../../src/client/tracking-session.js';
+import { makeClip } from '../../tools/clips/synthetic-clip.js';
 
 const backend = testBackend();
 const W = 320;
@@ -195,6 +197,28 @@ describe(`video exports through the client (${backend})`, function () {
       }
     });
   }
+
+  it('trackVideo() on a clip with the EdgeTAM twin: every frame tracked, one encoder pass each', async () => {
+    const frames = backend === 'wasm' ? 8 : 2;
+    const at = (i: number) => ({ x: 40 + 18 * i, y: 60 + 8 * i });
+    const c = await makeClip({ width: W, height: H, fps: 30, frames, draw: (ctx, i) => ctx.drawImage(scene(at(i).x, at(i).y).canvas, 0, 0) });
+    const seg = segmenter('edgetam-video-twin-c');
+    try {
+      const session = trackVideo(seg, c.blob, { prompts: [{ frame: 0, objectId: 1, points: [{ x: at(0).x + 24, y: at(0).y + 24, label: 'positive' }] }] });
+      const seen: number[] = [];
+      for await (const f of session) {
+        seen.push(f.frame);
+        const truth = scene(at(f.frame).x, at(f.frame).y).truth(0);
+        expect(iou(f.objects[0]!.mask.data, truth), `frame ${f.frame}`).to.be.at.least(0.85);
+      }
+      expect(seen).to.deep.equal([...Array(frames).keys()]);
+      const summary = await session.finished;
+      expect(summary.reason).to.equal('completed');
+      expect(summary.stats!.timings.imageEncoder.calls).to.equal(frames);
+    } finally {
+      seg.dispose();
+    }
+  });
 
   it('image mode on an export segments a click (one in-graph selected mask)', async () => {
     const seg = segmenter(backend === 'webgpu' && !(await webgpuHasF16()) ? 'sam2.1-video-twin-a' : 'sam2.1-video-twin-b512');
