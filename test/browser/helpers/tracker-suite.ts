@@ -48,9 +48,14 @@ const itWasm = backend === 'wasm' ? it : it.skip;
 // One suite, every bundle layout: the canonical four-graph twin and the twins of the public video exports (A: fixed
 // bank at S = 1024, B: fixed bank at S = 512 with fp16 inside, C: EdgeTAM's dynamic memory). The canonical layout
 // runs the long clips; the export layouts shorter ones (each of their frames costs more host-side packing).
-/** The tracker's behaviour suite on one layout's twin (one test file per layout: each fits the runner's time box). */
-export function trackerSuite(name: LayoutName): void {
-describe(`video tracker on the ${name} twin (${backend})`, function () {
+/**
+ * The tracker's behaviour suite on one layout's twin (one test file per layout, so that each fits the runner's time
+ * box; `part` 1 or 2 runs half of the WASM tests, for layouts too slow for one box).
+ */
+export function trackerSuite(name: LayoutName, part?: 1 | 2): void {
+const first = part === 2 ? it.skip : itWasm;
+const second = part === 1 ? it.skip : itWasm;
+describe(`video tracker on the ${name} twin${part ? `, part ${part}` : ''} (${backend})`, function () {
   this.timeout(1_200_000);
   const long = name === '4g';
   let twin: LayoutTwin;
@@ -61,7 +66,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     twin = await openLayoutTwin(name as LayoutName, backend);
   });
 
-  itWasm('follows a square moving up to 24 px per frame at IoU >= 0.85 on every frame', async () => {
+  first('follows a square moving up to 24 px per frame at IoU >= 0.85 on every frame', async () => {
     const n = long ? 60 : 24;
     const path = trajectory(60);
     const { t } = tracker({ numFrames: n });
@@ -81,7 +86,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     console.log(`[tracker ${name} ${backend}] ${n}-frame square: worst IoU ${worst.toFixed(3)}`);
   });
 
-  itWasm('a square hidden for 2 frames is absent there (score <= 0, empty mask) and found again', async () => {
+  first('a square hidden for 2 frames is absent there (score <= 0, empty mask) and found again', async () => {
     const { t } = tracker({ numFrames: 30 });
     const sq = (i: number): Square => ({ x: 20 + 9 * i, y: 20 + 5 * i });
     const hidden = new Set([12, 13]);
@@ -105,7 +110,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     expect([...o.nonCond.get(13)!.objPtr].map((v) => v + 0)).to.deep.equal([...(t.layout.noObjPtr ?? new Float32Array(256))]);
   });
 
-  itWasm('two identical squares tracked as two objects never swap', async () => {
+  first('two identical squares tracked as two objects never swap', async () => {
     const { t } = tracker({ numFrames: 30 });
     const at = (i: number): [Square, Square] => [
       { x: bounce(10 + 20 * i, W - SIDE), y: 30 },
@@ -127,7 +132,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     }
   });
 
-  itWasm('a correction with negative/positive points on a later frame changes the following frames', async () => {
+  first('a correction with negative/positive points on a later frame changes the following frames', async () => {
     // B is a static decoy of the same colour; A starts next to it and moves away. Memory alone drags B along.
     const B: Square = { x: 10, y: 96 };
     const A = (i: number): Square => ({ x: 68 + 24 * i, y: 96 });
@@ -163,7 +168,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     for (let i = 0; i < 4; i++) expect(iou(corrected[i]!, plain[i]!), `frame ${i} before`).to.equal(1);
   });
 
-  itWasm('an object added mid-clip is tracked from there on and leaves the first object unchanged', async () => {
+  second('an object added mid-clip is tracked from there on and leaves the first object unchanged', async () => {
     const a = (i: number): Square => ({ x: 10 + 12 * i, y: 20 });
     const b = (i: number): Square => ({ x: 250 - 8 * i, y: 170, color: BLUE });
     const n = long ? 20 : 14;
@@ -187,7 +192,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     }
   });
 
-  itWasm('the encoder runs once per frame whatever the number of objects', async () => {
+  second('the encoder runs once per frame whatever the number of objects', async () => {
     const { t } = tracker({ numFrames: 10 });
     const encoderGraph = name === '4g' ? 'image_encoder' : 'vision_encoder';
     const runs0 = twin.calls[encoderGraph]!;
@@ -212,7 +217,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     expect(t.timings.memoryEncoder.calls).to.equal(3 + 3 * 9); // 3 at preflight (binarised), then one per tracked frame
   });
 
-  itWasm('tracks backward from a prompt on the last frame', async () => {
+  second('tracks backward from a prompt on the last frame', async () => {
     const n = long ? 60 : 24;
     const path = trajectory(n);
     const sq = (i: number): Square => path[i]!;
@@ -229,7 +234,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     expect([...o.nonCond.keys()].every((k) => k < 16 || k >= n - 16), [...o.nonCond.keys()].join()).to.equal(true);
   });
 
-  itWasm('tracks backward after forward from a prompt mid-clip, starting from the forward pass memories', async () => {
+  second('tracks backward after forward from a prompt mid-clip, starting from the forward pass memories', async () => {
     const n = 16;
     const p = 8;
     const path = trajectory(n);
@@ -254,7 +259,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     expect(t.timings.memoryAttention.calls - attended).to.equal(p);
   });
 
-  (long ? itWasm : it.skip)('memory held after 200 frames equals that after 60 (bounded), and frames per second', async () => {
+  (long ? second : it.skip)('memory held after 200 frames equals that after 60 (bounded), and frames per second', async () => {
     const path = trajectory(200);
     const sq = (i: number): Square => path[i]!;
     const { t } = tracker(); // live-like: numFrames unknown
@@ -285,7 +290,7 @@ describe(`video tracker on the ${name} twin (${backend})`, function () {
     );
   });
 
-  if (backend === 'webgpu') {
+  if (backend === 'webgpu' && part !== 2) {
     it('WASM and WebGPU track a short clip the same way', async function () {
       // fp16 graphs need 'shader-f16' on WebGPU (the loader refuses them without it; SwiftShader has none).
       if (name === 'B512' && !(await webgpuHasF16())) this.skip();
