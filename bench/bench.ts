@@ -7,6 +7,7 @@ import type { Sam2SegmenterElement } from '../src/components/sam2-segmenter.comp
 import { preprocess } from '../src/engine/preprocess.js';
 import { loadConstants } from '../src/engine/tracker/constants.js';
 import { VideoTracker, type VideoGraphs } from '../src/engine/tracker/video-tracker.js';
+import { canonicalLayout } from '../src/engine/layouts/canonical.js';
 import { createSegmenter } from '../src/client/segmenter.js';
 import { trackVideo } from '../src/client/tracking-session.js';
 import { makeClip } from '../tools/clips/synthetic-clip.js';
@@ -177,7 +178,7 @@ async function tracking(lines: string[]): Promise<void> {
   };
   const constants = await loadConstants(base + 'constants.json');
   const frames = Number(new URLSearchParams(location.search).get('frames') ?? 1000);
-  const tracker = new VideoTracker(graphs as unknown as VideoGraphs, constants, { numFrames: frames });
+  const tracker = new VideoTracker(canonicalLayout(graphs as unknown as VideoGraphs, constants), { numFrames: frames });
   await tracker.addPrompt(0, 1, [{ x: 34, y: 44, label: 'positive' }], null, clipFrame(0));
   const perFrame: number[] = [];
   let at100 = 0;

@@ -44,6 +44,7 @@ function keyOf(o: SegmenterOptions): string {
     model: config.model,
     device: config.device,
     dtype: config.dtype ?? null,
+    videoExport: config.videoExport ?? null,
     wasmPaths: config.wasmPaths ?? null,
     workerUrl: workerUrl ?? null,
     cache: config.cache ?? true,

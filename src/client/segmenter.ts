@@ -316,6 +316,7 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
   const config: EngineConfig = { model: resolved.url, device: options.device ?? 'auto' };
   if (resolved.dtype !== undefined) config.dtype = resolved.dtype;
   if (resolved.files) config.files = { ...resolved.files };
+  if (resolved.videoExport !== undefined) config.videoExport = resolved.videoExport;
   const wasmPaths = options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
   if (wasmPaths !== undefined) config.wasmPaths = wasmPaths;
   if (options.cache === false) config.cache = false;

@@ -4,14 +4,16 @@
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
-import { configureRuntime, createSessions, ort, ortFileUrls, ORT_WASM_FILE, type GraphSpec, type SerialSession } from './runtime.js';
+import { configureRuntime, createSessions, ort, ortFileUrls, ORT_WASM_FILE, webgpuHasF16, type GraphSpec, type SerialSession } from './runtime.js';
 import { externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
 import type { EngineConfig } from '../shared/engine-config.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
-import type { VideoGraphs } from './tracker/video-tracker.js';
+import { canonicalLayout } from './layouts/canonical.js';
+import type { ResolvedExport } from './layouts/resolve.js';
+import type { TrackerLayout } from './layouts/layout.js';
 import { resolveBundle, type Delivery, type FileEntry } from './model-resolve.js';
 
 export type { EngineConfig };
@@ -26,10 +28,9 @@ export interface LoadOptions {
 
 export type { ProgressCallback };
 
-/** What the video tracker runs on: the four graphs (G1/G2 shared with image mode) and constants.json. */
+/** What the video tracker runs on: a bundle layout over its graphs (the image graphs shared with image mode). */
 export interface VideoModel {
-  graphs: VideoGraphs;
-  constants: VideoConstants;
+  layout: TrackerLayout;
 }
 
 /** A loaded model: the adapter the image engine drives and what `ready` reports. */
@@ -64,7 +65,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files);
+  const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files, config.videoExport);
   const bytes = await fetchFiles(bundle.files, fetchOptions);
   await wasm;
 
@@ -83,18 +84,22 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       return spec;
     }),
   );
-  const { backend, sessions } = await openGraphs(graphs, specs, config.device, bundle.contract, 'model does not match', onProgress);
+  const device = bundle.export?.fp16Inside ? await fp16Device(config.device) : config.device;
+  const { backend, sessions } = await openGraphs(graphs, specs, device, bundle.contract, 'model does not match', onProgress);
 
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
   for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
 
-  const adapter =
-    bundle.kind === 'canonical' ? new CanonicalAdapter(sessions, bundle.preprocess) : new HfAdapter(sessions, bundle.preprocess);
+  const adapter = bundle.export
+    ? bundle.export.adapter(sessions)
+    : bundle.kind === 'canonical'
+      ? new CanonicalAdapter(sessions, bundle.preprocess)
+      : new HfAdapter(sessions, bundle.preprocess);
   const videoFiles = bundle.video;
   let video: Promise<VideoModel> | null = null;
   const loadVideo = videoFiles
     ? (): Promise<VideoModel> => {
-        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }));
+        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }, bundle.export));
         video.catch(() => {
           video = null;
         });
@@ -111,6 +116,18 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
     },
     loadVideo,
   };
+}
+
+/**
+ * fp16 graphs on WebGPU need 'shader-f16' (sam2-reference.md §5.2): without it `auto` runs them on WASM, and an
+ * explicit `webgpu` fails with `backend-unavailable` rather than returning wrong masks.
+ */
+async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
+  if (device === 'wasm' || (await webgpuHasF16())) return device;
+  if (device === 'webgpu') {
+    throw new Sam2Error('backend-unavailable', 'this model computes in fp16 and the WebGPU adapter has no "shader-f16" feature: use device "auto" or "wasm"');
+  }
+  return 'wasm';
 }
 
 /**
@@ -147,8 +164,14 @@ async function loadVideoModel(
   backend: 'webgpu' | 'wasm',
   contract: BundleContract,
   fetchOptions: { cache: ModelCache; onProgress?: ProgressCallback },
+  exported?: ResolvedExport,
 ): Promise<VideoModel> {
   const bytes = await fetchFiles(files, fetchOptions);
+  if (exported) {
+    const specs: GraphSpec[] = files.map((f, i) => ({ name: f.graph, bytes: bytes[i]! }));
+    const { sessions } = await openGraphs(files, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
+    return { layout: exported.layout(image, sessions) };
+  }
   const graphFiles = files.filter((f) => f.graph !== 'constants');
   const constIndex = files.findIndex((f) => f.graph === 'constants');
   let constants: VideoConstants;
@@ -160,15 +183,13 @@ async function loadVideoModel(
   }
   const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
   const { sessions } = await openGraphs(graphFiles, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
-  return {
-    graphs: {
-      imageEncoder: image['image_encoder']!,
-      maskDecoder: image['mask_decoder']!,
-      memoryEncoder: sessions['memory_encoder']!,
-      memoryAttention: sessions['memory_attention']!,
-    },
-    constants,
+  const graphs = {
+    imageEncoder: image['image_encoder']!,
+    maskDecoder: image['mask_decoder']!,
+    memoryEncoder: sessions['memory_encoder']!,
+    memoryAttention: sessions['memory_attention']!,
   };
+  return { layout: canonicalLayout(graphs, constants) };
 }
 
 /**

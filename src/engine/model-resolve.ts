@@ -15,6 +15,7 @@ import { declaredExternalData } from './external-data.js';
 import { cacheKey, type ModelCache } from '../shared/cache.js';
 import { fetchFile } from './model-store.js';
 import type { DeviceOption } from '../shared/types.js';
+import { resolveExport, type ExportHint, type ResolvedExport } from './layouts/resolve.js';
 
 /** One file to download. */
 export interface FileEntry {
@@ -31,12 +32,14 @@ export interface FileEntry {
 }
 
 export interface ResolvedBundle {
-  kind: 'canonical' | 'hf';
+  kind: 'canonical' | 'hf' | 'export';
   contract: BundleContract;
   preprocess: PreprocessConfig;
   files: FileEntry[];
   /** Memory graphs and constants.json, resolved and fetched on the first track(); null for image-only bundles. */
   video: (() => FileEntry[]) | null;
+  /** A public video export (layouts/resolve.ts): its adapter and tracker layout. */
+  export?: ResolvedExport;
 }
 
 /** onnx-community dtype names and their file suffixes (transformers.js utils/dtypes.js). */
@@ -87,6 +90,51 @@ async function fetchJson(url: string, file: string, d: Delivery): Promise<Record
   } catch (e) {
     throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
   }
+}
+
+/** Like fetchJson, but null when the server answers 404 (a file a layout may or may not have). */
+async function fetchJsonOrNull(url: string, file: string, d: Delivery): Promise<Record<string, unknown> | null> {
+  const key = cacheKey(url, file, 'json');
+  let bytes = await d.cache.get(key);
+  if (!bytes) {
+    let res: Response;
+    try {
+      res = await fetch(url, d.signal ? { signal: d.signal } : {});
+    } catch (e) {
+      if (d.signal?.aborted) throw new Sam2Error('aborted', 'the load was aborted', { cause: e });
+      throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): ${String(e)}`, { cause: e });
+    }
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+    d.pendingJson.push({ key, bytes, url });
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
+  }
+}
+
+/** Whether a file exists (HEAD, never a download); anything but 200 or 404 fails with model-fetch. */
+async function fileExists(url: string, d: Delivery): Promise<boolean> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'HEAD', ...(d.signal ? { signal: d.signal } : {}) });
+  } catch (e) {
+    throw new Sam2Error('model-fetch', `could not reach ${url}: ${String(e)}`, { cause: e });
+  }
+  if (res.status === 404) return false;
+  if (!res.ok) throw new Sam2Error('model-fetch', `could not reach ${url}: HTTP ${res.status}`);
+  return true;
+}
+
+/** A public video export at `root`, or null when the folder has no export constants.json (layouts/resolve.ts). */
+async function resolveExportBundle(root: string, hint: ExportHint | undefined, d: Delivery): Promise<ResolvedBundle | null> {
+  const io = { jsonOrNull: (url: string, file: string) => fetchJsonOrNull(url, file, d), exists: (url: string) => fileExists(url, d) };
+  const exp = await resolveExport(root, hint, io, (file, version) => cacheKey(root, file, version));
+  if (!exp) return null;
+  return { kind: 'export', contract: exp.contract, preprocess: exp.preprocess, files: exp.imageFiles, video: () => exp.videoFiles, export: exp };
 }
 
 interface ManifestGraph {
@@ -156,13 +204,18 @@ export function hfPreprocess(pre: Record<string, unknown>): PreprocessConfig {
   throw new Sam2Error('model-contract', `preprocessor_config.json size ${JSON.stringify(size)} is not supported`);
 }
 
-async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery): Promise<ResolvedBundle> {
+async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery, hint?: ExportHint): Promise<ResolvedBundle> {
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
+  if (hint) return (await resolveExportBundle(root, hint, d))!;
+  // onnx-community image repositories have config.json; the public video exports have constants.json instead.
+  const config = await fetchJsonOrNull(root + 'config.json', 'config.json', d);
+  if (!config) {
+    const exp = await resolveExportBundle(root, undefined, d);
+    if (exp) return exp;
+    throw new Sam2Error('model-fetch', `${root} has neither config.json (onnx-community) nor constants.json (video exports): not a model folder, or not reachable (HTTP 404)`);
+  }
   const suffix = dtypeSuffix(dtype);
-  const [config, pre] = await Promise.all([
-    fetchJson(root + 'config.json', 'config.json', d),
-    fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d),
-  ]);
+  const pre = await fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d);
   if (config['model_type'] !== 'sam2' && config['model_type'] !== 'edgetam' && config['model_type'] !== 'sam3_tracker') {
     throw new Sam2Error('model-contract', `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`);
   }
@@ -184,6 +237,7 @@ export function resolveBundle(
   device: DeviceOption,
   d: Delivery,
   files?: Readonly<Record<string, string>>,
+  hint?: ExportHint,
 ): Promise<ResolvedBundle> {
-  return isManifestUrl(url) ? resolveManifest(url, d, files) : resolveRepository(url, dtype, device, d);
+  return isManifestUrl(url) ? resolveManifest(url, d, files) : resolveRepository(url, dtype, device, d, hint);
 }

@@ -58,14 +58,15 @@ export class VideoEngine {
       throw new Sam2Error(
         'model-contract',
         `this model ("${this.contract}") has no video graphs: tracking needs a four-graph sam2-video-4g/1 bundle ` +
-          '(the default twin preset, or a manifest listing memory_encoder, memory_attention and constants.json)',
+          '(the default twin preset, or a manifest listing memory_encoder, memory_attention and constants.json), ' +
+          'or a SAM 2.1 / EdgeTAM video export (the *-video presets)',
       );
     }
     if (this.#trackers.has(id)) throw new Error(`tracker ${id} is already open`);
     const model = await this.load();
     let tracker: VideoTracker;
     try {
-      tracker = new VideoTracker(model.graphs, model.constants, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
+      tracker = new VideoTracker(model.layout, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
     } catch (e) {
       asPromptError(e);
     }

@@ -66,7 +66,7 @@ describe(`asset locations (${backend})`, () => {
     expect(count(paths, (p) => p.endsWith('.onnx'))).to.equal(2);
 
     setAssetLocations({});
-    expect(getAssetLocations()).to.deep.equal({ models: {} });
+    expect(getAssetLocations()).to.deep.equal({ models: {}, sidecars: {} });
     expect(resolveModel('twin').url).to.equal(MODEL_PRESETS.twin.url);
     const d = createSegmenter({ device: backend });
     await d.ready;

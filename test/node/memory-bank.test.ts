@@ -203,15 +203,16 @@ test('eviction keeps memory bounded: after 1000 frames as after 60, with the sam
   simulate(o, range(60, 999), 1);
   const at1000 = objectMemoryStats(o);
   assert.equal(at1000.bytes, at60.bytes);
-  // 1 conditioning frame + 7 recent memories (6 for the next frame, 1 more for a correction on the latest);
-  // 16 non-conditioning frames hold a pointer.
-  assert.equal(at1000.memories, 8);
-  assert.equal(at1000.nonCondFrames, 16);
-  // 8 × (512 KiB fp16 memory + 256 KiB logits) plus pointers: about 6 MiB per object.
-  assert.ok(at1000.bytes < 6.1 * 1024 * 1024, `${at1000.bytes} bytes`);
-  assert.deepEqual([...o.nonCond.keys()].sort((a, b) => a - b), range(984, 999));
+  // 1 conditioning frame + 7 recent memories (6 for the next frame, 1 more for a correction on the latest) + the 6
+  // frames next to the conditioning frame (a backward pass from it starts there); 16 recent non-conditioning frames
+  // and the 15 next to the conditioning frame hold a pointer.
+  assert.equal(at1000.memories, 14);
+  assert.equal(at1000.nonCondFrames, 31);
+  // 14 × (512 KiB fp16 memory + 256 KiB logits) plus pointers: about 10.5 MiB per object.
+  assert.ok(at1000.bytes < 10.6 * 1024 * 1024, `${at1000.bytes} bytes`);
+  assert.deepEqual([...o.nonCond.keys()].sort((a, b) => a - b), [...range(1, 15), ...range(984, 999)]);
   // The tracked set is bounded as well (conditioning frames stay).
-  assert.deepEqual([...o.tracked.keys()].sort((a, b) => a - b), [0, ...range(984, 999)]);
+  assert.deepEqual([...o.tracked.keys()].sort((a, b) => a - b), [0, ...range(1, 15), ...range(984, 999)]);
   // A correction on the latest frame sees exactly what tracking it saw.
   const fullLate = state([0], range(980, 998));
   assert.deepEqual(slots(o, 999), slots(fullLate, 999));
@@ -222,8 +223,24 @@ test('eviction in reverse keeps the frames behind in the reverse direction', () 
   const cfg = { ...CFG, numFrames: 300 };
   const o = state([299], []);
   simulate(o, range(0, 298).reverse(), -1, cfg);
-  assert.deepEqual([...o.nonCond.keys()].sort((a, b) => a - b), range(0, 15));
-  assert.equal(objectMemoryStats(o).memories, 8);
+  assert.deepEqual([...o.nonCond.keys()].sort((a, b) => a - b), [...range(0, 15), ...range(284, 298)]);
+  assert.equal(objectMemoryStats(o).memories, 14);
+});
+
+test('backward after forward starts from the forward pass memories and pointers next to the conditioning frame', () => {
+  const cfg = { ...CFG, numFrames: 41 };
+  const o = state([10], []);
+  simulate(o, range(10, 40), 1, cfg);
+  // Frame 9, backward: the conditioning frame (row 6), then 11..15 at rows 1..5 (10 = f + 1 is the conditioning
+  // frame itself); pointers 10 (pos 1) and 11..24 (pos 2..15): exactly what an unevicted state gives.
+  const full = state([10], range(11, 40));
+  assert.deepEqual(slots(o, 9, -1, cfg), [[10, 6], [11, 1], [12, 2], [13, 3], [14, 4], [15, 5]]);
+  assert.deepEqual(slots(o, 9, -1, cfg), slots(full, 9, -1, cfg));
+  assert.deepEqual(ptrs(o, 9, -1, cfg), ptrs(full, 9, -1, cfg));
+  assert.deepEqual(ptrs(o, 9, -1, cfg)[1], [11, 2]);
+  // Tracking backward then drops the forward frames as it moves away, and stays bounded.
+  simulate(o, range(0, 9).reverse(), -1, cfg);
+  assert.ok(objectMemoryStats(o).memories <= 1 + 7 + 12);
 });
 
 test('a correction makes the frames after it (in its direction) stale', () => {

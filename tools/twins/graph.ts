@@ -79,6 +79,13 @@ export class Graph {
     return name;
   }
 
+  /** A float16 initializer from half-precision bits. */
+  f16(bits: Uint16Array, dims: readonly number[], name?: string): V {
+    const n = name ?? `c${this.counter++}`;
+    this.inits.push({ name: n, type: DataType.FLOAT16, dims, data: bits });
+    return n;
+  }
+
   i64(values: readonly number[], dims: readonly number[] = [values.length]): V {
     const key = `i:${dims.join('x')}:${values.join(',')}`;
     const hit = this.constCache.get(key);

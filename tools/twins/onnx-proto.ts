@@ -6,6 +6,7 @@ export const enum DataType {
   INT32 = 6,
   INT64 = 7,
   BOOL = 9,
+  FLOAT16 = 10,
 }
 
 export type Dim = number | string;
@@ -20,7 +21,8 @@ export interface TensorInit {
   name: string;
   type: DataType;
   dims: readonly number[];
-  data: Float32Array | Int32Array | BigInt64Array;
+  /** FLOAT16 initializers hold their half-precision bits in a Uint16Array. */
+  data: Float32Array | Int32Array | BigInt64Array | Uint16Array;
 }
 
 export type AttrValue =
@@ -121,6 +123,12 @@ function rawBytes(t: TensorInit): Uint8Array {
     const b = new Uint8Array(n * 4);
     const dv = new DataView(b.buffer);
     for (let i = 0; i < n; i++) dv.setFloat32(i * 4, t.data[i]!, true);
+    return b;
+  }
+  if (t.data instanceof Uint16Array) {
+    const b = new Uint8Array(n * 2);
+    const dv = new DataView(b.buffer);
+    for (let i = 0; i < n; i++) dv.setUint16(i * 2, t.data[i]!, true);
     return b;
   }
   if (t.data instanceof Int32Array) {

@@ -2,10 +2,10 @@
 //
 // Encoder: the features are the mean colour of each cell (at strides 4, 8 and 16) in the first three
 // channels, the other channels zero. Level 2 uses a few more channels as a side band, shared by every graph:
-const CH_NO_MEM = 8; //  1 in `image_embed` (no_mem_embed), 0 after memory attention
-const CH_PRIOR = 9; //   memory attention: where the tracked object may be (0/1 on the 64x64 grid)
-const CH_MEM_COLOUR = 10; // memory attention: the tracked object's colour (3 channels)
-const CH_MEM_HAS = 13; // memory attention: 1 when some memory holds the object
+export const CH_NO_MEM = 8; //  1 in `image_embed` (no_mem_embed), 0 after memory attention
+export const CH_PRIOR = 9; //   memory attention: where the tracked object may be (0/1 on the 64x64 grid)
+export const CH_MEM_COLOUR = 10; // memory attention: the tracked object's colour (3 channels)
+export const CH_MEM_HAS = 13; // memory attention: 1 when some memory holds the object
 // Decoder: the reference colour comes from the positive clicks, else the box centre, else the memory; a
 // cell belongs to the object when its colour is near the reference (three tolerances give the tight, medium
 // and loose candidates), and is excluded outside a box, nearer a negative click of the same colour than any
@@ -97,7 +97,7 @@ function sampleColour(g: Graph, colourFlat: V, x: V, y: V): V {
   return g.transpose(picked, [1, 2, 0]);
 }
 
-interface DecoderIn {
+export interface DecoderIn {
   embed: V; // [1,256,64,64]
   hr0: V; // [1,32,256,256]
   hr1: V; // [1,64,128,128]
@@ -107,7 +107,7 @@ interface DecoderIn {
   extBox?: { box: V; has: V }; // [M or 1,4] xyxy, [1,1]
 }
 
-interface DecoderOut {
+export interface DecoderOut {
   tight: V; // [M,256,256]
   medium: V;
   loose: V;
@@ -116,7 +116,7 @@ interface DecoderOut {
   ptr: V; // [M,1,256]
 }
 
-function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
+export function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
   // The reference appends one (0,0,-1) padding point inside the graph (reference §2.2.4); so do we.
   const zeroPt = g.mul(g.slice(d.coords, [0], [1], [1]), 0);
   const coords = g.concat([d.coords, zeroPt], 1);
@@ -255,7 +255,7 @@ function iouScores(g: Graph, evidence: V, tokens: readonly number[]): V {
   return g.mul(base, g.add(g.mul(evidence, 0.5), 0.5)); // [M,T]
 }
 
-const meta = (role: string): { doc: string; metadata: [string, string][] } => ({
+export const meta = (role: string): { doc: string; metadata: [string, string][] } => ({
   doc: `sam2-segmenter twin model (${role}): SAM 2 tensor contract, colour-and-position behaviour. Not SAM 2.`,
   metadata: [
     ['twin', 'true'],
