@@ -15,7 +15,7 @@ import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } f
 import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
 import { declaredExternalData, externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
-import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
+import { fetchFile, fetchFiles, fetchJsonFile, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
 import type { VideoGraphs } from './tracker/video-tracker.js';
@@ -44,6 +44,9 @@ export interface LoadOptions {
 }
 
 export type { ProgressCallback };
+
+/** Failures of a load that a fresh download may cure: the bytes, not the network or the host. */
+const RECOVERABLE = new Set<string>(['model-contract', 'model-integrity']);
 
 /** One file to download. */
 interface FileEntry {
@@ -100,22 +103,15 @@ interface Delivery {
   signal?: AbortSignal;
   /** Manifest/config files fetched from the network, cached only after the bundle loads, so a bundle that fails
    * integrity or contract checks leaves nothing behind that a later load would trust. */
-  pendingJson: { key: string; bytes: Uint8Array; url: string }[];
+  pendingJson: { key: string; bytes: Uint8Array; url: string; etag: string | null }[];
 }
 
-/** Fetches a JSON file through the cache, keyed by its URL (bundle identity): a cached copy is used without a request. */
+/** Fetches a JSON file through the cache, keyed by its URL (bundle identity), revalidated with the server (model-store). */
 async function fetchJson(url: string, file: string, d: Delivery): Promise<Record<string, unknown>> {
   const key = cacheKey(url, file, 'json');
-  let bytes = await d.cache.get(key);
-  if (!bytes) {
-    bytes = await fetchFile({ url, file }, d.signal ? { signal: d.signal } : {});
-    d.pendingJson.push({ key, bytes, url });
-  }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-  } catch (e) {
-    throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
-  }
+  const { json, store } = await fetchJsonFile({ url, file, key }, { cache: d.cache, ...(d.signal ? { signal: d.signal } : {}) });
+  if (store) d.pendingJson.push({ key, url, ...store });
+  return json;
 }
 
 interface ManifestGraph {
@@ -244,31 +240,47 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = isManifestUrl(url)
-    ? await resolveManifest(url, delivery)
-    : await resolveRepository(url, config.dtype, config.device, delivery);
-  const bytes = await fetchFiles(bundle.files, fetchOptions);
-  await wasm;
+  const open = async () => {
+    delivery.pendingJson = [];
+    const bundle = isManifestUrl(url)
+      ? await resolveManifest(url, delivery)
+      : await resolveRepository(url, config.dtype, config.device, delivery);
+    const bytes = await fetchFiles(bundle.files, fetchOptions);
+    await wasm;
 
-  const graphs = bundle.files.filter((f) => f.externalPath === undefined);
-  const specs: GraphSpec[] = await Promise.all(
-    graphs.map(async (f): Promise<GraphSpec> => {
-      const model = bytes[bundle.files.indexOf(f)]!;
-      const spec: GraphSpec = {
-        name: f.graph,
-        bytes: model,
-        // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
-        outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
-      };
-      const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
-      if (externalData.length > 0) spec.externalData = externalData;
-      return spec;
-    }),
-  );
-  const { backend, sessions } = await openGraphs(graphs, specs, config.device, bundle.contract, 'model does not match', onProgress);
+    const graphs = bundle.files.filter((f) => f.externalPath === undefined);
+    const specs: GraphSpec[] = await Promise.all(
+      graphs.map(async (f): Promise<GraphSpec> => {
+        const model = bytes[bundle.files.indexOf(f)]!;
+        const spec: GraphSpec = {
+          name: f.graph,
+          bytes: model,
+          // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
+          outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
+        };
+        const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
+        if (externalData.length > 0) spec.externalData = externalData;
+        return spec;
+      }),
+    );
+    const { backend, sessions } = await openGraphs(graphs, specs, config.device, bundle.contract, 'model does not match', onProgress);
+    return { bundle, backend, sessions };
+  };
+  let opened: Awaited<ReturnType<typeof open>>;
+  try {
+    opened = await open();
+  } catch (e) {
+    // A file that was stored and now fails to load (a graph that onnxruntime rejects, a contract mismatch) may have
+    // been damaged in transit once, on a layout without digests: forget what the cache served and fetch it again.
+    const stale = [...cache.served].filter((k) => !k.includes(`|${ORT_WASM_FILE}|`));
+    if (!(e instanceof Sam2Error) || !RECOVERABLE.has(e.code) || stale.length === 0) throw e;
+    await Promise.all(stale.map((k) => cache.delete(k)));
+    opened = await open();
+  }
+  const { bundle, backend, sessions } = opened;
 
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
-  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
+  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url, j.etag);
 
   const adapter =
     bundle.kind === 'canonical' ? new CanonicalAdapter(sessions, bundle.preprocess) : new HfAdapter(sessions, bundle.preprocess);
