@@ -19,6 +19,7 @@
 //   html           answer 200 text/html with a page (what SPA fallbacks and misconfigured CDNs do)
 //   stall          send the headers and the first half of the body, then nothing, ever
 //   hang           never answer at all
+//   csp            send the strict Content-Security-Policy the README documents (STRICT_CSP) with every response
 //   etag           send an ETag (a digest of the bytes served) and answer a matching If-None-Match with 304
 //
 //   GET /__faults/arm?key=<id>&scenario=<tokens>   adds <tokens> to every later request under id <id> (a server that
@@ -30,12 +31,26 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { PassThrough } from 'node:stream';
 
+/** The strict policy the README's "Content Security Policy" section documents; test/faults/csp.test.ts loads under it. */
+export const STRICT_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "media-src 'self' blob:",
+  "style-src 'self'",
+  "base-uri 'none'",
+  "object-src 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
 const TYPES = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };
 
 function parse(segment) {
   const s = {
     id: segment, only: null, fail: 0, wait: 0, delay: 0, truncate: false, corrupt: false, missing: false, drop: null,
-    patch: null, nullJson: false, html: false, stall: false, hang: false, etag: false,
+    patch: null, nullJson: false, html: false, stall: false, hang: false, etag: false, csp: false,
   };
   for (const token of segment.split(',')) {
     const [k, v = ''] = token.split('=');
@@ -54,6 +69,7 @@ function parse(segment) {
     else if (k === 'stall') s.stall = true;
     else if (k === 'hang') s.hang = true;
     else if (k === 'etag') s.etag = true;
+    else if (k === 'csp') s.csp = true;
   }
   return s;
 }
@@ -154,6 +170,7 @@ export function testServerFaults(rootDir) {
       ctx.set('Cache-Control', 'no-store');
       ctx.remove('ETag');
       ctx.remove('Last-Modified');
+      if (s.csp) ctx.set('Content-Security-Policy', STRICT_CSP);
       return;
     }
 

@@ -8,7 +8,7 @@ import type { WorkerApi } from '../workers/sam2.worker.js';
 import type { EngineConfig } from '../engine/bundle.js';
 import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
-import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';
+import { Sam2Error, abortedError, fromWireError, isSam2Error, toSam2Error, unwrap, type ErrorContext, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
 import type {
   DeviceOption,
@@ -216,7 +216,8 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
   }
 
   setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
-    return this.call(options.signal, async (remote, callId) => {
+    // 'media': a tainted canvas or cross-origin image fails to post (DataCloneError) or to read (SecurityError).
+    return this.call(options.signal, 'media', async (remote, callId) => {
       const bitmap = await toBitmap(source);
       this.image?.close();
       this.image = bitmap;
@@ -402,10 +403,13 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
    */
   private call<T>(
     signal: AbortSignal | undefined,
-    post: (remote: Remote, callId: number) => Promise<{ result: Promise<WireResult<T>> }>,
+    contextOrPost: ErrorContext | ((remote: Remote, callId: number) => Promise<{ result: Promise<WireResult<T>> }>),
+    postOrNothing?: (remote: Remote, callId: number) => Promise<{ result: Promise<WireResult<T>> }>,
   ): Promise<T> {
     if (this.disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
     if (signal?.aborted) return Promise.reject(abortedError());
+    const context: ErrorContext = typeof contextOrPost === 'string' ? contextOrPost : 'call';
+    const post = typeof contextOrPost === 'string' ? postOrNothing! : contextOrPost;
     const callId = this.nextCallId++;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -418,8 +422,9 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
         signal?.removeEventListener('abort', onAbort);
         return true;
       };
-      const fail = (e: Error): void => {
-        if (done()) reject(e);
+      // Every rejection is a coded Sam2Error: platform errors through the one mapper, code-less ones `internal`.
+      const fail = (e: unknown): void => {
+        if (done()) reject(toSam2Error(e, context));
       };
       const onAbort = (): void => {
         fail(abortedError());
@@ -440,18 +445,18 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
           (r) => {
             if (!done()) return;
             try {
-              resolve(unwrap(r));
+              resolve(unwrap(r, context));
             } catch (e) {
               reject(e);
               // onnxruntime trapped: this worker is unusable, replace it on the next call.
               if (isSam2Error(e, 'worker-crashed') && this.remote === remote) this.teardown(e);
             }
           },
-          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+          (e: unknown) => fail(e),
         );
       });
-      // A step fails only when the model does not load (or the source cannot be decoded): fail this call with it.
-      step.catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+      // A step fails when the model does not load, or the source cannot be decoded or posted: fail this call with it.
+      step.catch((e: unknown) => fail(e));
       this.sendTail = step.catch(() => undefined);
     });
   }

@@ -236,6 +236,8 @@ async function download(spec: FileSpec, options: FetchOptions, progress: FilePro
   const { bytes, length } = got;
   progress.report('download', bytes.byteLength, bytes.byteLength, true);
 
+  // What the file is comes first: an HTML error page is named as such, not as a size mismatch.
+  validatorOf(spec)?.(bytes, spec.file, got.contentType);
   const expected = spec.bytes ?? length;
   if (expected !== null && bytes.byteLength !== expected) {
     const source = spec.bytes !== undefined ? 'the manifest says' : 'Content-Length says';
@@ -247,7 +249,6 @@ async function download(spec: FileSpec, options: FetchOptions, progress: FilePro
       throw new Sam2Error('model-integrity', `${spec.file}: sha256 ${digest} does not match the manifest (${spec.sha256})`);
     }
   }
-  validatorOf(spec)?.(bytes, spec.file, got.contentType);
   return got;
 }
 
