@@ -21,12 +21,12 @@ function seg(model: string, extra: SegmenterTestOptions = {}) {
 after(() => reportFigures('delivery'));
 
 describe('faults: delivery', function () {
-  this.timeout(400_000);
-  it('#2 an onnx-community graph corrupted once in transit is not kept: the next load, after the server is fixed, works', () =>
+  this.timeout(900_000);
+  it('#2 an onnx-community graph truncated once in transit (Content-Length to match) is not kept: the next load works', () =>
     faultCase(async () => {
       const id = uid();
       const base = faultUrl(`id=${id}`, HF);
-      await arm(id, 'only=vision_encoder.onnx,corrupt');
+      await arm(id, 'only=vision_encoder.onnx,truncate');
       const s1 = seg(base);
       const e = await rejects(s1.ready, 'corrupt load');
       s1.dispose();
@@ -154,29 +154,4 @@ describe('faults: delivery', function () {
       await healthCheck();
     }));
 
-  it('#4 an IndexedDB that never answers does not hang the load: storage warning, then ready', () =>
-    faultCase(async () => {
-      // A real hang: a connection that ignores `versionchange` blocks an upgrade, and every later open of the
-      // database waits behind that upgrade.
-      const holder = await new Promise<IDBDatabase>((res, rej) => {
-        const r = indexedDB.open(CACHE_DB);
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      const upgrade = indexedDB.open(CACHE_DB, holder.version + 1);
-      const upgraded = new Promise<IDBDatabase>((res) => {
-        upgrade.onsuccess = () => res(upgrade.result);
-      });
-      try {
-        const warnings: string[] = [];
-        const s = seg(faultUrl(`id=${uid()}`, TWIN), { onWarning: (w) => warnings.push(w.code) });
-        await resolves(s.ready, 'load with a hung IndexedDB');
-        expect(warnings).to.deep.equal(['storage']);
-        await healthCheck(s);
-        s.dispose();
-      } finally {
-        holder.close();
-        (await upgraded).close();
-      }
-    }));
 });

@@ -50,7 +50,7 @@ export function b64json(v: unknown): string {
  * The bound of every wait in a case. Generous: a load compiles ORT's .wasm in each new worker, which takes tens of
  * seconds on a loaded CI machine; a hang is still told apart from a slow load.
  */
-export const SETTLE_MS = 90_000;
+export const SETTLE_MS = 150_000;
 
 /** Suite-wide figures: cases tried and handled, and the longest any promise took to settle. */
 export const figures = { tried: 0, handled: 0, longestMs: 0, longestWhat: '' };
