@@ -3,7 +3,7 @@
 
 import { expect } from '@open-wc/testing';
 import { createSegmenter } from '../../src/client/segmenter.js';
-import { CACHE_DB } from '../../src/shared/cache.js';
+import { CACHE_DB, CACHE_STORE } from '../../src/shared/cache.js';
 import { TWIN, faultCase, faultUrl, healthCheck, reportFigures, resolves, uid } from './fault-kit.js';
 
 after(() => reportFigures('storage'));
@@ -17,6 +17,8 @@ describe('faults: storage', function () {
       // database (the worker's) waits behind that upgrade.
       const holder = await new Promise<IDBDatabase>((res, rej) => {
         const r = indexedDB.open(CACHE_DB);
+        // On a fresh profile this creates the database: with the model store, as the cache would.
+        r.onupgradeneeded = () => r.result.createObjectStore(CACHE_STORE);
         r.onsuccess = () => res(r.result);
         r.onerror = () => rej(r.error);
       });
