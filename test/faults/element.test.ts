@@ -62,6 +62,29 @@ describe('faults: element', function () {
       }
     }));
 
+  it('#6 undo() after a burst of prompts steps back to the last shown mask, not into superseded prompts', () =>
+    faultCase(async () => {
+      const el = element();
+      document.body.append(el);
+      try {
+        const { scene, centres } = objectsScene(320, 240);
+        el.source = scene.canvas;
+        const [ax, ay] = centres[0]!;
+        await resolves(el.segment({ points: [{ x: ax, y: ay, label: 'positive' }] }), 'first prompt');
+        const [bx, by] = centres[1]!;
+        const burst = Array.from({ length: 20 }, (_, i) => el.segment({ points: [{ x: bx + (i % 5), y: by, label: 'positive' }] }));
+        const settled = await resolves(Promise.allSettled(burst), 'burst');
+        expect(settled.at(-1)!.status).to.equal('fulfilled');
+        const shown = new Promise<Sam2MaskChangeDetail>((r) => el.addEventListener('mask-change', (e) => r((e as CustomEvent<Sam2MaskChangeDetail>).detail), { once: true }));
+        await resolves(el.undo(), 'undo');
+        const back = await resolves(shown, 'mask after undo');
+        expect(iou(maskOf(back), scene.truth(0)), 'undo shows the first prompt\'s object').to.be.at.least(0.9);
+        await elementHealth(el);
+      } finally {
+        el.remove();
+      }
+    }));
+
   it('#7 elements removed while their src downloads revoke every object URL they made', () =>
     faultCase(async () => {
       const made = new Set<string>();
