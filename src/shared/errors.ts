@@ -146,3 +146,18 @@ export function toSam2Error(e: unknown, context: ErrorContext = 'call'): Sam2Err
   if (typeof own === 'string' && CODES.has(own)) return new Sam2Error(own as Sam2ErrorCode, message, { cause: e });
   return new Sam2Error(platformCode(e, context) ?? 'internal', message, { cause: e });
 }
+
+/** True for the error browsers raise when reading pixels of cross-origin media served without CORS. */
+export function isCrossOriginError(e: unknown): boolean {
+  return typeof DOMException !== 'undefined' && e instanceof DOMException && (e.name === 'SecurityError' || e.name === 'DataCloneError');
+}
+
+/**
+ * The one mapping of a failure to read media pixels (`what`, e.g. "the video frame"): a Sam2Error stays as it is,
+ * cross-origin media without CORS becomes `media-cross-origin`, anything else `media-decode`.
+ */
+export function mediaReadError(e: unknown, what: string): Sam2Error {
+  if (e instanceof Sam2Error) return e;
+  if (isCrossOriginError(e)) return new Sam2Error('media-cross-origin', `${what} is cross-origin without CORS and cannot be read`, { cause: e });
+  return new Sam2Error('media-decode', `${what} could not be read: ${String(e)}`, { cause: e });
+}

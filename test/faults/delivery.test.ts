@@ -2,7 +2,7 @@
 
 import { expect } from '@open-wc/testing';
 import { createStore, get, keys, set } from 'idb-keyval';
-import { createSegmenter, type SegmenterTestOptions } from '../../src/client/segmenter.js';
+import { createSegmenter, type SegmenterOptions } from '../../src/client/segmenter.js';
 import { CACHE_DB, CACHE_STORE, cacheKey, type CacheRecord } from '../../src/shared/cache.js';
 import { fetchFile } from '../../src/engine/model-store.js';
 import type { Sam2Error } from '../../src/shared/errors.js';
@@ -14,8 +14,8 @@ async function cachedKeys(text: string): Promise<string[]> {
   return (await keys(idb())).map(String).filter((k) => k.includes(text));
 }
 
-function seg(model: string, extra: SegmenterTestOptions = {}) {
-  return createSegmenter({ device: 'wasm', model, ...extra } as SegmenterTestOptions);
+function seg(model: string, extra: SegmenterOptions = {}) {
+  return createSegmenter({ device: 'wasm', model, ...extra } as SegmenterOptions);
 }
 
 after(() => reportFigures('delivery'));

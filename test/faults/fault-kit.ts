@@ -3,7 +3,7 @@
 // health check each case ends with: a fresh load, one click, a mask at IoU >= 0.9.
 
 import { expect } from '@open-wc/testing';
-import { createSegmenter, type Segmenter, type SegmenterTestOptions } from '../../src/client/segmenter.js';
+import { createSegmenter, type Segmenter, type SegmenterOptions } from '../../src/client/segmenter.js';
 import { Sam2Error } from '../../src/shared/errors.js';
 import { iou, objectsScene } from '../browser/helpers/scenes.js';
 
@@ -96,9 +96,9 @@ export async function resolves<T>(p: Promise<T>, what: string, ms?: number): Pro
 }
 
 /** One click on a known object of a fresh image segments it; `seg` defaults to a fresh segmenter on the plain twin. */
-export async function healthCheck(seg?: Segmenter, extra: SegmenterTestOptions = {}): Promise<void> {
+export async function healthCheck(seg?: Segmenter, extra: SegmenterOptions = {}): Promise<void> {
   const own = !seg;
-  const s = seg ?? createSegmenter({ device: 'wasm', model: new URL(`/${TWIN}`, location.href).href, ...extra } as SegmenterTestOptions);
+  const s = seg ?? createSegmenter({ device: 'wasm', model: new URL(`/${TWIN}`, location.href).href, ...extra } as SegmenterOptions);
   try {
     const { scene, centres } = objectsScene(320, 240);
     await resolves(s.setImage(scene.canvas), 'health setImage');

@@ -1,7 +1,6 @@
 // The prompt history of the element's object: every click or box adds an entry holding the full prompt so far,
 // so undo is a pop, and the mask an entry produced is kept to be shown again without another decode.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Sam2Error } from '../../shared/errors.js';
 import type { PromptBox, PromptPoint } from '../../shared/types.js';
 import type { Sam2MaskChangeDetail } from '../events.js';
 
@@ -16,23 +15,8 @@ export interface PromptEntry {
 /** Entries that keep their mask; older ones are decoded again if undo reaches them. */
 const KEEP_MASKS = 20;
 
-/** Throws `invalid-prompt` unless every coordinate is finite and labels are known; needs a point or a box. */
-export function validatePrompt(points: readonly PromptPoint[] | undefined, box: PromptBox | null | undefined): void {
-  if (points !== undefined && !Array.isArray(points)) throw new Sam2Error('invalid-prompt', 'points must be an array');
-  for (const [i, p] of (points ?? []).entries()) {
-    if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-      throw new Sam2Error('invalid-prompt', `point ${i} has non-finite coordinates (${String(p?.x)}, ${String(p?.y)})`);
-    }
-    if (p.label !== 'positive' && p.label !== 'negative') {
-      throw new Sam2Error('invalid-prompt', `point ${i} has label ${JSON.stringify(p.label)}; expected positive or negative`);
-    }
-  }
-  if (box) {
-    const { x0, y0, x1, y1 } = box;
-    if (![x0, y0, x1, y1].every(Number.isFinite)) throw new Sam2Error('invalid-prompt', 'box has non-finite coordinates');
-  }
-  if (!(points && points.length) && !box) throw new Sam2Error('invalid-prompt', 'a prompt needs at least one point or a box');
-}
+// Validation is shared with the headless paths.
+export { validatePrompt } from '../../shared/prompts.js';
 
 /** Prompt history for one object; the host re-renders on every change. */
 export class PromptController implements ReactiveController {
