@@ -16,7 +16,23 @@ export interface WorkerBridgeOptions<Api, Ready> {
   restore?(remote: Comlink.Remote<Api>): Promise<void>;
   /** Asks the worker to skip a call it has queued but not started. */
   cancel?(remote: Comlink.Remote<Api>, callId: number): void;
+  /** Asks the worker for a sign of life; the watchdog calls it while calls wait. */
+  ping?(remote: Comlink.Remote<Api>): Promise<unknown>;
+  /** How long a worker may stay silent while calls wait before it is declared crashed (default WORKER_SILENCE_MS). */
+  silenceMs?: number;
+  /** How long a new worker may take to say hello (default WORKER_HELLO_MS). */
+  helloMs?: number;
 }
+
+/** Default of `silenceMs`: longer than any single run of a large model on a slow CPU (a busy worker cannot answer). */
+export const WORKER_SILENCE_MS = 120_000;
+/** Default of `helloMs`: the worker script, onnxruntime's JS included, must load and evaluate within this. */
+export const WORKER_HELLO_MS = 60_000;
+/** What the worker posts once it listens (src/workers/worker-api.ts: WORKER_HELLO). */
+const HELLO = 'sam2-segmenter:hello';
+
+/** Failures of a load that leave the worker sound: the next `ready()` loads again in it (ORT's .wasm stays). */
+const KEEP_WORKER = new Set<string>(['model-fetch', 'model-integrity', 'model-contract', 'aborted']);
 
 /** Posts a call; resolves as soon as it is posted, with the pending result (so posting order is call order). */
 export type Post<Api, T> = (remote: Comlink.Remote<Api>, callId: number) => Promise<{ result: Promise<WireResult<T>> }>;
@@ -36,6 +52,12 @@ export class WorkerBridge<Api, Ready> {
   #tail: Promise<unknown> = Promise.resolve();
   #nextCallId = 1;
   #disposed = false;
+  /** Settles when the current worker has said hello (it listens). */
+  #hello: Promise<void> | null = null;
+  /** When the current worker last posted anything. */
+  #lastHeard = 0;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #pinging = false;
 
   constructor(private readonly options: WorkerBridgeOptions<Api, Ready>) {}
 
@@ -52,28 +74,85 @@ export class WorkerBridge<Api, Ready> {
   ready(): Promise<Ready> {
     if (this.#disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
     if (this.#loading) return this.#loading;
-    const worker = this.options.createWorker();
-    worker.addEventListener('error', (e) => {
-      e.preventDefault();
-      if (this.#worker === worker)
-        this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
-    });
-    const remote = Comlink.wrap<Api>(worker);
-    this.#worker = worker;
-    this.#remote = remote;
-    this.#restore = this.#started;
-    this.#started = true;
+    // A worker whose last load failed for the model's sake (not its own) loads again: ORT's .wasm is still there.
+    if (!this.#remote) this.#startWorker();
+    const remote = this.#remote!;
+    const hello = this.#hello!;
     const loading = new Promise<Ready>((resolve, reject) => {
       // A terminated worker never answers: kill() rejects the load through this hook.
       this.#failLoading = reject;
-      this.options.init(remote).then(resolve, reject);
+      hello.then(() => this.options.init(remote)).then(resolve, reject);
     });
     this.#loading = loading;
     loading.catch((e: unknown) => {
-      // A failed load is not sticky: the next call starts a fresh worker and tries again.
-      if (this.#loading === loading) this.kill(e instanceof Error ? e : new Error(String(e)));
+      // A failed load is not sticky: the next call tries again, in this worker when it is sound, else in a new one.
+      if (this.#loading !== loading) return;
+      if (isSam2Error(e) && KEEP_WORKER.has(e.code) && this.#remote === remote) {
+        this.#loading = null;
+        this.#failLoading = null;
+        return;
+      }
+      this.kill(e instanceof Error ? e : new Error(String(e)));
     });
     return loading;
+  }
+
+  #startWorker(): void {
+    const worker = this.options.createWorker();
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      if (this.#worker === worker) this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
+    });
+    const helloMs = this.options.helloMs ?? WORKER_HELLO_MS;
+    this.#hello = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Sam2Error('worker-crashed', `the worker did not start within ${helloMs} ms (is its script served, and does it import sam2-segmenter's worker?)`));
+      }, helloMs);
+      worker.addEventListener('message', (e: MessageEvent<unknown>) => {
+        if (this.#worker === worker) this.#lastHeard = performance.now();
+        if ((e.data as Record<string, unknown> | null)?.[HELLO] === true) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    this.#hello.catch(() => undefined);
+    this.#worker = worker;
+    this.#remote = Comlink.wrap<Api>(worker);
+    this.#lastHeard = performance.now();
+    this.#restore = this.#started;
+    this.#started = true;
+  }
+
+  /**
+   * While calls wait on the worker, pings it; a worker silent for `silenceMs` (closed by itself or the browser, which
+   * raises no event) is declared crashed: its calls fail with `worker-crashed` and the next call starts another.
+   */
+  #watch(): void {
+    if (this.#watchdog !== undefined || !this.options.ping) return;
+    const silence = this.options.silenceMs ?? WORKER_SILENCE_MS;
+    this.#watchdog = setInterval(() => {
+      const remote = this.#remote;
+      if (this.#inFlight.size === 0 || !remote) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = undefined;
+        return;
+      }
+      if (performance.now() - this.#lastHeard > silence) {
+        this.kill(new Sam2Error('worker-crashed', `the worker stopped answering (silent for ${silence} ms)`));
+        return;
+      }
+      if (this.#pinging) return;
+      this.#pinging = true;
+      this.options.ping!(remote).then(
+        () => {
+          this.#pinging = false;
+        },
+        () => {
+          this.#pinging = false;
+        },
+      );
+    }, Math.max(50, Math.min(silence / 4, 5000)));
   }
 
   /**
@@ -113,6 +192,7 @@ export class WorkerBridge<Api, Ready> {
         const { result } = await post(remote, callId);
         sentTo = remote;
         this.#inFlight.add(fail);
+        this.#watch();
         result.then(
           (r) => {
             if (!done()) return;
@@ -140,6 +220,8 @@ export class WorkerBridge<Api, Ready> {
     const remote = this.#remote;
     this.#worker = null;
     this.#remote = null;
+    this.#hello = null;
+    this.#pinging = false;
     this.#loading = null;
     this.#failLoading?.(reason);
     this.#failLoading = null;

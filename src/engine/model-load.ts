@@ -234,15 +234,29 @@ export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
  * .wasm request. ORT still imports its .mjs glue from `wasmPaths` (small; the HTTP cache serves it). A failure other
  * than an abort leaves ORT to fetch the binary itself.
  */
+/** ORT's .wasm download of this worker, shared by every load. */
+let wasmDownload: { url: string; promise: Promise<void> } | null = null;
+
 async function loadWasmBinary(
   wasmPaths: string | undefined,
   options: { cache: ModelCache; signal?: AbortSignal },
 ): Promise<void> {
   if (!wasmPaths || ort.env.wasm.wasmBinary) return;
   const url = new URL(ORT_WASM_FILE, wasmPaths).href;
+  // One download per worker: a load that failed for another reason leaves it running, and a retry shares it.
+  if (wasmDownload?.url !== url) {
+    const promise = fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options).then(
+      (bytes) => {
+        ort.env.wasm.wasmBinary = bytes;
+      },
+    );
+    wasmDownload = { url, promise };
+    promise.catch(() => {
+      if (wasmDownload?.promise === promise) wasmDownload = null;
+    });
+  }
   try {
-    const bytes = await fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options);
-    ort.env.wasm.wasmBinary = bytes;
+    await wasmDownload.promise;
   } catch (e) {
     if (e instanceof Sam2Error && e.code === 'aborted') throw e;
     console.warn(`sam2-segmenter: could not fetch ${url}, onnxruntime will fetch it: ${String(e)}`);
