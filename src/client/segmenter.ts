@@ -8,6 +8,7 @@ import type { EngineConfig } from '../shared/engine-config.js';
 import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage } from '../shared/cache.js';
 import { WorkerBridge } from './worker-bridge.js';
+import { Sam2Mask } from './mask.js';
 import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
 import type {
@@ -109,6 +110,12 @@ export interface Tracker {
   close(): Promise<TrackerStats | null>;
 }
 
+/** One object's segmentation: `score` is the predicted IoU, `objectScore` the object logit, `mask` a Sam2Mask. */
+export interface SegmentResult extends Omit<SegmentResultData, 'mask'> {
+  /** The mask at the image's natural size, with its exports (PNG, RLE, polygons; cut-outs need a source). */
+  mask: Sam2Mask;
+}
+
 /** Headless SAM 2 image segmentation, backed by a module worker. */
 export interface Segmenter {
   /** Resolves when the model is loaded (reading it starts the worker); rejects with a coded Sam2Error. */
@@ -116,7 +123,7 @@ export interface Segmenter {
   /** Encodes an image once; later prompts reuse its embedding. */
   setImage(source: ImageSource, options?: CallOptions): Promise<ImageSize>;
   /** Segments one object of the current image; a newer call for the same object supersedes a queued one. */
-  segment(prompt: SegmentPrompt, options?: CallOptions): Promise<SegmentResultData>;
+  segment(prompt: SegmentPrompt, options?: CallOptions): Promise<SegmentResult>;
   /** Forgets the refinement state of one object, or of all. */
   clear(objectId?: number, options?: CallOptions): Promise<void>;
   /**
@@ -220,8 +227,10 @@ class WorkerSegmenter implements Segmenter {
     }, 'media');
   }
 
-  segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResultData> {
-    return this.#bridge.call(options.signal, async (remote, callId) => ({ result: remote.segment(prompt, callId) }));
+  segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResult> {
+    return this.#bridge
+      .call(options.signal, async (remote, callId) => ({ result: remote.segment(prompt, callId) }))
+      .then((r) => ({ ...r, mask: new Sam2Mask(r.mask) }));
   }
 
   clear(objectId?: number, options: CallOptions = {}): Promise<void> {
