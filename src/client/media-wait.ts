@@ -17,9 +17,13 @@ function isCrossOrigin(url: string): boolean {
 /** The Sam2Error a failed media element means: cross-origin when its source is on another origin, else decode. */
 export function mediaLoadError(video: HTMLMediaElement, what: string): Sam2Error {
   const src = video.currentSrc || video.src;
-  const detail = video.error?.message || (video.error ? `media error ${video.error.code}` : 'the media could not be read');
+  const detail =
+    video.error?.message || (video.error ? `media error ${video.error.code}` : 'the media could not be read');
   if (src && isCrossOrigin(src)) {
-    return new Sam2Error('media-cross-origin', `${what}: ${src} could not be read (${detail}); a cross-origin video must be served with CORS`);
+    return new Sam2Error(
+      'media-cross-origin',
+      `${what}: ${src} could not be read (${detail}); a cross-origin video must be served with CORS`,
+    );
   }
   return new Sam2Error('media-decode', `${what}: ${detail}`);
 }
@@ -29,12 +33,19 @@ export function mediaLoadError(video: HTMLMediaElement, what: string): Sam2Error
  * or fails now (`error`, or no source at all), with `aborted` when `signal` aborts, and with `media-decode` when
  * nothing happens within `timeoutMs`.
  */
-export function mediaLoaded(video: HTMLVideoElement, signal?: AbortSignal, timeoutMs = MEDIA_LOAD_TIMEOUT_MS): Promise<void> {
+export function mediaLoaded(
+  video: HTMLVideoElement,
+  signal?: AbortSignal,
+  timeoutMs = MEDIA_LOAD_TIMEOUT_MS,
+): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortedError('loading the video'));
   if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve();
   if (video.error) return Promise.reject(mediaLoadError(video, 'the video failed to load'));
   const noSource = !video.currentSrc && !video.src && !video.srcObject && !video.querySelector('source');
-  if (video.networkState === HTMLMediaElement.NETWORK_NO_SOURCE || (video.networkState === HTMLMediaElement.NETWORK_EMPTY && noSource)) {
+  if (
+    video.networkState === HTMLMediaElement.NETWORK_NO_SOURCE ||
+    (video.networkState === HTMLMediaElement.NETWORK_EMPTY && noSource)
+  ) {
     return Promise.reject(new Sam2Error('media-decode', 'the video has no source it can load'));
   }
   return new Promise<void>((resolve, reject) => {
@@ -58,7 +69,12 @@ export function mediaLoaded(video: HTMLVideoElement, signal?: AbortSignal, timeo
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Sam2Error('media-decode', `the video did not load within ${timeoutMs} ms (network state ${video.networkState})`));
+      reject(
+        new Sam2Error(
+          'media-decode',
+          `the video did not load within ${timeoutMs} ms (network state ${video.networkState})`,
+        ),
+      );
     }, timeoutMs);
     video.addEventListener('loadeddata', ok);
     // Capture: a <source> child's error does not bubble to the video.

@@ -12,7 +12,18 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 function looksLikeHtml(bytes: Uint8Array, contentType: string | null): boolean {
   if (contentType && /^\s*text\/html/i.test(contentType)) return true;
   let i = 0;
-  while (i < bytes.length && i < 64 && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  while (
+    i < bytes.length &&
+    i < 64 &&
+    (bytes[i] === 0x20 ||
+      bytes[i] === 0x0a ||
+      bytes[i] === 0x0d ||
+      bytes[i] === 0x09 ||
+      bytes[i] === 0xef ||
+      bytes[i] === 0xbb ||
+      bytes[i] === 0xbf)
+  )
+    i++;
   return bytes[i] === 0x3c; // '<'
 }
 
@@ -28,7 +39,10 @@ export const checkWasm: Validator = (bytes, file, contentType) => {
   if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return;
   if (looksLikeHtml(bytes, contentType)) throw htmlError(file);
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new Sam2Error('model-integrity', `${file} is not a WebAssembly binary (starts ${head || 'empty'}, expected 00 61 73 6d)`);
+  throw new Sam2Error(
+    'model-integrity',
+    `${file} is not a WebAssembly binary (starts ${head || 'empty'}, expected 00 61 73 6d)`,
+  );
 };
 
 /** Reads a protobuf varint at `pos`; returns [value, next] or null when it runs past `end`. */
@@ -51,7 +65,9 @@ function varint(b: Uint8Array, pos: number, end: number): [number, number] | nul
  */
 export const checkOnnx: Validator = (bytes, file, contentType) => {
   const fail = (why: string): Sam2Error =>
-    looksLikeHtml(bytes, contentType) ? htmlError(file) : new Sam2Error('model-integrity', `${file} is not an ONNX model: ${why}`);
+    looksLikeHtml(bytes, contentType)
+      ? htmlError(file)
+      : new Sam2Error('model-integrity', `${file} is not an ONNX model: ${why}`);
   const end = bytes.length;
   let pos = 0;
   let hasVersion = false;
@@ -91,7 +107,10 @@ export const checkJsonObject: Validator = (bytes, file, contentType) => {
     throw new Sam2Error('model-fetch', `${file} is not valid JSON`, { cause: e });
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new Sam2Error('model-contract', `${file} is not a JSON object (got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v})`);
+    throw new Sam2Error(
+      'model-contract',
+      `${file} is not a JSON object (got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v})`,
+    );
   }
 };
 

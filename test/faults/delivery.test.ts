@@ -6,7 +6,22 @@ import { createSegmenter, type SegmenterOptions } from '../../src/client/segment
 import { CACHE_DB, CACHE_STORE, cacheKey, type CacheRecord } from '../../src/shared/cache.js';
 import { fetchFile } from '../../src/engine/model-store.js';
 import type { Sam2Error } from '../../src/shared/errors.js';
-import { HF, ORT_DIR, TWIN, arm, b64json, count, faultCase, faultUrl, healthCheck, rejects, reportFigures, resolves, stats, uid } from './fault-kit.js';
+import {
+  HF,
+  ORT_DIR,
+  TWIN,
+  arm,
+  b64json,
+  count,
+  faultCase,
+  faultUrl,
+  healthCheck,
+  rejects,
+  reportFigures,
+  resolves,
+  stats,
+  uid,
+} from './fault-kit.js';
 
 const idb = () => createStore(CACHE_DB, CACHE_STORE);
 
@@ -54,12 +69,15 @@ describe('faults: delivery', function () {
       await healthCheck(s);
       s.dispose();
       const st = await stats(id);
-      expect(count(st, (p) => p.endsWith('vision_encoder.onnx')), JSON.stringify(st)).to.equal(1);
+      expect(
+        count(st, (p) => p.endsWith('vision_encoder.onnx')),
+        JSON.stringify(st),
+      ).to.equal(1);
       const stored = await get<CacheRecord>(key, idb());
       expect(new Uint8Array(await stored!.blob.arrayBuffer())).to.deep.equal(good);
     }));
 
-  it('#2 an HTML page answered with 200 for ORT\'s .wasm is never stored; the next load works', () =>
+  it("#2 an HTML page answered with 200 for ORT's .wasm is never stored; the next load works", () =>
     faultCase(async () => {
       const id = uid();
       const wasmPaths = faultUrl(`id=${id}`, ORT_DIR);
@@ -76,7 +94,9 @@ describe('faults: delivery', function () {
       const wasmKeys = await cachedKeys(`${id}/${ORT_DIR}`);
       expect(wasmKeys).to.have.length(1);
       const rec = await get<CacheRecord>(wasmKeys[0]!, idb());
-      expect(Array.from(new Uint8Array(await rec!.blob.slice(0, 4).arrayBuffer()))).to.deep.equal([0, 0x61, 0x73, 0x6d]);
+      expect(Array.from(new Uint8Array(await rec!.blob.slice(0, 4).arrayBuffer()))).to.deep.equal([
+        0, 0x61, 0x73, 0x6d,
+      ]);
     }));
 
   it('#2 a manifest changed on the server reaches a returning visitor', () =>
@@ -145,13 +165,18 @@ describe('faults: delivery', function () {
     faultCase(async () => {
       const id = uid();
       const url = faultUrl(`id=${id},stall`, 'demo/models/sam2-twin/image_encoder.onnx');
-      const e = await rejects(fetchFile({ url, file: 'image_encoder.onnx' }, { stallMs: 300, retries: 1, backoffMs: 10 }), 'stalled body');
+      const e = await rejects(
+        fetchFile({ url, file: 'image_encoder.onnx' }, { stallMs: 300, retries: 1, backoffMs: 10 }),
+        'stalled body',
+      );
       expect(e.code).to.equal('model-fetch');
       expect(e.message).to.match(/sent nothing for 300 ms.*2 attempts/);
       const hung = faultUrl(`id=${id},hang`, 'demo/models/sam2-twin/image_encoder.onnx');
-      const e2 = await rejects(fetchFile({ url: hung, file: 'image_encoder.onnx' }, { stallMs: 300, retries: 0 }), 'no headers');
+      const e2 = await rejects(
+        fetchFile({ url: hung, file: 'image_encoder.onnx' }, { stallMs: 300, retries: 0 }),
+        'no headers',
+      );
       expect(e2.code).to.equal('model-fetch');
       await healthCheck();
     }));
-
 });

@@ -43,16 +43,26 @@ describe('faults: element', function () {
     faultCase(async () => {
       const el = element();
       const sizes: string[] = [];
-      el.addEventListener('mask-change', (e) => sizes.push(`${(e as CustomEvent<Sam2MaskChangeDetail>).detail.mask.width}x${(e as CustomEvent<Sam2MaskChangeDetail>).detail.mask.height}`));
+      el.addEventListener('mask-change', (e) =>
+        sizes.push(
+          `${(e as CustomEvent<Sam2MaskChangeDetail>).detail.mask.width}x${(e as CustomEvent<Sam2MaskChangeDetail>).detail.mask.height}`,
+        ),
+      );
       document.body.append(el);
       try {
         const a = drawScene(320, 240, '#ffffff', [{ kind: 'rect', x: 40, y: 40, w: 100, h: 80, color: RED }]);
         el.source = a.canvas;
-        const da = await resolves(el.segment({ points: [{ x: 90, y: 80, label: 'positive' }] }), 'segment on a first image');
+        const da = await resolves(
+          el.segment({ points: [{ x: 90, y: 80, label: 'positive' }] }),
+          'segment on a first image',
+        );
         expect(iou(maskOf(da), a.truth(0))).to.be.at.least(0.9);
         const b = drawScene(400, 300, '#ffffff', [{ kind: 'circle', cx: 300, cy: 200, r: 60, color: BLUE }]);
         el.source = b.canvas;
-        const db = await resolves(el.segment({ points: [{ x: 300, y: 200, label: 'positive' }] }), 'segment right after a swap');
+        const db = await resolves(
+          el.segment({ points: [{ x: 300, y: 200, label: 'positive' }] }),
+          'segment right after a swap',
+        );
         expect(db.mask.width).to.equal(400);
         expect(iou(maskOf(db), b.truth(0))).to.be.at.least(0.9);
         expect(sizes.filter((s) => s === '0x0')).to.deep.equal([]);
@@ -72,13 +82,17 @@ describe('faults: element', function () {
         const [ax, ay] = centres[0]!;
         await resolves(el.segment({ points: [{ x: ax, y: ay, label: 'positive' }] }), 'first prompt');
         const [bx, by] = centres[1]!;
-        const burst = Array.from({ length: 20 }, (_, i) => el.segment({ points: [{ x: bx + (i % 5), y: by, label: 'positive' }] }));
+        const burst = Array.from({ length: 20 }, (_, i) =>
+          el.segment({ points: [{ x: bx + (i % 5), y: by, label: 'positive' }] }),
+        );
         const settled = await resolves(Promise.allSettled(burst), 'burst');
         expect(settled.at(-1)!.status).to.equal('fulfilled');
-        const shown = new Promise<Sam2MaskChangeDetail>((r) => el.addEventListener('mask-change', (e) => r((e as CustomEvent<Sam2MaskChangeDetail>).detail), { once: true }));
+        const shown = new Promise<Sam2MaskChangeDetail>((r) =>
+          el.addEventListener('mask-change', (e) => r((e as CustomEvent<Sam2MaskChangeDetail>).detail), { once: true }),
+        );
         await resolves(el.undo(), 'undo');
         const back = await resolves(shown, 'mask after undo');
-        expect(iou(maskOf(back), scene.truth(0)), 'undo shows the first prompt\'s object').to.be.at.least(0.9);
+        expect(iou(maskOf(back), scene.truth(0)), "undo shows the first prompt's object").to.be.at.least(0.9);
         await elementHealth(el);
       } finally {
         el.remove();

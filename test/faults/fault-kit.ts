@@ -59,7 +59,11 @@ export const figures = { tried: 0, handled: 0, longestMs: 0, longestWhat: '' };
  * Waits for `p` at most `ms`: a promise that never settles fails the case with "hung" (the fault the suite is
  * about), and the time it took is recorded.
  */
-export async function settles<T>(p: Promise<T>, what: string, ms = SETTLE_MS): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+export async function settles<T>(
+  p: Promise<T>,
+  what: string,
+  ms = SETTLE_MS,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   const t0 = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hung = new Promise<never>((_, reject) => {
@@ -98,7 +102,9 @@ export async function resolves<T>(p: Promise<T>, what: string, ms?: number): Pro
 /** One click on a known object of a fresh image segments it; `seg` defaults to a fresh segmenter on the plain twin. */
 export async function healthCheck(seg?: Segmenter, extra: SegmenterOptions = {}): Promise<void> {
   const own = !seg;
-  const s = seg ?? createSegmenter({ device: 'wasm', model: new URL(`/${TWIN}`, location.href).href, ...extra } as SegmenterOptions);
+  const s =
+    seg ??
+    createSegmenter({ device: 'wasm', model: new URL(`/${TWIN}`, location.href).href, ...extra } as SegmenterOptions);
   try {
     const { scene, centres } = objectsScene(320, 240);
     await resolves(s.setImage(scene.canvas), 'health setImage');

@@ -31,7 +31,11 @@ describe('faults: storage', function () {
         upgrade.onerror = () => res();
       });
       const warnings: string[] = [];
-      const s = createSegmenter({ device: 'wasm', model: faultUrl(`id=${uid()}`, TWIN), onWarning: (w) => warnings.push(w.code) });
+      const s = createSegmenter({
+        device: 'wasm',
+        model: faultUrl(`id=${uid()}`, TWIN),
+        onWarning: (w) => warnings.push(w.code),
+      });
       try {
         await resolves(s.ready, 'load with a hung IndexedDB');
         expect(warnings).to.deep.equal(['storage']);

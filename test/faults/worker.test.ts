@@ -3,7 +3,19 @@
 
 import { expect } from '@open-wc/testing';
 import { createSegmenter, type SegmenterOptions } from '../../src/client/segmenter.js';
-import { ORT_DIR, TWIN, count, faultCase, faultUrl, healthCheck, rejects, reportFigures, resolves, stats, uid } from './fault-kit.js';
+import {
+  ORT_DIR,
+  TWIN,
+  count,
+  faultCase,
+  faultUrl,
+  healthCheck,
+  rejects,
+  reportFigures,
+  resolves,
+  stats,
+  uid,
+} from './fault-kit.js';
 import { objectsScene } from '../browser/helpers/scenes.js';
 
 after(() => reportFigures('worker'));
@@ -35,19 +47,29 @@ describe('faults: worker', function () {
       await healthCheck();
     }));
 
-  it('#9 retrying after a failed load does not download ORT\'s .wasm again', () =>
+  it("#9 retrying after a failed load does not download ORT's .wasm again", () =>
     faultCase(async () => {
       const id = uid();
       const wasmPaths = faultUrl(`id=${id}`, ORT_DIR);
-      const s = createSegmenter({ device: 'wasm', model: faultUrl(`id=${id},only=manifest.json,missing`, TWIN), wasmPaths });
+      const s = createSegmenter({
+        device: 'wasm',
+        model: faultUrl(`id=${id},only=manifest.json,missing`, TWIN),
+        wasmPaths,
+      });
       for (let i = 0; i < 3; i++) {
         const e = await rejects(s.ready, `failed load ${i + 1}`);
         expect(e.code).to.equal('model-fetch');
       }
       s.dispose();
       const st = await stats(id);
-      expect(count(st, (p) => p.endsWith('.json')), JSON.stringify(st)).to.equal(3);
-      expect(count(st, (p) => p.endsWith('.wasm')), JSON.stringify(st)).to.be.at.most(1);
+      expect(
+        count(st, (p) => p.endsWith('.json')),
+        JSON.stringify(st),
+      ).to.equal(3);
+      expect(
+        count(st, (p) => p.endsWith('.wasm')),
+        JSON.stringify(st),
+      ).to.be.at.most(1);
       await healthCheck();
     }));
 });
