@@ -2,6 +2,8 @@
 //   wasm   - plain headless Chromium, ORT 'wasm' execution provider
 //   webgpu - headless Chromium with WebGPU on SwiftShader (a CPU Vulkan implementation bundled with
 //            Chromium), ORT 'webgpu' execution provider. No physical GPU needed, but it is slow.
+//   faults - the fault suite (test/faults): a fault-injecting server, broken storage, killed workers, removed
+//            elements; each case ends with a health check. WASM only: faults are about delivery, not kernels.
 // Tests read their group's backend from window.__SAM2_TEST_BACKEND__ (test/browser/helpers/backend.ts).
 //
 // Run a subset: `npm run test:browser -- --group webgpu --files test/browser/infra.test.ts`
@@ -14,7 +16,9 @@ import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plu
 import { testServerFaults } from './tools/test-server-faults.mjs';
 
 const rootDir = fileURLToPath(new URL('.', import.meta.url));
-const testFiles = process.env.BROWSER_TEST_FILES?.split(',') ?? 'test/browser/**/*.test.ts';
+const only = process.env.BROWSER_TEST_FILES?.split(',');
+const testFiles = only ?? 'test/browser/**/*.test.ts';
+const faultFiles = only ?? 'test/faults/**/*.test.ts';
 
 // Debian's /usr/bin/chromium is a wrapper script that adds distro flags; it works with puppeteer.
 const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -64,12 +68,12 @@ function testRunnerHtmlFor(backend) {
 </html>`;
 }
 
-function group(name, extraArgs) {
+function group(name, extraArgs, files = testFiles, backend = name) {
   return {
     name,
-    files: testFiles,
+    files,
     browsers: [chromium(name, extraArgs)],
-    testRunnerHtml: testRunnerHtmlFor(name),
+    testRunnerHtml: testRunnerHtmlFor(backend),
   };
 }
 
@@ -79,7 +83,7 @@ export default {
   middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
-  groups: [group('wasm', []), group('webgpu', webgpuArgs)],
+  groups: [group('wasm', []), group('webgpu', webgpuArgs), group('faults', [], faultFiles, 'wasm')],
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.
   concurrentBrowsers: 1,
   concurrency: 1,

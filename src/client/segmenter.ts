@@ -45,6 +45,12 @@ export interface SegmenterOptions {
   onWarning?: (warning: Sam2Error) => void;
   /** URL prefix of onnxruntime-web's .wasm/.mjs files; defaults to `setAssetLocations`' `wasmPaths`, else the worker script's folder. */
   wasmPaths?: string | URL;
+  /**
+   * How long the worker may stay silent while calls wait on it before it is declared crashed (`worker-crashed`) and
+   * replaced on the next call (default 120000 ms; a busy worker answers between runs, so keep it above your longest
+   * single inference).
+   */
+  workerTimeoutMs?: number;
   /** Worker script URL, for hosts that serve it elsewhere; defaults to `setAssetLocations`' `workerUrl`, else the package's. */
   workerUrl?: string | URL;
   /** Model load progress. */
@@ -178,7 +184,13 @@ class WorkerSegmenter implements Segmenter {
   #image: ImageBitmap | null = null;
   #nextTrackerId = 1;
 
-  constructor(config: EngineConfig, workerUrl: string | undefined, onProgress?: (p: ModelProgress) => void, onWarning?: (warning: Sam2Error) => void) {
+  constructor(
+    config: EngineConfig,
+    workerUrl: string | undefined,
+    onProgress?: (p: ModelProgress) => void,
+    onWarning?: (warning: Sam2Error) => void,
+    workerTimeoutMs?: number,
+  ) {
     this.#bridge = new WorkerBridge<WorkerApi, ReadyInfo>({
       createWorker: () => startWorker(workerUrl),
       init: async (remote) => {
@@ -193,6 +205,8 @@ class WorkerSegmenter implements Segmenter {
         void remote.setImage(Comlink.transfer(copy, [copy]), 0);
       },
       cancel: (remote, callId) => void remote.cancel(callId),
+      ping: (remote) => remote.ping(),
+      ...(workerTimeoutMs !== undefined ? { silenceMs: workerTimeoutMs } : {}),
     });
   }
 
@@ -201,13 +215,14 @@ class WorkerSegmenter implements Segmenter {
   }
 
   setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
+    // 'media': a tainted canvas or cross-origin image fails to read (SecurityError) or to post (DataCloneError).
     return this.#bridge.call(options.signal, async (remote, callId) => {
       const bitmap = await toBitmap(source);
       this.#image?.close();
       this.#image = bitmap;
       const copy = await createImageBitmap(bitmap);
       return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
-    });
+    }, 'media');
   }
 
   segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResult> {
@@ -328,7 +343,7 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
 export function createSegmenter(options: SegmenterOptions = {}): Segmenter {
   const { config, workerUrl } = resolveSegmenterConfig(options);
   if (options.persistStorage) void requestPersistentStorage();
-  const segmenter = new WorkerSegmenter(config, workerUrl, options.onProgress, options.onWarning);
+  const segmenter = new WorkerSegmenter(config, workerUrl, options.onProgress, options.onWarning, options.workerTimeoutMs);
   // Aborting terminates the worker, which stops its downloads at once; nothing partial is ever cached.
   const signal = options.signal;
   if (signal?.aborted) segmenter.dispose();

@@ -2,6 +2,7 @@
 // counting a clip's frames, seeking to one frame and waiting until it is presented, and the frame-of-a-time rule.
 import { Sam2Error, abortedError } from '../shared/errors.js';
 import type { TrackMode, TrackSource } from './tracking-types.js';
+import { mediaLoaded } from './media-wait.js';
 
 export function isVideo(v: unknown): v is HTMLVideoElement {
   return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
@@ -81,7 +82,8 @@ export type RvfcVideo = HTMLVideoElement & {
  */
 export async function openVideoSource(src: TrackSource, mode: TrackMode, signal: AbortSignal, cleanups: (() => void)[]): Promise<RvfcVideo> {
   if (isVideo(src)) {
-    if (src.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(src, 'loadeddata', signal);
+    // A host's video that never loads (no source, blocked, a server that stalls) must not hold track() forever.
+    await mediaLoaded(src, signal);
     return src;
   }
   const video = document.createElement('video');
@@ -112,7 +114,7 @@ export async function openVideoSource(src: TrackSource, mode: TrackMode, signal:
   } else {
     throw new Sam2Error('media-decode', 'track() takes an HTMLVideoElement, a MediaStream, a URL or a Blob');
   }
-  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', signal);
+  await mediaLoaded(video, signal);
   return video;
 }
 

@@ -111,6 +111,7 @@ export class Sam2SegmenterElement extends LitElement {
     onReady: (info) => this.#reporter.emit('ready', info),
     onProgress: (p) => this.#reporter.emit('model-progress', p),
     onError: (e) => this.#reporter.error(e, 'model-fetch'),
+    onWarning: (w) => this.#reporter.emit('warning', { code: w.code, message: w.message, error: w }),
     onImagePosted: () => this.#prompts.imagePosted(),
   });
   readonly #overlay = new OverlayController(this, () => ({
@@ -175,11 +176,13 @@ export class Sam2SegmenterElement extends LitElement {
    * element's video the overlay shows the masks, and follows playback afterwards. A new `track()` stops the previous.
    */
   track(source?: TrackSource | null, options: TrackOptions = {}): TrackingSession {
+    this.#applyMedia();
     return this.#tracking.track(source, options);
   }
 
   /** Segments with exactly these points and/or box (natural pixels); shows and returns the mask. */
   segment(prompt: Sam2SegmenterPrompt): Promise<Sam2MaskChangeDetail> {
+    this.#applyMedia();
     return this.#prompts.segment(prompt);
   }
 
@@ -202,10 +205,25 @@ export class Sam2SegmenterElement extends LitElement {
     }
   }
 
+  /** The `source` and `src` the media was last loaded from. */
+  #appliedMedia: { source: unknown; src: string | undefined } = { source: null, src: undefined };
+
+  /**
+   * Loads the media when `source` or `src` changed since it was last loaded. Lit applies properties in `willUpdate`, a
+   * microtask later; a method called right after the host set them must already work on the new media.
+   */
+  #applyMedia(): void {
+    const source = this.source ?? null;
+    const src = this.src;
+    if (source === this.#appliedMedia.source && src === this.#appliedMedia.src) return;
+    this.#appliedMedia = { source, src };
+    this.#media.load();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
     if (ENGINE_OPTIONS.some((k) => changed.has(k)) && this.#engine.existing) this.#prompts.resetEngine();
-    if (changed.has('src') || changed.has('source')) this.#media.load();
+    if (changed.has('src') || changed.has('source')) this.#applyMedia();
     if (changed.has('mode') && this.mode !== 'hover') this.#prompts.cancelHover();
   }
 

@@ -28,6 +28,9 @@ export interface LoadOptions {
 
 export type { ProgressCallback };
 
+/** Failures of a load that a fresh download may cure: the bytes, not the network or the host. */
+const RECOVERABLE = new Set<string>(['model-contract', 'model-integrity']);
+
 /** What the video tracker runs on: a bundle layout over its graphs (the image graphs shared with image mode). */
 export interface VideoModel {
   layout: TrackerLayout;
@@ -65,30 +68,46 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files, config.videoExport);
-  const bytes = await fetchFiles(bundle.files, fetchOptions);
-  await wasm;
+  const open = async () => {
+    delivery.pendingJson = [];
+    const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files, config.videoExport);
+    const bytes = await fetchFiles(bundle.files, fetchOptions);
+    await wasm;
 
-  const graphs = bundle.files.filter((f) => f.externalPath === undefined);
-  const specs: GraphSpec[] = await Promise.all(
-    graphs.map(async (f): Promise<GraphSpec> => {
-      const model = bytes[bundle.files.indexOf(f)]!;
-      const spec: GraphSpec = {
-        name: f.graph,
-        bytes: model,
-        // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
-        outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
-      };
-      const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
-      if (externalData.length > 0) spec.externalData = externalData;
-      return spec;
-    }),
-  );
-  const device = bundle.export?.fp16Inside ? await fp16Device(config.device) : config.device;
-  const { backend, sessions } = await openGraphs(graphs, specs, device, bundle.contract, 'model does not match', onProgress);
+    const graphs = bundle.files.filter((f) => f.externalPath === undefined);
+    const specs: GraphSpec[] = await Promise.all(
+      graphs.map(async (f): Promise<GraphSpec> => {
+        const model = bytes[bundle.files.indexOf(f)]!;
+        const spec: GraphSpec = {
+          name: f.graph,
+          bytes: model,
+          // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
+          outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
+        };
+        const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
+        if (externalData.length > 0) spec.externalData = externalData;
+        return spec;
+      }),
+    );
+    const device = bundle.export?.fp16Inside ? await fp16Device(config.device) : config.device;
+    const { backend, sessions } = await openGraphs(graphs, specs, device, bundle.contract, 'model does not match', onProgress);
+    return { bundle, backend, sessions };
+  };
+  let opened: Awaited<ReturnType<typeof open>>;
+  try {
+    opened = await open();
+  } catch (e) {
+    // A file that was stored and now fails to load (a graph that onnxruntime rejects, a contract mismatch) may have
+    // been damaged in transit once, on a layout without digests: forget what the cache served and fetch it again.
+    const stale = [...cache.served].filter((k) => !k.includes(`|${ORT_WASM_FILE}|`));
+    if (!(e instanceof Sam2Error) || !RECOVERABLE.has(e.code) || stale.length === 0) throw e;
+    await Promise.all(stale.map((k) => cache.delete(k)));
+    opened = await open();
+  }
+  const { bundle, backend, sessions } = opened;
 
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
-  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
+  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url, j.etag);
 
   const adapter = bundle.export
     ? bundle.export.adapter(sessions)
@@ -235,15 +254,29 @@ export { ORT_WASM_FILE };
  * .wasm request. ORT still imports its .mjs glue from `wasmPaths` (small; the HTTP cache serves it). A failure other
  * than an abort leaves ORT to fetch the binary itself.
  */
+/** ORT's .wasm download of this worker, shared by every load. */
+let wasmDownload: { url: string; promise: Promise<void> } | null = null;
+
 async function loadWasmBinary(
   wasmPaths: string | undefined,
   options: { cache: ModelCache; signal?: AbortSignal },
 ): Promise<void> {
   if (ort.env.wasm.wasmBinary) return;
   const url = ortFileUrls(wasmPaths).wasm;
+  // One download per worker: a load that failed for another reason leaves it running, and a retry shares it.
+  if (wasmDownload?.url !== url) {
+    const promise = fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options).then(
+      (bytes) => {
+        ort.env.wasm.wasmBinary = bytes;
+      },
+    );
+    wasmDownload = { url, promise };
+    promise.catch(() => {
+      if (wasmDownload?.promise === promise) wasmDownload = null;
+    });
+  }
   try {
-    const bytes = await fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options);
-    ort.env.wasm.wasmBinary = bytes;
+    await wasmDownload.promise;
   } catch (e) {
     if (e instanceof Sam2Error && e.code === 'aborted') throw e;
     console.warn(`sam2-segmenter: could not fetch ${url}, onnxruntime will fetch it: ${String(e)}`);

@@ -13,7 +13,7 @@ import { Sam2Error } from '../shared/errors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
 import { declaredExternalData } from './external-data.js';
 import { cacheKey, type ModelCache } from '../shared/cache.js';
-import { fetchFile } from './model-store.js';
+import { fetchJsonFile } from './model-store.js';
 import type { DeviceOption } from '../shared/types.js';
 import { resolveExport, type ExportHint, type ResolvedExport } from './layouts/resolve.js';
 
@@ -74,22 +74,15 @@ export interface Delivery {
   signal?: AbortSignal;
   /** Manifest/config files fetched from the network, cached only after the bundle loads, so a bundle that fails
    * integrity or contract checks leaves nothing behind that a later load would trust. */
-  pendingJson: { key: string; bytes: Uint8Array; url: string }[];
+  pendingJson: { key: string; bytes: Uint8Array; url: string; etag: string | null }[];
 }
 
-/** Fetches a JSON file through the cache, keyed by its URL (bundle identity): a cached copy is used without a request. */
+/** Fetches a JSON file through the cache, keyed by its URL (bundle identity), revalidated with the server (model-store). */
 async function fetchJson(url: string, file: string, d: Delivery): Promise<Record<string, unknown>> {
   const key = cacheKey(url, file, 'json');
-  let bytes = await d.cache.get(key);
-  if (!bytes) {
-    bytes = await fetchFile({ url, file }, d.signal ? { signal: d.signal } : {});
-    d.pendingJson.push({ key, bytes, url });
-  }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-  } catch (e) {
-    throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
-  }
+  const { json, store } = await fetchJsonFile({ url, file, key }, { cache: d.cache, ...(d.signal ? { signal: d.signal } : {}) });
+  if (store) d.pendingJson.push({ key, url, ...store });
+  return json;
 }
 
 /** Like fetchJson, but null when the server answers 404 (a file a layout may or may not have). */
@@ -107,7 +100,7 @@ async function fetchJsonOrNull(url: string, file: string, d: Delivery): Promise<
     if (res.status === 404) return null;
     if (!res.ok) throw new Sam2Error('model-fetch', `could not fetch ${file} (${url}): HTTP ${res.status}`);
     bytes = new Uint8Array(await res.arrayBuffer());
-    d.pendingJson.push({ key, bytes, url });
+    d.pendingJson.push({ key, bytes, url, etag: res.headers.get('ETag') });
   }
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;

@@ -31,7 +31,8 @@ export type Sam2ErrorCode =
   | 'invalid-prompt'
   | 'aborted'
   | 'worker-crashed'
-  | 'not-ready';
+  | 'not-ready'
+  | 'internal';
 
 /** A click in the media's natural pixel coordinates. */
 export interface PromptPoint {

@@ -43,6 +43,11 @@ export interface WorkerApiOptions {
 /** The API of a worker around `core`. */
 export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
   return {
+    /** Answers at once: the page's watchdog tells a busy worker from a dead one by it. */
+    async ping(): Promise<true> {
+      return true;
+    },
+
     /** Loads the model; resolves with what `ready` reports. */
     async init(
       config: EngineConfig,
@@ -137,3 +142,15 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
 
 /** The worker's API, for `Comlink.wrap<WorkerApi>()` on the main thread. */
 export type WorkerApi = ReturnType<typeof createWorkerApi>;
+
+/** What a worker posts once it listens: the page waits for it before its first message (see WorkerBridge). */
+export const WORKER_HELLO = 'sam2-segmenter:hello';
+
+/**
+ * Exposes `api` on this worker and says hello. A host's wrapper worker may import ours after a top-level await; the
+ * page then must not post before we listen, so it waits for this hello.
+ */
+export function exposeWorkerApi(api: object): void {
+  Comlink.expose(api);
+  (self as unknown as { postMessage(m: unknown): void }).postMessage({ [WORKER_HELLO]: true });
+}

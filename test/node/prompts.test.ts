@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  MAX_PROMPT_POINTS,
   MODEL_SIZE,
   POINT_LABEL,
   buildDecoderPoints,
@@ -125,4 +126,13 @@ test('the prompt error is the SDK\'s one error class, with a stable code', () =>
   assert.ok(e instanceof Error);
   assert.ok(isSam2Error(e, 'invalid-prompt'));
   assert.equal(e.message, 'bad');
+});
+
+test('caps the points of one prompt with a clear invalid-prompt error', () => {
+  const pts = (n: number): Point[] => Array.from({ length: n }, (_, i) => ({ x: i % 100, y: 7, label: 'positive' as const }));
+  assert.equal(buildDecoderPoints(pts(MAX_PROMPT_POINTS), null, 100, 100).nPts, MAX_PROMPT_POINTS);
+  assert.throws(
+    () => buildDecoderPoints(pts(MAX_PROMPT_POINTS + 1), null, 100, 100),
+    (e: unknown) => isPromptError(e) && /65 points; at most 64/.test((e as Error).message),
+  );
 });

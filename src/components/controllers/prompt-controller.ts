@@ -20,6 +20,8 @@ export interface PromptEntry {
   box: PromptBox | null;
   /** The result, once decoded (and not dropped to bound memory). */
   detail: Sam2MaskChangeDetail | null;
+  /** Its mask was shown; entries superseded before theirs was are dropped from the history. */
+  shown?: boolean;
 }
 
 /** The object the element's prompts refine, as hosts see it. */
@@ -219,6 +221,10 @@ export class PromptController implements ReactiveController {
     this.options.willShowMask?.();
     const detail: Sam2MaskChangeDetail = { objectId: OBJECT_ID, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
     entry.detail = detail;
+    entry.shown = true;
+    // Undo steps back through what the user saw: prompts superseded before their mask was shown leave the history.
+    const at = this.#entries.indexOf(entry);
+    if (at > 0) this.#entries = [...this.#entries.slice(0, at).filter((e) => e.shown), ...this.#entries.slice(at)];
     this.options.overlay.setMask(alpha);
     this.#announceMask(detail, 'Mask updated');
     this.options.reporter.emit('mask-change', detail);
