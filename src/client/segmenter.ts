@@ -10,6 +10,8 @@ import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
 import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
+import { toWorkerFrame } from './frames.js';
+import { clipRemotes, isVideoClip, openClipVia, type VideoClip } from './clip.js';
 import type {
   DeviceOption,
   ModelProgress,
@@ -92,9 +94,9 @@ export interface TrackCallOptions extends CallOptions {
  */
 export interface Tracker {
   /** A prompt for one object on frame `frame`; `pixels` is that frame. A new `objectId` adds an object. */
-  addPrompt(frame: number, pixels: FrameInput, prompt: TrackPrompt, options?: TrackCallOptions): Promise<TrackPromptData>;
-  /** Tracks every prompted object on frame `frame` (direction 1 forward, -1 backward). */
-  track(frame: number, pixels: FrameInput, direction?: 1 | -1, options?: TrackCallOptions): Promise<TrackFrameData>;
+  addPrompt(frame: number, pixels: FrameInput | VideoClip, prompt: TrackPrompt, options?: TrackCallOptions): Promise<TrackPromptData>;
+  /** Tracks every prompted object on frame `frame` (direction 1 forward, -1 backward); a clip's frame decodes in the worker. */
+  track(frame: number, pixels: FrameInput | VideoClip, direction?: 1 | -1, options?: TrackCallOptions): Promise<TrackFrameData>;
   /** Forgets one object and its memory; false when it was not tracked. */
   removeObject(objectId: number, options?: CallOptions): Promise<boolean>;
   /** Memory held and time spent per graph. */
@@ -118,6 +120,8 @@ export interface Segmenter {
    * download on the first call.
    */
   openTracker(options?: TrackerOptions): Promise<Tracker>;
+  /** Opens a clip (URL or Blob) in the worker: demuxed and decoded there; `media-decode` when it cannot be. */
+  openClip(source: Blob | string | URL, options?: CallOptions): Promise<VideoClip>;
   /** Draws COCO RLE masks (e.g. a recorded track) as alpha bitmaps in the worker; the caller closes them. */
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options?: CallOptions): Promise<ImageBitmap[]>;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
@@ -152,31 +156,6 @@ async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
   } catch (e) {
     if (isSam2Error(e)) throw e;
     throw new Sam2Error('media-decode', `the image could not be decoded: ${String(e)}`, { cause: e });
-  }
-}
-
-/**
- * A frame as the worker takes it: VideoFrames and ImageBitmaps as they are, a video's current frame as a VideoFrame
- * (no copy) where WebCodecs can, anything else copied to a bitmap.
- */
-async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitmap> {
-  if (typeof VideoFrame !== 'undefined' && pixels instanceof VideoFrame) return pixels;
-  if (typeof ImageBitmap !== 'undefined' && pixels instanceof ImageBitmap) return pixels;
-  try {
-    if (typeof VideoFrame !== 'undefined' && typeof HTMLVideoElement !== 'undefined' && pixels instanceof HTMLVideoElement) {
-      try {
-        return new VideoFrame(pixels);
-      } catch (e) {
-        // Chromium refuses a VideoFrame of a video whose frame has not been painted yet; a bitmap still works.
-        if (!(e instanceof DOMException && e.name === 'InvalidStateError')) throw e;
-      }
-    }
-    return await createImageBitmap(pixels);
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'SecurityError') {
-      throw new Sam2Error('media-cross-origin', 'the video frame is cross-origin without CORS and cannot be read', { cause: e });
-    }
-    throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
   }
 }
 
@@ -271,11 +250,23 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
         throw e;
       });
     };
+    // A clip's frames are decoded in the worker that opened it.
+    const inClip = <T>(clip: VideoClip, signal: AbortSignal | undefined, post: (remote: Remote) => Promise<WireResult<T>>): Promise<T> =>
+      this.call<T>(signal, async (remote) => {
+        isOpen();
+        live(remote);
+        if (clipRemotes.get(clip) !== remote) throw new Sam2Error('worker-crashed', 'the clip was opened in another worker');
+        return { result: post(remote) };
+      });
     return {
       addPrompt: (frame, pixels, prompt, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true })),
+        isVideoClip(pixels)
+          ? inClip(pixels, o.signal, (r) => r.trackerPromptClip(id, pixels.clipId, frame, prompt, { overlay: o.overlay === true }))
+          : withFrame(pixels, o.signal, (remote, f) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true })),
       track: (frame, pixels, direction = 1, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true })),
+        isVideoClip(pixels)
+          ? inClip(pixels, o.signal, (r) => r.trackerStepClip(id, pixels.clipId, frame, direction, { overlay: o.overlay === true }))
+          : withFrame(pixels, o.signal, (remote, f) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true })),
       removeObject: (objectId, o = {}) =>
         this.call(o.signal, async (remote) => {
           isOpen();
@@ -299,6 +290,10 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
         });
       },
     };
+  }
+
+  openClip(source: Blob | string | URL, options: CallOptions = {}): Promise<VideoClip> {
+    return openClipVia((signal, post) => this.call(signal, async (remote) => ({ result: post(remote) })), this.nextTrackerId++, source, options.signal);
   }
 
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options: CallOptions = {}): Promise<ImageBitmap[]> {

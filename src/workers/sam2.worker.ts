@@ -8,9 +8,15 @@ import { ImageEngine, alphaBitmap, type ImageInfo } from '../engine/image-engine
 import { decodeRle } from '../engine/math/rle.js';
 import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 import { VideoEngine, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from '../engine/video-engine.js';
+import { MediaEngine } from '../engine/media/media-engine.js';
+import { exportVideo } from '../engine/media/export-video.js';
+import type { ClipInfo, VideoExportProgress, VideoExportRequest } from '../shared/media-types.js';
 
 let engine: Promise<ImageEngine> | null = null;
 let video: Promise<VideoEngine> | null = null;
+/** Clips demuxed and decoded here (mediabunny + WebCodecs), and the exports running on them. */
+const media = new MediaEngine();
+const exports = new Map<number, AbortController>();
 
 function needVideo(): Promise<VideoEngine> {
   if (!video) throw new Sam2Error('not-ready', 'the worker has no model: init() was not called');
@@ -120,6 +126,58 @@ const api = {
   /** Closes a tracker and frees its memory; resolves with its last stats (null when it was not open). */
   async trackerClose(id: number): Promise<WireResult<TrackerStats | null>> {
     return fatal(await settle(async () => (await needVideo()).close(id)));
+  },
+
+  /** Opens a clip (URL or Blob) for frame-exact reading here; `media-decode` when it cannot be demuxed or decoded. */
+  async clipOpen(id: number, source: Blob | string): Promise<WireResult<ClipInfo>> {
+    return settle(async () => media.open(id, source));
+  },
+
+  async clipClose(id: number): Promise<void> {
+    exports.get(id)?.abort();
+    await media.close(id).catch(() => undefined);
+  },
+
+  /** Frame `index` of a clip as a bitmap (cut-outs re-read their frame this way). */
+  async clipFrame(id: number, index: number): Promise<WireResult<ImageBitmap>> {
+    const r = await settle(async () => media.bitmap(id, index));
+    return r.ok ? Comlink.transfer(r, [r.value]) : r;
+  },
+
+  /** A prompt on frame `frame` of a clip decoded here. */
+  async trackerPromptClip(id: number, clipId: number, frame: number, prompt: TrackPrompt, options: ResultOptions): Promise<WireResult<TrackPromptData>> {
+    const r = fatal(await settle(async () => (await needVideo()).prompt(id, frame, await media.frame(clipId, frame), prompt, options)));
+    return r.ok ? Comlink.transfer(r, transferables([r.value])) : r;
+  },
+
+  /** Tracks frame `frame` of a clip decoded here (the next frames decode meanwhile). */
+  async trackerStepClip(id: number, clipId: number, frame: number, direction: 1 | -1, options: ResultOptions): Promise<WireResult<TrackFrameData>> {
+    const r = fatal(await settle(async () => (await needVideo()).step(id, frame, await media.frame(clipId, frame), direction, options)));
+    return r.ok ? Comlink.transfer(r, transferables(r.value.objects)) : r;
+  },
+
+  /** Writes the clip with its masks as a WebM (see engine/media/export-video.ts). */
+  async clipExport(id: number, request: VideoExportRequest, onProgress?: (p: VideoExportProgress) => void): Promise<WireResult<Blob>> {
+    return settle(async () => {
+      if (exports.has(id)) throw new Sam2Error('not-ready', 'this clip is already being exported');
+      const abort = new AbortController();
+      exports.set(id, abort);
+      try {
+        const progress = onProgress ? (p: VideoExportProgress) => void onProgress(p) : undefined;
+        return await media.run(id, (reader) => exportVideo(reader, request, progress ? { onProgress: progress, signal: abort.signal } : { signal: abort.signal }));
+      } finally {
+        exports.delete(id);
+      }
+    });
+  },
+
+  async clipExportCancel(id: number): Promise<void> {
+    exports.get(id)?.abort();
+  },
+
+  /** Clips open in this worker (tests: a finished session leaves none behind). */
+  async clipCount(): Promise<number> {
+    return media.openCount;
   },
 
   /** Draws recorded COCO RLE masks as alpha bitmaps (a replayed track), off the page's thread. */
