@@ -7,6 +7,7 @@ import { startDevServer } from '@web/dev-server';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import puppeteer from 'puppeteer-core';
 import { ortRuntimePassthrough, tsSourceForJs } from '../tools/ort-dev-server-plugin.mjs';
+import { mediabunnyBrowserShim } from '../tools/mediabunny-dev-server-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
 const server = await startDevServer({
@@ -15,7 +16,7 @@ const server = await startDevServer({
     port: Number(process.env.BENCH_PORT ?? 8765),
     nodeResolve: true,
     middleware: [tsSourceForJs(rootDir)],
-    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
   },
   readCliArgs: false,
   readFileConfig: false,

@@ -118,20 +118,22 @@ export async function seekPresented(video: RvfcVideo, t: number, signal: AbortSi
   const seeked = waitFor(video, 'seeked', signal);
   // `seeked` can fire before the frame reaches the element's output: wait for its presentation too (briefly where
   // the element is not rendered and never presents).
-  const presented = new Promise<void>((resolve) => {
-    if (!video.requestVideoFrameCallback) return resolve();
+  const presented = new Promise<number | null>((resolve) => {
+    if (!video.requestVideoFrameCallback) return resolve(null);
     const timer = setTimeout(() => {
       video.cancelVideoFrameCallback?.(handle);
-      resolve();
+      resolve(null);
     }, 250);
-    const handle = video.requestVideoFrameCallback(() => {
+    const handle = video.requestVideoFrameCallback((_now, meta) => {
       clearTimeout(timer);
-      resolve();
+      resolve(meta.mediaTime);
     });
   });
   video.currentTime = t;
   await seeked;
-  await presented;
+  // The presented frame's own timestamp, where the element presented one; else read the frame it holds.
+  const mediaTime = await presented;
+  if (mediaTime !== null) return mediaTime;
   try {
     const f = new VideoFrame(video);
     const ts = f.timestamp / 1e6;
@@ -147,7 +149,8 @@ export async function seekPresented(video: RvfcVideo, t: number, signal: AbortSi
 export async function discoverTimeline(video: RvfcVideo, signal: AbortSignal): Promise<FrameTimeline> {
   const end = Number.isFinite(video.duration) ? video.duration : NaN;
   if (!(end > 0)) throw new Sam2Error('media-decode', 'the clip has no known duration: track it live instead');
-  let t = await seekPresented(video, end, signal);
+  // Just before the end: a seek to the end itself may present nothing (an ended MSE stream).
+  let t = await seekPresented(video, Math.max(0, end - 0.0005), signal);
   if (t === null) throw new Sam2Error('media-decode', 'the video shows no frame to read');
   const found = [t];
   // Each step asks for the instant just before the shown frame; where it comes back unchanged (timestamps rounded
