@@ -226,7 +226,8 @@ export class Sam2SegmenterElement extends LitElement {
     const opts: TrackOptions = { fps: this.fps || 30, ...options };
     if (!opts.prompts && isOwn && own && this.#prompts.current) {
       const cur = this.#prompts.current;
-      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: frameAtTime(own.currentTime, opts.fps ?? 30) }];
+      // No frame: the session takes the frame the video shows, by the clip's own timestamps.
+      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box }];
     }
     const segmenter = (): Segmenter => {
       if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
@@ -572,7 +573,7 @@ export class Sam2SegmenterElement extends LitElement {
       return bitmap;
     });
     this.#decoding = decoding;
-    this.#showRecorded(frameAtTime(video.currentTime, this.fps || 30));
+    this.#showRecorded(this.#session ? this.#session.frameAtTime(video.currentTime) : frameAtTime(video.currentTime, this.fps || 30));
     decoding.then(() => this.#engine.whenAllowed()).then(() => this.#sendImage()).catch((e: unknown) => {
       if (this.#decoding === decoding) this.#onInteractiveError(e, 'media-decode');
     });
@@ -588,7 +589,7 @@ export class Sam2SegmenterElement extends LitElement {
     const step = (_now: number, meta: { mediaTime: number }): void => {
       if (this.#session !== session || video.paused) return;
       this.#replayHandle = video.requestVideoFrameCallback!(step);
-      this.#showRecorded(Math.round(meta.mediaTime * (this.fps || 30)));
+      this.#showRecorded(session.frameAtTime(meta.mediaTime));
     };
     this.#replayHandle = video.requestVideoFrameCallback(step);
   };

@@ -31,6 +31,8 @@ export class ClipReader {
   #iterNext = 0;
   #ahead: Promise<VideoSample | null>[] = [];
   #closed = false;
+  /** The last frame handed out: a prompt and the track() that follows it on the same frame decode it once. */
+  #last: { index: number; frame: VideoFrame } | null = null;
 
   private constructor(input: Input, track: InputVideoTrack, info: ClipInfo) {
     this.input = input;
@@ -91,13 +93,18 @@ export class ClipReader {
     if (!Number.isInteger(index) || index < 0 || index >= n) {
       throw new Sam2Error('invalid-prompt', `frame ${String(index)} is outside the clip (${n} frames)`);
     }
+    if (this.#last?.index === index) return this.#last.frame.clone();
     const sample = index === this.#iterNext && this.#iter ? await this.#nextSequential() : await this.#seekTo(index);
     if (!sample) throw unreadable(`frame ${index} could not be decoded`);
+    let frame: VideoFrame;
     try {
-      return sample.toVideoFrame();
+      frame = sample.toVideoFrame();
     } finally {
       sample.close();
     }
+    this.#last?.frame.close();
+    this.#last = { index, frame };
+    return frame.clone();
   }
 
   /** Takes the next decoded sample and queues the decode of one more, so decoding stays ahead of the caller. */
@@ -134,6 +141,8 @@ export class ClipReader {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#last?.frame.close();
+    this.#last = null;
     await this.#stopSequential();
     this.input.dispose();
   }
