@@ -35,7 +35,12 @@ try {
     if (m.type() === 'error') console.error('[page]', m.text());
   });
   const runs = Number(process.env.BENCH_RUNS ?? 15);
-  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}`);
+  // Shorter runs on a busy machine: BENCH_FRAMES (raw tracker frames), BENCH_CLIP_FRAMES (clip frames per SDK run).
+  const extra = [['frames', process.env.BENCH_FRAMES], ['clipFrames', process.env.BENCH_CLIP_FRAMES]]
+    .filter(([, v]) => v)
+    .map(([k, v]) => `&${k}=${Number(v)}`)
+    .join('');
+  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`);
   await page.waitForFunction('window.__bench?.done === true', { timeout: 600_000, polling: 500 });
   const result = await page.evaluate('window.__bench');
   if (result.error) throw new Error(result.error);
