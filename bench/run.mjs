@@ -40,7 +40,7 @@ try {
     .filter(([, v]) => v)
     .map(([k, v]) => `&${k}=${Number(v)}`)
     .join('');
-  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`);
+  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`, { timeout: 300_000 });
   await page.waitForFunction('window.__bench?.done === true', { timeout: 600_000, polling: 500 });
   const result = await page.evaluate('window.__bench');
   if (result.error) throw new Error(result.error);

@@ -755,7 +755,18 @@ export class VideoTrackingSession implements TrackingSession {
     const clip = this.#clip;
     // Cut-outs re-read the frame from the clip or a seekable video; a stream's past frames are gone.
     const source = clip
-      ? () => clip.frame(frame)
+      ? async () => {
+          if (this.#state !== 'done') return clip.frame(frame);
+          // The session's reader is freed when it ends: open the clip once more for this frame.
+          const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
+          const again = await tryOpenClip(seg, this.source, new AbortController().signal);
+          if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
+          try {
+            return await again.frame(frame);
+          } finally {
+            await again.close();
+          }
+        }
       : video && !isStream(this.source) && this.mode === 'complete'
         ? async () => {
             await this.#locked(() => this.#seek(video, frame));

@@ -46,7 +46,7 @@ try {
   page.on('console', (m) => {
     if (m.type() === 'error') console.error('[page]', m.text());
   });
-  await page.goto(`http://localhost:${server.config.port}/tools/export-check/export-check.html`);
+  await page.goto(`http://localhost:${server.config.port}/tools/export-check/export-check.html`, { timeout: 300_000 });
   await page.waitForFunction('window.__exportCheck?.done === true', { timeout: 600_000, polling: 500 });
   const r = await page.evaluate('window.__exportCheck');
   if (r.error) throw new Error(r.error);
