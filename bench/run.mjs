@@ -41,7 +41,11 @@ try {
     .map(([k, v]) => `&${k}=${Number(v)}`)
     .join('');
   await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`, { timeout: 300_000 });
-  await page.waitForFunction('window.__bench?.done === true', { timeout: 600_000, polling: 500 });
+  // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
+  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__bench?.done === true')); ) {
+    if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const result = await page.evaluate('window.__bench');
   if (result.error) throw new Error(result.error);
   console.log(`sam2-segmenter bench: ${result.env}`);

@@ -47,7 +47,11 @@ try {
     if (m.type() === 'error') console.error('[page]', m.text());
   });
   await page.goto(`http://localhost:${server.config.port}/tools/export-check/export-check.html`, { timeout: 300_000 });
-  await page.waitForFunction('window.__exportCheck?.done === true', { timeout: 600_000, polling: 500 });
+  // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
+  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__exportCheck?.done === true')); ) {
+    if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const r = await page.evaluate('window.__exportCheck');
   if (r.error) throw new Error(r.error);
   const dir = mkdtempSync(join(tmpdir(), 'sam2-export-'));
