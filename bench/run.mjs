@@ -26,6 +26,8 @@ const port = server.config.port;
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
   headless: true,
+  // No protocol timeout: a busy machine can hold one call longer than puppeteer's default 180 s.
+  protocolTimeout: 0,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
 });
 let failed = false;

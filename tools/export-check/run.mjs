@@ -3,7 +3,7 @@
 // Chromium (it tracks a generated 29.97 fps clip and exports cutout, matte and overlay), writes the files to a temp
 // folder and asks ffprobe for each one's frame count and timestamps, and ffmpeg to decode every frame (the cut-out
 // with libvpx, which reads WebM's alpha stream). Prints the figures; exits 1 when a file does not match its source.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,14 +30,33 @@ const server = await startDevServer({
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
   headless: true,
+  // No protocol timeout: a busy machine can hold one call longer than puppeteer's default 180 s.
+  protocolTimeout: 0,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
 });
 
-/** Frame count and timestamps (seconds) of the first video stream, as ffprobe decodes it. */
-function probe(file, decoder) {
-  const args = ['-v', 'error', ...(decoder ? ['-c:v', decoder] : []), '-select_streams', 'v:0', '-show_entries', 'frame=pts_time,pix_fmt', '-of', 'json', file];
-  const out = JSON.parse(execFileSync('ffprobe', args, { encoding: 'utf8' }));
-  return out.frames.map((f) => ({ t: Number(f.pts_time), pixFmt: f.pix_fmt }));
+/** ffprobe's frame count of the first video stream (decoded, -count_frames). */
+function probeCount(file) {
+  return Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim());
+}
+
+/** Every frame ffmpeg decodes (showinfo): timestamp in seconds and pixel format; `decoder` picks the decoder. */
+function decode(file, decoder) {
+  const args = ['-hide_banner', ...(decoder ? ['-c:v', decoder] : []), '-i', file, '-map', '0:v:0', '-vf', 'showinfo', '-f', 'null', '-'];
+  // showinfo logs to stderr.
+  const r = spawnSync('ffmpeg', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw Object.assign(new Error('ffmpeg failed'), { stderr: r.stderr });
+  return r.stderr;
+}
+
+function frames(file, decoder) {
+  let log = '';
+  try {
+    log = decode(file, decoder);
+  } catch (e) {
+    throw new Error(`ffmpeg could not decode ${file}: ${e.stderr ?? e}`);
+  }
+  return [...log.matchAll(/pts_time:\s*([\d.]+).*?fmt:(\w+)/g)].map((m) => ({ t: Number(m[1]), pixFmt: m[2] }));
 }
 
 let failed = false;
@@ -59,13 +78,13 @@ try {
     const file = join(dir, `${name}.webm`);
     writeFileSync(file, Buffer.from(b64, 'base64'));
     // libvpx decodes the alpha stream (BlockAdditions) into yuva420p; ffmpeg's native VP9 decoder ignores it.
-    const frames = probe(file, name === 'cutout' ? 'libvpx-vp9' : undefined);
-    const times = frames.map((f) => f.t);
+    const decoded = frames(file, name === 'cutout' ? 'libvpx-vp9' : undefined);
+    const count = probeCount(file);
+    const times = decoded.map((f) => f.t);
     const sameTimes = times.length === r.timestamps.length && times.every((t, i) => Math.abs(t - r.timestamps[i]) < 0.0015);
-    execFileSync('ffmpeg', ['-v', 'error', ...(name === 'cutout' ? ['-c:v', 'libvpx-vp9'] : []), '-i', file, '-f', 'null', '-']);
-    const ok = frames.length === r.frames && sameTimes && (name !== 'cutout' || frames.every((f) => f.pixFmt === 'yuva420p'));
+    const ok = count === r.frames && decoded.length === r.frames && sameTimes && (name !== 'cutout' || decoded.every((f) => f.pixFmt === 'yuva420p'));
     if (!ok) failed = true;
-    console.log(`${name}: ${frames.length} frames (source ${r.frames}), timestamps ${sameTimes ? 'equal the source' : `differ: ${times.join(',')}`}, pixel format ${frames[0]?.pixFmt}, ffmpeg decodes it: yes${ok ? '' : '  <-- MISMATCH'}  (${file})`);
+    console.log(`${name}: ffprobe counts ${count} frames, ffmpeg decodes ${decoded.length} (source ${r.frames}), timestamps ${sameTimes ? 'equal the source' : `differ: ${times.join(',')}`}, pixel format ${decoded[0]?.pixFmt}${ok ? '' : '  <-- MISMATCH'}  (${file})`);
   }
 } catch (e) {
   failed = true;
