@@ -9,7 +9,10 @@ import type { ClipInfo, VideoExportProgress, VideoExportRequest } from '../share
 type Remote = Comlink.Remote<WorkerApi>;
 
 /** @internal How the segmenter posts one call to its worker (in order, with abort). */
-export type RemoteCall = <T>(signal: AbortSignal | undefined, post: (remote: Remote) => Promise<WireResult<T>>) => Promise<T>;
+export type RemoteCall = <T>(
+  signal: AbortSignal | undefined,
+  post: (remote: Remote) => Promise<WireResult<T>>,
+) => Promise<T>;
 
 /** Options of `VideoClip.exportVideo()`. */
 export interface ClipExportOptions {
@@ -33,16 +36,31 @@ export interface VideoClip {
 
 /** @internal */
 export function isVideoClip(v: unknown): v is VideoClip {
-  return typeof v === 'object' && v !== null && typeof (v as VideoClip).clipId === 'number' && typeof (v as VideoClip).info === 'object';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as VideoClip).clipId === 'number' &&
+    typeof (v as VideoClip).info === 'object'
+  );
 }
 
 /** @internal The worker that opened a clip; a tracker in another (restarted) worker cannot read it. */
 export const clipRemotes = new WeakMap<VideoClip, Remote>();
 
 /** @internal Opens `source` in the worker through `call`. */
-export async function openClipVia(call: RemoteCall, id: number, source: Blob | string | URL, signal?: AbortSignal): Promise<VideoClip> {
+export async function openClipVia(
+  call: RemoteCall,
+  id: number,
+  source: Blob | string | URL,
+  signal?: AbortSignal,
+): Promise<VideoClip> {
   let opened: Remote | null = null;
-  const src = source instanceof URL ? source.href : typeof source === 'string' ? new URL(source, globalThis.location?.href).href : source;
+  const src =
+    source instanceof URL
+      ? source.href
+      : typeof source === 'string'
+        ? new URL(source, globalThis.location?.href).href
+        : source;
   const info = await call<ClipInfo>(signal, (remote) => {
     opened = remote;
     return remote.clipOpen(id, src);

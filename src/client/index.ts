@@ -22,6 +22,7 @@ export type {
   FrameInput,
   ImageSize,
   ImageSource,
+  SegmentResult,
   Segmenter,
   SegmenterOptions,
   TrackCallOptions,

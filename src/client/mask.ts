@@ -1,11 +1,12 @@
 // The mask object handed to users: one binary mask at the media's natural size, with exports to ImageData, PNG,
 // cut-outs, COCO RLE, polygons and SVG path data. Pixel work runs in single passes over typed arrays.
-import { encodeRle, type CompressedRle } from '../engine/math/rle.js';
-import { maskToPolygons, toSvgPath, type Polygon } from '../engine/math/polygons.js';
-import type { MaskData, Sam2ErrorCode } from '../shared/types.js';
+import { encodeRle, type CompressedRle } from '../shared/rle.js';
+import { maskToPolygons, toSvgPath, type Polygon } from '../shared/polygons.js';
+import type { MaskData } from '../shared/types.js';
+import { Sam2Error, mediaReadError } from '../shared/errors.js';
 
-export type { CompressedRle } from '../engine/math/rle.js';
-export type { Polygon } from '../engine/math/polygons.js';
+export type { CompressedRle } from '../shared/rle.js';
+export type { Polygon } from '../shared/polygons.js';
 
 /** Pixels a cut-out is taken from: the media at its natural size (other sizes are scaled to the mask). */
 export type Sam2MaskSource = ImageBitmap | HTMLCanvasElement | OffscreenCanvas;
@@ -24,13 +25,6 @@ export interface MaskPolygonOptions {
 
 type AnyCanvas = HTMLCanvasElement | OffscreenCanvas;
 type AnyContext2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
-
-function sam2Error(code: Sam2ErrorCode, message: string): Error & { code: Sam2ErrorCode } {
-  const error = new Error(message) as Error & { code: Sam2ErrorCode };
-  error.name = 'Sam2Error';
-  error.code = code;
-  return error;
-}
 
 function createCanvas(width: number, height: number): AnyCanvas {
   if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height);
@@ -152,7 +146,7 @@ export class Sam2Mask {
 
   async #cutout(source: Sam2MaskSource | null, options: CutoutOptions): Promise<Blob> {
     if (!source || source.width === 0 || source.height === 0) {
-      throw sam2Error('not-ready', 'toCutout() needs the media pixels: this mask was created without a source');
+      throw new Sam2Error('not-ready', 'toCutout() needs the media pixels: this mask was created without a source');
     }
     const { width, height, data } = this;
     const [bx, by, bw, bh] = options.crop ? this.bbox : [0, 0, width, height];
@@ -169,10 +163,7 @@ export class Sam2Mask {
       image = ctx.getImageData(0, 0, bw, bh);
     } catch (error) {
       // A cross-origin source without CORS taints the canvas, and its pixels cannot be read back.
-      if (error instanceof DOMException && error.name === 'SecurityError') {
-        throw sam2Error('media-cross-origin', 'toCutout() cannot read the pixels of cross-origin media');
-      }
-      throw error;
+      throw mediaReadError(error, 'the media of toCutout()');
     }
     const rgba = image.data;
     // Alpha channel only: keep the source's alpha inside, clear it outside.

@@ -3,256 +3,39 @@
 // one worker-side tracker, and hands results out as callbacks, an async iterator and a summary promise.
 //
 //  - `complete` tracks every frame of a clip in order, forward or backward from the prompted frame. Frames are the
-//    clip's own (./video-source.ts): demuxed and decoded in the worker where it can read the clip (decoding runs ahead
+//    clip's own (./clip-source.ts): demuxed and decoded in the worker where it can read the clip (decoding runs ahead
 //    of inference there), else stepped on the `<video>` by the timestamps it presents. No frame rate is assumed.
 //  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
 import type { Segmenter, Tracker } from './segmenter.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
-import type { TrackObjectData, TrackPrompt, TrackerStats } from '../shared/types.js';
+import type { TrackObjectData, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
 import type { VideoClip } from './clip.js';
-import type { ClipInfo, VideoExportKind, VideoExportProgress } from '../shared/media-types.js';
-import { clipTimeline, discoverTimeline, frameIndexAt, frameMidpoint, seekPresented, tryOpenClip, type FrameSourceKind, type FrameTimeline } from './video-source.js';
+import type { ClipInfo, VideoExportProgress } from '../shared/media-types.js';
+import { clipTimeline, discoverTimeline, frameIndexAt, frameMidpoint, seekPresented, tryOpenClip, type FrameTimeline } from './clip-source.js';
+import { frameAtTime, isStream, isVideo, once, openVideoSource, seekFrame, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
+import type {
+  ClipSummary,
+  VideoExportOptions,
+  TrackExport,
+  TrackFrame,
+  TrackFramePrompt,
+  TrackMode,
+  TrackOptions,
+  TrackSource,
+  TrackSummary,
+  TrackedObject,
+  TrackingHooks,
+  TrackingSession,
+} from './tracking-types.js';
 
-/** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */
-export type TrackSource = HTMLVideoElement | MediaStream | string | URL | Blob;
+export type * from './tracking-types.js';
+// The element reads videos with the same helpers.
+export { frameAtTime, once, presentTimeouts, type RvfcVideo } from './video-source.js';
 
-/** `live` follows playback in real time, dropping frames; `complete` tracks every frame of a clip. */
-export type TrackMode = 'live' | 'complete';
-
-/** A prompt on one frame of the video. */
-export interface TrackFramePrompt extends TrackPrompt {
-  /** Frame index: the clip's n-th frame in presentation order (live: as numbered in `track-frame`); default: the frame the video shows now. */
-  frame?: number;
-}
-
-/** Options of `track()`. */
-export interface TrackOptions {
-  /** Default: `live` for a MediaStream, `complete` otherwise. */
-  mode?: TrackMode;
-  /** Prompts, each on a frame; the element uses the user's prompts on the shown frame when absent. */
-  prompts?: TrackFramePrompt[];
-  /** `complete`: track from the prompted frame towards the end (default) or towards the start. */
-  direction?: 'forward' | 'backward';
-  /**
-   * @deprecated Not used by `complete` mode, which reads the clip's own frames and timestamps. Live mode on a clip
-   * still numbers frames as mediaTime × fps (default 30).
-   */
-  fps?: number;
-  /** `complete`: first frame to track (default: the first prompted frame, or the last one going backward). */
-  startFrame?: number;
-  /** `complete`: last frame to track, inclusive (default: the clip's last frame, or 0 going backward). */
-  endFrame?: number;
-  /** Keep each frame's masks as COCO RLE for `toJSON()` (default true). */
-  record?: boolean;
-  /** Aborting stops the session like `stop()`. */
-  signal?: AbortSignal;
-}
-
-/** One object on one tracked frame. */
-export interface TrackedObject {
-  objectId: number;
-  frame: number;
-  /** Seconds: the frame's presentation timestamp (the container's for clips). */
-  time: number;
-  /** Predicted IoU (0..1); 0 where the object is absent. */
-  score: number;
-  /** Object score logit: > 0 means SAM 2 sees the object (the mask is empty otherwise). */
-  objectScore: number;
-  present: boolean;
-  mask: Sam2Mask;
-}
-
-/** Every object on one tracked frame. */
-export interface TrackFrame {
-  frame: number;
-  time: number;
-  objects: TrackedObject[];
-  /** Frames tracked so far in this session. */
-  processed: number;
-  /** `live`: frames shown but not tracked so far (the backend was busy). */
-  dropped: number;
-  /** `complete`: share of the frame range done (0..1); null for live. */
-  progress: number | null;
-}
-
-/** How a session ended. */
-export interface TrackSummary {
-  /** `completed`: every frame of the range; `ended`: the live video ended; `stopped`: stop(), abort or removal. */
-  reason: 'completed' | 'ended' | 'stopped';
-  mode: TrackMode;
-  /** Frames tracked. */
-  frames: number;
-  /** Frames shown but not tracked (live). */
-  dropped: number;
-  /** Objects tracked at the end. */
-  objects: number[];
-  /** Wall time from start to end, and tracked frames per second over it. */
-  durationMs: number;
-  fps: number;
-  /** The tracker's memory and per-graph time just before it was freed. */
-  stats: TrackerStats | null;
-  /** Where frames came from: `demux` (the clip read in the worker) or `element` (the `<video>` stepped or played). */
-  source: FrameSourceKind;
-  /** Complete mode: the clip's frame count, duration and average frame rate (null for live). */
-  clip: ClipSummary | null;
-}
-
-/** What a complete-mode session learned about its clip. */
-export interface ClipSummary {
-  frameCount: number;
-  /** Seconds from the first frame's start to the last frame's end. */
-  duration: number;
-  /** frameCount / duration (reported only: frames are placed by their own timestamps). */
-  fps: number;
-}
-
-/** Options of `exportVideo()`. */
-export interface VideoExportOptions {
-  /** `cutout`: the objects on transparency (WebM, VP9/VP8 with an alpha stream); `matte`: white on black; `overlay`: burnt in. */
-  kind: VideoExportKind;
-  /** Objects to include (default: every tracked object). */
-  objectIds?: number[];
-  /** Overlay colour (CSS), `overlay` only. */
-  color?: string;
-  onProgress?: (p: VideoExportProgress) => void;
-  signal?: AbortSignal;
-}
-
-/** `toJSON()` of a session: per frame and object, COCO RLE (pycocotools layout), bbox [x, y, w, h] and scores. */
-export interface TrackExport {
-  format: 'sam2-segmenter/track';
-  version: 1;
-  width: number;
-  height: number;
-  fps: number;
-  frames: {
-    frame: number;
-    time: number;
-    objects: {
-      objectId: number;
-      score: number;
-      objectScore: number;
-      bbox: [number, number, number, number];
-      area: number;
-      segmentation: { size: [number, number]; counts: string };
-    }[];
-  }[];
-}
-
-/** A running tracking session. */
-export interface TrackingSession extends AsyncIterable<TrackFrame> {
-  readonly mode: TrackMode;
-  /** `running`, `paused` or `done`. */
-  readonly state: 'running' | 'paused' | 'done';
-  /** A prompt on any frame (default: the current one): a new object, more points, or a correction of a tracked frame. */
-  addPrompt(prompt: TrackFramePrompt): Promise<TrackedObject>;
-  /** Stops tracking one object; false when it was not tracked. */
-  removeObject(objectId: number): Promise<boolean>;
-  pause(): void;
-  resume(): void;
-  /** Ends the session after the frame in flight; resolves with the summary. */
-  stop(): Promise<TrackSummary>;
-  /** Settles when the session ends: the summary, or the coded error that ended it. */
-  readonly finished: Promise<TrackSummary>;
-  /** The recorded track (frames in order). */
-  toJSON(): TrackExport;
-  /** The worker-side tracker's memory and time per graph. */
-  stats(): Promise<TrackerStats>;
-  /** Complete mode: resolves with the clip's frame count, duration and rate once its frames are known. */
-  readonly clip: Promise<ClipSummary | null>;
-  /** The frame index shown at `time` seconds (complete mode: by the clip's own timestamps). */
-  frameAtTime(time: number): number;
-  /**
-   * Writes the clip with the recorded masks as a WebM, in the worker: every source frame, with its timestamp, and the
-   * audio where WebM can carry it. Needs a clip the worker reads (`summary.source === 'demux'`); call it any time after
-   * tracking started (frames not tracked yet have no mask).
-   */
-  exportVideo(options: VideoExportOptions): Promise<Blob>;
-}
-
-/** Callbacks the element uses to draw and dispatch events. */
-export interface TrackingHooks {
-  /** Ask the worker for an alpha bitmap per mask (transferred to `onFrame`, which must close them). */
-  overlay?: boolean;
-  onFrame?(frame: TrackFrame, overlays: Map<number, ImageBitmap>): void;
-  onPrompt?(object: TrackedObject, overlay: ImageBitmap | null): void;
-}
 
 const DEFAULT_FPS = 30;
-
-function isVideo(v: unknown): v is HTMLVideoElement {
-  return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
-}
-
-function isStream(v: unknown): v is MediaStream {
-  return typeof MediaStream !== 'undefined' && v instanceof MediaStream;
-}
-
-function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
-  const code = video.error?.code;
-  // MEDIA_ERR_SRC_NOT_SUPPORTED also covers network failures of a src; both mean the clip cannot be read.
-  return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
-}
-
-/** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
-export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      video.removeEventListener(type, ok);
-      video.removeEventListener('error', fail);
-      signal.removeEventListener('abort', abort);
-    };
-    const ok = (): void => {
-      cleanup();
-      resolve();
-    };
-    const fail = (): void => {
-      cleanup();
-      reject(mediaError(video, `waiting for ${type}`));
-    };
-    const abort = (): void => {
-      cleanup();
-      reject(abortedError('tracking'));
-    };
-    video.addEventListener(type, ok);
-    video.addEventListener('error', fail);
-    signal.addEventListener('abort', abort);
-  });
-}
-
-/** @internal The frame shown at time t; WebM stores whole ms (frame 1 of 30 fps at 0.033 s), so a small bias keeps
- * frame starts on their own frame while mid-frame times (our seeks) stay on theirs. */
-export function frameAtTime(t: number, fps: number): number {
-  return Math.max(0, Math.floor(t * fps + 0.05));
-}
-
-/** Resolves when the video presents its next frame, or after 250 ms where it does not render. */
-function presentedFrame(video: RvfcVideo): Promise<void> {
-  return new Promise((resolve) => {
-    if (!video.requestVideoFrameCallback) return resolve();
-    const timer = setTimeout(() => {
-      video.cancelVideoFrameCallback?.(handle);
-      presentTimeouts++;
-      resolve();
-    }, 250);
-    const handle = video.requestVideoFrameCallback(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-/** @internal For tests: seeks whose frame was never presented (each cost the 250 ms wait). */
-export let presentTimeouts = 0;
-
-type VideoFrameCallback = (now: number, meta: { mediaTime: number; presentedFrames: number }) => void;
-/** @internal A video with requestVideoFrameCallback (not yet in TypeScript's DOM lib). */
-export type RvfcVideo = HTMLVideoElement & {
-  requestVideoFrameCallback?(cb: VideoFrameCallback): number;
-  cancelVideoFrameCallback?(handle: number): void;
-};
 
 /** Iterator subscribers get frames from the moment they subscribe. */
 interface Subscriber {
@@ -379,33 +162,6 @@ export class VideoTrackingSession implements TrackingSession {
     return this.#tracker.stats();
   }
 
-  async exportVideo(options: VideoExportOptions): Promise<Blob> {
-    const { kind, objectIds, color, onProgress, signal } = options;
-    // The clip is known once tracking has opened it.
-    await this.clip;
-    if (!this.#clip) throw new Sam2Error('media-decode', 'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>');
-    if (this.options.record === false) throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
-    const wanted = objectIds ? new Set(objectIds) : null;
-    const masks: { size: [number, number]; counts: string }[][] = [];
-    for (const rec of this.#records.values()) {
-      masks[rec.frame] = rec.objects.filter((o) => (wanted ? wanted.has(o.objectId) : true)).map((o) => o.segmentation);
-    }
-    const request = color === undefined ? { kind, masks } : { kind, masks, color };
-    const o: { onProgress?: (p: VideoExportProgress) => void; signal?: AbortSignal } = {};
-    if (onProgress) o.onProgress = onProgress;
-    if (signal) o.signal = signal;
-    if (this.#state !== 'done') return this.#clip.exportVideo(request, o);
-    // The session's reader was freed when it ended: read the clip again for the export.
-    const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
-    const again = await tryOpenClip(seg, this.source, signal ?? new AbortController().signal);
-    if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
-    try {
-      return await again.exportVideo(request, o);
-    } finally {
-      await again.close();
-    }
-  }
-
   /** @internal The recorded masks of one frame, or null. */
   recorded(frame: number): Readonly<Recorded> | null {
     return this.#records.get(frame) ?? null;
@@ -456,8 +212,9 @@ export class VideoTrackingSession implements TrackingSession {
       const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
       const numFrames = this.mode === 'complete' ? await this.#openClip(seg) : undefined;
       this.#check();
-      const video = this.#video ?? (this.#clip ? null : await this.#openSource());
+      const video = this.#video ?? (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
       this.#video = video;
+      this.#check();
       this.#check();
       this.#tracker = await seg.openTracker(numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal });
       this.#check();
@@ -494,6 +251,16 @@ export class VideoTrackingSession implements TrackingSession {
     return this.#frameAt(time);
   }
 
+  /** Shows frame i of the element: the middle of its interval in the clip's own frame table. */
+  async #seek(video: HTMLVideoElement, i: number): Promise<void> {
+    const tl = this.#timeline;
+    if (!tl) return seekFrame(video, i, this.#fps, this.#abort.signal);
+    if (i >= tl.timestamps.length) throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
+    const t = frameMidpoint(tl, i);
+    if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking && video.paused) return;
+    await seekPresented(video, t, this.#abort.signal);
+  }
+
   /**
    * Complete mode: reads the clip in the worker where it can, else steps the `<video>` to find its frames; resolves
    * with the frame count.
@@ -506,9 +273,12 @@ export class VideoTrackingSession implements TrackingSession {
       this.#clip = clip;
       this.#cleanups.push(() => void clip.close());
       this.#timeline = clipTimeline(clip.info);
-      if (isVideo(this.source)) this.#video = this.source;
+      if (isVideo(this.source)) {
+        if (this.source.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(this.source, 'loadeddata', signal);
+        this.#video = this.source;
+      }
     } else {
-      const video = await this.#openSource();
+      const video = await openVideoSource(this.source, this.mode, signal, this.#cleanups);
       this.#video = video;
       // Walking the frames moves the element: the prompt's default frame is the one it showed before.
       const shown = video.currentTime;
@@ -516,9 +286,8 @@ export class VideoTrackingSession implements TrackingSession {
       this.#timeline = tl;
       await seekPresented(video, frameMidpoint(tl, frameIndexAt(tl.timestamps, shown)), signal);
     }
-    const n = this.#timeline!.timestamps.length;
     this.#clipKnown(this.#clipSummary());
-    return n;
+    return this.#timeline!.timestamps.length;
   }
 
   #clipSummary(): ClipSummary | null {
@@ -530,58 +299,34 @@ export class VideoTrackingSession implements TrackingSession {
     return { frameCount, duration, fps: info ? info.fps : duration > 0 ? frameCount / duration : 0 };
   }
 
-  async #openSource(): Promise<RvfcVideo> {
-    const src = this.source;
-    if (isVideo(src)) {
-      if (src.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(src, 'loadeddata', this.#abort.signal);
-      return src;
+  async exportVideo(options: VideoExportOptions): Promise<Blob> {
+    const { kind, objectIds, color, onProgress, signal } = options;
+    // The clip is known once tracking has opened it.
+    await this.clip;
+    if (!this.#clip) throw new Sam2Error('media-decode', 'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>');
+    if (this.options.record === false) throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
+    const wanted = objectIds ? new Set(objectIds) : null;
+    const masks: { size: [number, number]; counts: string }[][] = [];
+    for (const rec of this.#records.values()) {
+      masks[rec.frame] = rec.objects.filter((o) => (wanted ? wanted.has(o.objectId) : true)).map((o) => o.segmentation);
     }
-    const video = document.createElement('video');
-    video.muted = true;
-    video.playsInline = true;
-    // rVFC and decoding want a rendered element: keep it in the document, invisible and out of the way.
-    video.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;pointer-events:none';
-    video.setAttribute('aria-hidden', 'true');
-    document.body.append(video);
-    this.#cleanups.push(() => {
-      video.pause();
-      video.removeAttribute('src');
-      video.srcObject = null;
-      video.load();
-      video.remove();
-    });
-    if (isStream(src)) {
-      if (this.mode === 'complete') throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
-      video.srcObject = src;
-      await video.play();
-    } else if (typeof Blob !== 'undefined' && src instanceof Blob) {
-      const url = URL.createObjectURL(src);
-      this.#cleanups.push(() => URL.revokeObjectURL(url));
-      video.src = url;
-    } else if (typeof src === 'string' || src instanceof URL) {
-      video.crossOrigin = 'anonymous';
-      video.src = String(src);
-    } else {
-      throw new Sam2Error('media-decode', 'track() takes an HTMLVideoElement, a MediaStream, a URL or a Blob');
+    const request = color === undefined ? { kind, masks } : { kind, masks, color };
+    const o: { onProgress?: (p: VideoExportProgress) => void; signal?: AbortSignal } = {};
+    if (onProgress) o.onProgress = onProgress;
+    if (signal) o.signal = signal;
+    if (this.#state !== 'done') return this.#clip.exportVideo(request, o);
+    // The session's reader was freed when it ended: read the clip again for the export.
+    const again = await tryOpenClip(this.#segmenter(), this.source, signal ?? new AbortController().signal);
+    if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
+    try {
+      return await again.exportVideo(request, o);
+    } finally {
+      await again.close();
     }
-    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', this.#abort.signal);
-    return video;
   }
 
-  /** Shows frame i: seeks to the middle of its display interval so rounding never lands on a neighbour. */
-  async #seek(video: HTMLVideoElement, i: number): Promise<void> {
-    const tl = this.#timeline;
-    if (tl && i >= tl.timestamps.length) throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
-    const t = tl ? frameMidpoint(tl, i) : Math.min((i + 0.5) / this.#fps, Math.max(0, video.duration - 1e-3));
-    if (!video.paused) video.pause();
-    if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking) return;
-    const seeked = once(video, 'seeked', this.#abort.signal);
-    // `seeked` can fire before the new frame reaches the element's output, and reading it then returns the previous
-    // frame: wait until a frame is presented (rVFC), or briefly where none will be (a video that is not rendered).
-    const presented = presentedFrame(video);
-    video.currentTime = t;
-    await seeked;
-    await presented;
+  #segmenter(): Segmenter {
+    return typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
   }
 
   #locked<T>(fn: () => Promise<T>): Promise<T> {
@@ -758,8 +503,7 @@ export class VideoTrackingSession implements TrackingSession {
       ? async () => {
           if (this.#state !== 'done') return clip.frame(frame);
           // The session's reader is freed when it ends: open the clip once more for this frame.
-          const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
-          const again = await tryOpenClip(seg, this.source, new AbortController().signal);
+          const again = await tryOpenClip(this.#segmenter(), this.source, new AbortController().signal);
           if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
           try {
             return await again.frame(frame);

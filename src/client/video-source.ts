@@ -1,174 +1,145 @@
-// Where a complete-mode session reads its frames, and how frames are numbered. Never by an assumed frame rate:
-//
-//  - `demux`: the clip (URL, Blob/File, or a `<video>` whose currentSrc the worker can fetch) is opened in the worker;
-//    frame n is the container's n-th frame in presentation order, with the container's timestamp.
-//  - `element`: where the worker cannot read the clip (codec or container it does not know, cross-origin without
-//    CORS, MSE/HLS), the `<video>` itself is stepped. Its frames are found by walking back from the last one: a seek
-//    to just before a presented frame's timestamp shows exactly the previous frame, so the frame table is the list of
-//    timestamps the element actually presents. Tracking then seeks to the middle of each frame's interval.
+// Video sources of a tracking session, on the page: opening a `<video>`, stream, URL or Blob as a readable video,
+// counting a clip's frames, seeking to one frame and waiting until it is presented, and the frame-of-a-time rule.
+import { Sam2Error, abortedError } from '../shared/errors.js';
+import type { TrackMode, TrackSource } from './tracking-types.js';
 
-import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
-import type { ClipInfo } from '../shared/media-types.js';
-import type { Segmenter } from './segmenter.js';
-import type { VideoClip } from './clip.js';
-
-/** How a session reads its frames (reported as `summary.source`). */
-export type FrameSourceKind = 'demux' | 'element';
-
-/** The frame table of a clip. */
-export interface FrameTimeline {
-  kind: FrameSourceKind;
-  /** Presentation time of each frame (seconds), ascending. */
-  timestamps: number[];
-  /** End of the last frame (seconds). */
-  end: number;
-}
-
-/** @internal The frame shown at time t: the last one starting at or before it (a microsecond of slack). */
-export function frameIndexAt(timestamps: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = timestamps.length - 1;
-  if (hi < 0) return 0;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (timestamps[mid]! <= t + 1e-6) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/** @internal The middle of frame i's display interval: the safest time to seek to for exactly that frame. */
-export function frameMidpoint(tl: FrameTimeline, i: number): number {
-  const t = tl.timestamps[i]!;
-  const next = i + 1 < tl.timestamps.length ? tl.timestamps[i + 1]! : Math.max(tl.end, t + 0.002);
-  return t + (next - t) / 2;
-}
-
-/** The timeline of a clip read in the worker. */
-export function clipTimeline(info: ClipInfo): FrameTimeline {
-  const last = info.timestamps[info.timestamps.length - 1] ?? 0;
-  return { kind: 'demux', timestamps: info.timestamps, end: Math.max(last, (info.timestamps[0] ?? 0) + info.duration) };
-}
-
-function isVideo(v: unknown): v is HTMLVideoElement {
+export function isVideo(v: unknown): v is HTMLVideoElement {
   return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
 }
 
-/** What the worker can be asked to fetch for a source, or null when only the element can read it. */
-export function demuxableSource(source: unknown): Blob | string | null {
-  if (typeof Blob !== 'undefined' && source instanceof Blob) return source;
-  if (typeof source === 'string' || source instanceof URL) return String(source);
-  if (isVideo(source)) {
-    // A MediaStream, MSE or an element without a src has no file to fetch.
-    if (source.srcObject) return null;
-    const src = source.currentSrc || source.src;
-    if (!src || src.startsWith('mediasource:')) return null;
-    return src;
-  }
-  return null;
+export function isStream(v: unknown): v is MediaStream {
+  return typeof MediaStream !== 'undefined' && v instanceof MediaStream;
 }
 
-/**
- * Opens `source` in the worker; null when the worker cannot demux or decode it (the element path takes over). Other
- * failures (aborted, a crashed worker) are thrown.
- */
-export async function tryOpenClip(segmenter: Segmenter, source: unknown, signal: AbortSignal): Promise<VideoClip | null> {
-  const src = demuxableSource(source);
-  if (src === null) return null;
-  try {
-    const clip = await segmenter.openClip(src, { signal });
-    if (signal.aborted) {
-      await clip.close();
-      throw abortedError('tracking');
-    }
-    return clip;
-  } catch (e) {
-    if (isSam2Error(e, 'media-decode') || isSam2Error(e, 'media-cross-origin')) return null;
-    throw e;
-  }
+function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
+  const code = video.error?.code;
+  // MEDIA_ERR_SRC_NOT_SUPPORTED also covers network failures of a src; both mean the clip cannot be read.
+  return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
 }
 
-type RvfcVideo = HTMLVideoElement & {
-  requestVideoFrameCallback?(cb: (now: number, meta: { mediaTime: number }) => void): number;
-  cancelVideoFrameCallback?(handle: number): void;
-};
-
-function waitFor(video: HTMLVideoElement, type: 'seeked', signal: AbortSignal): Promise<void> {
+/** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
+export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = (): void => {
+    const cleanup = (): void => {
       video.removeEventListener(type, ok);
-      video.removeEventListener('error', bad);
+      video.removeEventListener('error', fail);
       signal.removeEventListener('abort', abort);
     };
-    const ok = (): void => (done(), resolve());
-    const bad = (): void => (done(), reject(new Sam2Error('media-decode', `the video failed while seeking: ${video.error?.message ?? 'media error'}`)));
-    const abort = (): void => (done(), reject(abortedError('tracking')));
+    const ok = (): void => {
+      cleanup();
+      resolve();
+    };
+    const fail = (): void => {
+      cleanup();
+      reject(mediaError(video, `waiting for ${type}`));
+    };
+    const abort = (): void => {
+      cleanup();
+      reject(abortedError('tracking'));
+    };
     video.addEventListener(type, ok);
-    video.addEventListener('error', bad);
+    video.addEventListener('error', fail);
     signal.addEventListener('abort', abort);
   });
 }
 
-/**
- * Seeks to `t` and resolves with the presentation time of the frame the element then shows (its own timestamp, read
- * from the frame itself), or null where no frame can be read.
- */
-export async function seekPresented(video: RvfcVideo, t: number, signal: AbortSignal): Promise<number | null> {
-  if (!video.paused) video.pause();
-  const seeked = waitFor(video, 'seeked', signal);
-  // `seeked` can fire before the frame reaches the element's output: wait for its presentation too (briefly where
-  // the element is not rendered and never presents).
-  const presented = new Promise<number | null>((resolve) => {
-    if (!video.requestVideoFrameCallback) return resolve(null);
-    const timer = setTimeout(() => {
-      video.cancelVideoFrameCallback?.(handle);
-      resolve(null);
-    }, 250);
-    const handle = video.requestVideoFrameCallback((_now, meta) => {
-      clearTimeout(timer);
-      resolve(meta.mediaTime);
-    });
-  });
-  video.currentTime = t;
-  await seeked;
-  // The presented frame's own timestamp, where the element presented one; else read the frame it holds.
-  const mediaTime = await presented;
-  if (mediaTime !== null) return mediaTime;
-  try {
-    const f = new VideoFrame(video);
-    const ts = f.timestamp / 1e6;
-    f.close();
-    return ts;
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'SecurityError') return video.currentTime;
-    return null;
-  }
+/** @internal The frame shown at time t; WebM stores whole ms (frame 1 of 30 fps at 0.033 s), so a small bias keeps
+ * frame starts on their own frame while mid-frame times (our seeks) stay on theirs. */
+export function frameAtTime(t: number, fps: number): number {
+  return Math.max(0, Math.floor(t * fps + 0.05));
 }
 
-/** Walks the element back from its last frame, collecting the timestamp of every frame it presents. */
-export async function discoverTimeline(video: RvfcVideo, signal: AbortSignal): Promise<FrameTimeline> {
-  const end = Number.isFinite(video.duration) ? video.duration : NaN;
-  if (!(end > 0)) throw new Sam2Error('media-decode', 'the clip has no known duration: track it live instead');
-  // Just before the end: a seek to the end itself may present nothing (an ended MSE stream).
-  let t = await seekPresented(video, Math.max(0, end - 0.0005), signal);
-  if (t === null) throw new Sam2Error('media-decode', 'the video shows no frame to read');
-  const found = [t];
-  // Each step asks for the instant just before the shown frame; where it comes back unchanged (timestamps rounded
-  // coarser than the step), a wider step is tried before concluding that it is the first frame.
-  for (;;) {
-    let prev: number | null = null;
-    for (const back of [0.0005, 0.002, 0.008]) {
-      if (t - back < 0) break;
-      const p = await seekPresented(video, t - back, signal);
-      if (p !== null && p < t - 1e-7) {
-        prev = p;
-        break;
-      }
-    }
-    if (prev === null) break;
-    found.push(prev);
-    t = prev;
+/** Resolves when the video presents its next frame, or after 250 ms where it does not render. */
+export function presentedFrame(video: RvfcVideo): Promise<void> {
+  return new Promise((resolve) => {
+    if (!video.requestVideoFrameCallback) return resolve();
+    const timer = setTimeout(() => {
+      video.cancelVideoFrameCallback?.(handle);
+      presentTimeouts++;
+      resolve();
+    }, 250);
+    const handle = video.requestVideoFrameCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** @internal For tests: seeks whose frame was never presented (each cost the 250 ms wait). */
+export let presentTimeouts = 0;
+
+export type VideoFrameCallback = (now: number, meta: { mediaTime: number; presentedFrames: number }) => void;
+/** @internal A video with requestVideoFrameCallback (not yet in TypeScript's DOM lib). */
+export type RvfcVideo = HTMLVideoElement & {
+  requestVideoFrameCallback?(cb: VideoFrameCallback): number;
+  cancelVideoFrameCallback?(handle: number): void;
+};
+
+/**
+ * The video a session reads: the host's own `<video>` once it has a frame, or a hidden one made for a stream, a URL or
+ * a Blob (kept in the document for rVFC; `cleanups` undoes it).
+ */
+export async function openVideoSource(src: TrackSource, mode: TrackMode, signal: AbortSignal, cleanups: (() => void)[]): Promise<RvfcVideo> {
+  if (isVideo(src)) {
+    if (src.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(src, 'loadeddata', signal);
+    return src;
   }
-  found.reverse();
-  return { kind: 'element', timestamps: found, end };
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  // rVFC and decoding want a rendered element: keep it in the document, invisible and out of the way.
+  video.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;pointer-events:none';
+  video.setAttribute('aria-hidden', 'true');
+  document.body.append(video);
+  cleanups.push(() => {
+    video.pause();
+    video.removeAttribute('src');
+    video.srcObject = null;
+    video.load();
+    video.remove();
+  });
+  if (isStream(src)) {
+    if (mode === 'complete') throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
+    video.srcObject = src;
+    await video.play();
+  } else if (typeof Blob !== 'undefined' && src instanceof Blob) {
+    const url = URL.createObjectURL(src);
+    cleanups.push(() => URL.revokeObjectURL(url));
+    video.src = url;
+  } else if (typeof src === 'string' || src instanceof URL) {
+    video.crossOrigin = 'anonymous';
+    video.src = String(src);
+  } else {
+    throw new Sam2Error('media-decode', 'track() takes an HTMLVideoElement, a MediaStream, a URL or a Blob');
+  }
+  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', signal);
+  return video;
+}
+
+/** Frames in a clip at `fps`; a recorded WebM without a duration is sought to its end to learn it. */
+export async function frameCount(video: HTMLVideoElement, fps: number, signal: AbortSignal): Promise<number> {
+  if (!Number.isFinite(video.duration)) {
+    // Recorded WebM often has no duration until the end is seeked to.
+    video.currentTime = Number.MAX_SAFE_INTEGER;
+    await once(video, 'seeked', signal);
+    video.currentTime = 0;
+    await once(video, 'seeked', signal);
+  }
+  const n = Math.round(video.duration * fps);
+  if (!(n > 0)) throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
+  return n;
+}
+
+/** Shows frame i: seeks to the middle of its display interval so rounding never lands on a neighbour. */
+export async function seekFrame(video: HTMLVideoElement, i: number, fps: number, signal: AbortSignal): Promise<void> {
+  const t = Math.min((i + 0.5) / fps, Math.max(0, video.duration - 1e-3));
+  if (!video.paused) video.pause();
+  if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking) return;
+  const seeked = once(video, 'seeked', signal);
+  // `seeked` can fire before the new frame reaches the element's output, and reading it then returns the previous
+  // frame: wait until a frame is presented (rVFC), or briefly where none will be (a video that is not rendered).
+  const presented = presentedFrame(video);
+  video.currentTime = t;
+  await seeked;
+  await presented;
 }

@@ -7,11 +7,12 @@
 
 import { expect } from '@open-wc/testing';
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input } from 'mediabunny';
-import { WASM_PATHS, WORKER_URL } from './helpers/element-input.js';
+import { WASM_PATHS } from './helpers/element-input.js';
 import { testBackend } from './helpers/backend.js';
 import { drawScene, iou, RED } from './helpers/scenes.js';
-import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/client/segmenter.js';
-import { decodeRle } from '../../src/engine/math/rle.js';
+import { createSegmenter, type Segmenter } from '../../src/client/segmenter.js';
+import { testWorker, type WorkerHooks } from './helpers/test-worker.js';
+import { decodeRle } from '../../src/shared/rle.js';
 import { trackVideo, type TrackingSession } from '../../src/client/tracking-session.js';
 import { canEncode, makeClip, type Clip, type ClipCodec } from '../../tools/clips/synthetic-clip.js';
 
@@ -35,15 +36,30 @@ const truth = (i: number) => frameScene(i).truth(0);
 
 const itWasm = backend === 'wasm' ? it : it.skip;
 
-function segmenter(): Segmenter & SegmenterDebugHooks {
-  return createSegmenter({ model: VIDEO_MANIFEST, device: backend, wasmPaths: WASM_PATHS, workerUrl: WORKER_URL }) as Segmenter & SegmenterDebugHooks;
+const hooks = new WeakMap<Segmenter, WorkerHooks>();
+function segmenter(): Segmenter {
+  const worker = testWorker();
+  const seg = createSegmenter({ model: VIDEO_MANIFEST, device: backend, wasmPaths: WASM_PATHS, workerUrl: worker.url });
+  hooks.set(seg, worker);
+  return seg;
 }
 
 function clipOf(codec: ClipCodec, rate: { fps: number } | { timestamps: number[] }): Promise<Clip> {
-  return makeClip({ width: W, height: H, frames: FRAMES, codec, ...rate, draw: (ctx, i) => ctx.drawImage(frameScene(i).canvas, 0, 0) });
+  return makeClip({
+    width: W,
+    height: H,
+    frames: FRAMES,
+    codec,
+    ...rate,
+    draw: (ctx, i) => ctx.drawImage(frameScene(i).canvas, 0, 0),
+  });
 }
 
-const prompt = { frame: 0, objectId: 1, points: [{ x: sq(0).x + SIDE / 2, y: sq(0).y + SIDE / 2, label: 'positive' as const }] };
+const prompt = {
+  frame: 0,
+  objectId: 1,
+  points: [{ x: sq(0).x + SIDE / 2, y: sq(0).y + SIDE / 2, label: 'positive' as const }],
+};
 
 interface Tracked {
   frames: number[];
@@ -76,7 +92,7 @@ async function trackAll(seg: Segmenter, source: Blob | HTMLVideoElement, label: 
 
 describe(`complete mode reads the clip's own frames (${backend})`, function () {
   this.timeout(600_000);
-  let seg: Segmenter & SegmenterDebugHooks;
+  let seg: Segmenter;
   before(() => {
     seg = segmenter();
   });
@@ -114,35 +130,42 @@ describe(`complete mode reads the clip's own frames (${backend})`, function () {
       const last = clip.timestamps[clip.frames - 1]!;
       expect(summary.clip!.duration).to.be.within(last - 0.001, clip.duration + 0.001);
       expect(summary.clip!.fps).to.be.closeTo(clip.frames / summary.clip!.duration, 1e-9);
-      results.push(`  ${c.name} (${clip.codec}, ${clip.container}): container ${clip.frames} frames, tracked ${summary.frames}, worst IoU ${t.worst.toFixed(3)}, ${summary.fps.toFixed(1)} frames/s`);
+      results.push(
+        `  ${c.name} (${clip.codec}, ${clip.container}): container ${clip.frames} frames, tracked ${summary.frames}, worst IoU ${t.worst.toFixed(3)}, ${summary.fps.toFixed(1)} frames/s`,
+      );
     });
   }
 
-  itWasm('a clip the worker cannot demux (MSE) takes the element path with the right frame count and times', async () => {
-    const clip = await clipOf('vp9', { fps: 15 });
-    const video = document.createElement('video');
-    video.muted = true;
-    document.body.append(video);
-    const ms = new MediaSource();
-    video.src = URL.createObjectURL(ms);
-    await new Promise((r) => ms.addEventListener('sourceopen', r, { once: true }));
-    const sb = ms.addSourceBuffer('video/webm; codecs="vp9"');
-    sb.appendBuffer(await clip.blob.arrayBuffer());
-    await new Promise((r) => sb.addEventListener('updateend', r, { once: true }));
-    ms.endOfStream();
-    if (video.readyState < 2) await new Promise((r) => video.addEventListener('loadeddata', r, { once: true }));
-    try {
-      const t = await trackAll(seg, video, 'MSE');
-      const summary = await t.session.finished;
-      expect(summary.source).to.equal('element');
-      expect(summary.clip!.frameCount).to.equal(clip.frames);
-      expect(t.frames).to.deep.equal([...Array(clip.frames).keys()]);
-      t.times.forEach((time, i) => expect(time, `time of frame ${i}`).to.be.closeTo(clip.timestamps[i]!, 0.0006));
-      results.push(`  MSE WebM VP9 15 fps (element path): container ${clip.frames} frames, tracked ${summary.frames}, worst IoU ${t.worst.toFixed(3)}, ${summary.fps.toFixed(1)} frames/s`);
-    } finally {
-      video.remove();
-    }
-  });
+  itWasm(
+    'a clip the worker cannot demux (MSE) takes the element path with the right frame count and times',
+    async () => {
+      const clip = await clipOf('vp9', { fps: 15 });
+      const video = document.createElement('video');
+      video.muted = true;
+      document.body.append(video);
+      const ms = new MediaSource();
+      video.src = URL.createObjectURL(ms);
+      await new Promise((r) => ms.addEventListener('sourceopen', r, { once: true }));
+      const sb = ms.addSourceBuffer('video/webm; codecs="vp9"');
+      sb.appendBuffer(await clip.blob.arrayBuffer());
+      await new Promise((r) => sb.addEventListener('updateend', r, { once: true }));
+      ms.endOfStream();
+      if (video.readyState < 2) await new Promise((r) => video.addEventListener('loadeddata', r, { once: true }));
+      try {
+        const t = await trackAll(seg, video, 'MSE');
+        const summary = await t.session.finished;
+        expect(summary.source).to.equal('element');
+        expect(summary.clip!.frameCount).to.equal(clip.frames);
+        expect(t.frames).to.deep.equal([...Array(clip.frames).keys()]);
+        t.times.forEach((time, i) => expect(time, `time of frame ${i}`).to.be.closeTo(clip.timestamps[i]!, 0.0006));
+        results.push(
+          `  MSE WebM VP9 15 fps (element path): container ${clip.frames} frames, tracked ${summary.frames}, worst IoU ${t.worst.toFixed(3)}, ${summary.fps.toFixed(1)} frames/s`,
+        );
+      } finally {
+        video.remove();
+      }
+    },
+  );
 
   itWasm('a URL source is read in the worker; an unreadable one falls back to the element and says so', async () => {
     const clip = await clipOf('vp9', { fps: 25 });
@@ -153,7 +176,7 @@ describe(`complete mode reads the clip's own frames (${backend})`, function () {
     } finally {
       URL.revokeObjectURL(url);
     }
-    expect(await seg.__debugTrackerCount()).to.equal(0);
+    expect(await hooks.get(seg)!.trackerCount()).to.equal(0);
   });
 });
 
@@ -212,46 +235,54 @@ async function decodeAlpha(blob: Blob): Promise<{ masks: Uint8Array[]; times: nu
 
 describe(`exportVideo (${backend})`, function () {
   this.timeout(600_000);
-  let seg: Segmenter & SegmenterDebugHooks;
+  let seg: Segmenter;
   before(() => {
     seg = segmenter();
   });
   after(() => seg.dispose());
 
-  itWasm('cutout: a WebM whose alpha matches every tracked mask (IoU >= 0.95), same frames and timestamps; matte and overlay too', async () => {
-    const clip = await clipOf('vp9', { fps: 30000 / 1001 });
-    const t = await trackAll(seg, clip.blob, 'export source');
-    await t.session.finished;
-    const progress: number[] = [];
-    const cutout = await t.session.exportVideo({ kind: 'cutout', onProgress: (p) => progress.push(p.frames) });
-    expect(cutout.type).to.equal('video/webm');
-    expect(progress.at(-1)).to.equal(clip.frames);
-    const back = await decodeAlpha(cutout);
-    expect(back.colourFrames).to.equal(clip.frames);
-    expect(back.masks.length).to.equal(clip.frames);
-    back.times.forEach((time, i) => expect(time, `time of frame ${i}`).to.be.closeTo(clip.timestamps[i]!, 0.0006));
-    const json = t.session.toJSON();
-    let worst = 1;
-    for (const f of json.frames) {
-      const tracked = decodeRle(f.objects[0]!.segmentation);
-      const alpha = back.masks[f.frame]!;
-      if (f.objects[0]!.area === 0) {
-        expect(alpha.reduce((a, b) => a + b, 0), `frame ${f.frame} alpha is empty`).to.equal(0);
-        continue;
+  itWasm(
+    'cutout: a WebM whose alpha matches every tracked mask (IoU >= 0.95), same frames and timestamps; matte and overlay too',
+    async () => {
+      const clip = await clipOf('vp9', { fps: 30000 / 1001 });
+      const t = await trackAll(seg, clip.blob, 'export source');
+      await t.session.finished;
+      const progress: number[] = [];
+      const cutout = await t.session.exportVideo({ kind: 'cutout', onProgress: (p) => progress.push(p.frames) });
+      expect(cutout.type).to.equal('video/webm');
+      expect(progress.at(-1)).to.equal(clip.frames);
+      const back = await decodeAlpha(cutout);
+      expect(back.colourFrames).to.equal(clip.frames);
+      expect(back.masks.length).to.equal(clip.frames);
+      back.times.forEach((time, i) => expect(time, `time of frame ${i}`).to.be.closeTo(clip.timestamps[i]!, 0.0006));
+      const json = t.session.toJSON();
+      let worst = 1;
+      for (const f of json.frames) {
+        const tracked = decodeRle(f.objects[0]!.segmentation);
+        const alpha = back.masks[f.frame]!;
+        if (f.objects[0]!.area === 0) {
+          expect(
+            alpha.reduce((a, b) => a + b, 0),
+            `frame ${f.frame} alpha is empty`,
+          ).to.equal(0);
+          continue;
+        }
+        const s = iou(alpha, tracked);
+        worst = Math.min(worst, s);
+        expect(s, `alpha of frame ${f.frame}`).to.be.at.least(0.95);
       }
-      const s = iou(alpha, tracked);
-      worst = Math.min(worst, s);
-      expect(s, `alpha of frame ${f.frame}`).to.be.at.least(0.95);
-    }
-    for (const kind of ['matte', 'overlay'] as const) {
-      const blob = await t.session.exportVideo({ kind });
-      const input = new Input({ formats: ALL_FORMATS, source: new BlobSource(blob) });
-      const stats = await (await input.getPrimaryVideoTrack())!.computePacketStats();
-      expect(stats.packetCount, kind).to.equal(clip.frames);
-      input.dispose();
-    }
-    console.log(`[export ${backend}] cutout ${cutout.size} bytes, ${back.masks.length} frames, worst alpha IoU ${worst.toFixed(3)}`);
-  });
+      for (const kind of ['matte', 'overlay'] as const) {
+        const blob = await t.session.exportVideo({ kind });
+        const input = new Input({ formats: ALL_FORMATS, source: new BlobSource(blob) });
+        const stats = await (await input.getPrimaryVideoTrack())!.computePacketStats();
+        expect(stats.packetCount, kind).to.equal(clip.frames);
+        input.dispose();
+      }
+      console.log(
+        `[export ${backend}] cutout ${cutout.size} bytes, ${back.masks.length} frames, worst alpha IoU ${worst.toFixed(3)}`,
+      );
+    },
+  );
 
   itWasm('an aborted export rejects with aborted; an element-path session cannot export', async () => {
     const clip = await clipOf('vp8', { fps: 24 });

@@ -2,7 +2,7 @@
 // fractional (30000/1001) and variable rates, with container timestamps rounded to whole milliseconds as WebM stores them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { frameIndexAt, frameMidpoint, type FrameTimeline } from '../../src/client/video-source.js';
+import { frameIndexAt, frameMidpoint, type FrameTimeline } from '../../src/client/clip-source.js';
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;
 
@@ -13,7 +13,10 @@ test('every frame start maps to its own frame, and every midpoint lies strictly 
     for (let i = 0; i < timestamps.length; i++) {
       assert.equal(frameIndexAt(timestamps, timestamps[i]!), i, `fps ${fps} start of frame ${i}`);
       const mid = frameMidpoint(tl, i);
-      assert.ok(mid > timestamps[i]! && (i + 1 === timestamps.length ? mid < tl.end : mid < timestamps[i + 1]!), `fps ${fps} midpoint of ${i}`);
+      assert.ok(
+        mid > timestamps[i]! && (i + 1 === timestamps.length ? mid < tl.end : mid < timestamps[i + 1]!),
+        `fps ${fps} midpoint of ${i}`,
+      );
       assert.equal(frameIndexAt(timestamps, mid), i);
     }
   }

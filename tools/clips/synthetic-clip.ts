@@ -3,7 +3,14 @@
 // per-frame ground truth; the demo for its sample clip. Frames are placed at exact timestamps: a constant rate
 // (15, 24, 25, 30000/1001, 60, ...) or an explicit list (variable frame rate). The output is deterministic: the same
 // options give the same bytes (software encoders, fixed settings, no wall-clock metadata).
-import { BufferTarget, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output, WebMOutputFormat } from 'mediabunny';
+import {
+  BufferTarget,
+  EncodedPacket,
+  EncodedVideoPacketSource,
+  Mp4OutputFormat,
+  Output,
+  WebMOutputFormat,
+} from 'mediabunny';
 
 export type ClipContext = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
 
@@ -49,7 +56,11 @@ export interface Clip {
 }
 
 // TypeScript 5.9's DOM lib has only the `avc` per-frame options; Chromium also reads `vp9` and `av1`.
-type EncodeOptions = VideoEncoderEncodeOptions & { vp9?: { quantizer?: number }; av1?: { quantizer?: number }; avc?: { quantizer?: number } };
+type EncodeOptions = VideoEncoderEncodeOptions & {
+  vp9?: { quantizer?: number };
+  av1?: { quantizer?: number };
+  avc?: { quantizer?: number };
+};
 
 interface Candidate {
   codec: ClipCodec;
@@ -67,7 +78,11 @@ function candidates(width: number, height: number, fps: number): Candidate[] {
     { codec: 'vp9', config: { ...base, codec: 'vp09.00.10.08', ...q }, options: { vp9: { quantizer: 4 } } },
     { codec: 'vp9', config: { ...base, codec: 'vp09.00.10.08', bitrate, bitrateMode: 'variable' }, options: {} },
     { codec: 'vp8', config: { ...base, codec: 'vp8', bitrate, bitrateMode: 'variable' }, options: {} },
-    { codec: 'avc', config: { ...base, codec: 'avc1.42001f', ...q, avc: { format: 'avc' } }, options: { avc: { quantizer: 12 } } },
+    {
+      codec: 'avc',
+      config: { ...base, codec: 'avc1.42001f', ...q, avc: { format: 'avc' } },
+      options: { avc: { quantizer: 12 } },
+    },
     { codec: 'avc', config: { ...base, codec: 'avc1.42001f', bitrate, avc: { format: 'avc' } }, options: {} },
     { codec: 'av1', config: { ...base, codec: 'av01.0.04M.08', ...q }, options: { av1: { quantizer: 4 } } },
     { codec: 'av1', config: { ...base, codec: 'av01.0.04M.08', bitrate }, options: {} },
@@ -115,7 +130,8 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
   if (!(fps0 > 0)) throw new RangeError(`fps must be positive, got ${fps0}`);
   const starts = options.timestamps ?? Array.from({ length: options.frames }, (_, i) => i / fps0);
   const frames = starts.length;
-  if (!(Number.isInteger(frames) && frames > 0)) throw new RangeError(`frames must be a positive integer, got ${frames}`);
+  if (!(Number.isInteger(frames) && frames > 0))
+    throw new RangeError(`frames must be a positive integer, got ${frames}`);
   for (let i = 1; i < frames; i++) if (!(starts[i]! > starts[i - 1]!)) throw new RangeError('timestamps must increase');
   // The last frame lasts as long as the one before it (or 1/fps).
   const lastDur = frames > 1 ? starts[frames - 1]! - starts[frames - 2]! : 1 / fps0;
@@ -138,9 +154,11 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
     output: (chunk, metadata) => {
       emitted++;
       const packet = EncodedPacket.fromEncodedChunk(chunk);
-      muxing = muxing.then(() => track.add(packet, metadata)).catch((e: unknown) => {
-        failure ??= e;
-      });
+      muxing = muxing
+        .then(() => track.add(packet, metadata))
+        .catch((e: unknown) => {
+          failure ??= e;
+        });
     },
     error: (e) => {
       failure ??= e;

@@ -6,7 +6,13 @@ import { makeClip } from '../clips/synthetic-clip.js';
 
 declare global {
   interface Window {
-    __exportCheck?: { done: boolean; error?: string; frames?: number; timestamps?: number[]; files?: Record<string, string> };
+    __exportCheck?: {
+      done: boolean;
+      error?: string;
+      frames?: number;
+      timestamps?: number[];
+      files?: Record<string, string>;
+    };
   }
 }
 
@@ -32,13 +38,20 @@ async function main(): Promise<void> {
       g.fillRect(30 + 8 * i, 90, 48, 48);
     },
   });
-  const seg = createSegmenter({ device: 'wasm', wasmPaths: '/node_modules/onnxruntime-web/dist/', workerUrl: new URL('/src/workers/sam2.worker.ts', location.href) });
+  const seg = createSegmenter({
+    device: 'wasm',
+    wasmPaths: '/node_modules/onnxruntime-web/dist/',
+    workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
+  });
   try {
-    const session = trackVideo(seg, clip.blob, { prompts: [{ frame: 0, points: [{ x: 54, y: 114, label: 'positive' }] }] });
+    const session = trackVideo(seg, clip.blob, {
+      prompts: [{ frame: 0, points: [{ x: 54, y: 114, label: 'positive' }] }],
+    });
     const summary = await session.finished;
     if (summary.source !== 'demux') throw new Error(`expected the demux path, got ${summary.source}`);
     const files: Record<string, string> = { source: await base64(clip.blob) };
-    for (const kind of ['cutout', 'matte', 'overlay'] as const) files[kind] = await base64(await session.exportVideo({ kind }));
+    for (const kind of ['cutout', 'matte', 'overlay'] as const)
+      files[kind] = await base64(await session.exportVideo({ kind }));
     window.__exportCheck = { done: true, frames, timestamps: clip.timestamps, files };
   } finally {
     seg.dispose();

@@ -32,17 +32,52 @@ const browser = await puppeteer.launch({
   headless: true,
   // No protocol timeout: a busy machine can hold one call longer than puppeteer's default 180 s.
   protocolTimeout: 0,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+  ],
 });
 
 /** ffprobe's frame count of the first video stream (decoded, -count_frames). */
 function probeCount(file) {
-  return Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim());
+  return Number(
+    execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        file,
+      ],
+      { encoding: 'utf8' },
+    ).trim(),
+  );
 }
 
 /** Every frame ffmpeg decodes (showinfo): timestamp in seconds and pixel format; `decoder` picks the decoder. */
 function decode(file, decoder) {
-  const args = ['-hide_banner', ...(decoder ? ['-c:v', decoder] : []), '-i', file, '-map', '0:v:0', '-vf', 'showinfo', '-f', 'null', '-'];
+  const args = [
+    '-hide_banner',
+    ...(decoder ? ['-c:v', decoder] : []),
+    '-i',
+    file,
+    '-map',
+    '0:v:0',
+    '-vf',
+    'showinfo',
+    '-f',
+    'null',
+    '-',
+  ];
   // showinfo logs to stderr.
   const r = spawnSync('ffmpeg', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw Object.assign(new Error('ffmpeg failed'), { stderr: r.stderr });
@@ -67,7 +102,7 @@ try {
   });
   await page.goto(`http://localhost:${server.config.port}/tools/export-check/export-check.html`, { timeout: 300_000 });
   // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
-  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__exportCheck?.done === true')); ) {
+  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__exportCheck?.done === true'));) {
     if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -81,10 +116,17 @@ try {
     const decoded = frames(file, name === 'cutout' ? 'libvpx-vp9' : undefined);
     const count = probeCount(file);
     const times = decoded.map((f) => f.t);
-    const sameTimes = times.length === r.timestamps.length && times.every((t, i) => Math.abs(t - r.timestamps[i]) < 0.0015);
-    const ok = count === r.frames && decoded.length === r.frames && sameTimes && (name !== 'cutout' || decoded.every((f) => f.pixFmt === 'yuva420p'));
+    const sameTimes =
+      times.length === r.timestamps.length && times.every((t, i) => Math.abs(t - r.timestamps[i]) < 0.0015);
+    const ok =
+      count === r.frames &&
+      decoded.length === r.frames &&
+      sameTimes &&
+      (name !== 'cutout' || decoded.every((f) => f.pixFmt === 'yuva420p'));
     if (!ok) failed = true;
-    console.log(`${name}: ffprobe counts ${count} frames, ffmpeg decodes ${decoded.length} (source ${r.frames}), timestamps ${sameTimes ? 'equal the source' : `differ: ${times.join(',')}`}, pixel format ${decoded[0]?.pixFmt}${ok ? '' : '  <-- MISMATCH'}  (${file})`);
+    console.log(
+      `${name}: ffprobe counts ${count} frames, ffmpeg decodes ${decoded.length} (source ${r.frames}), timestamps ${sameTimes ? 'equal the source' : `differ: ${times.join(',')}`}, pixel format ${decoded[0]?.pixFmt}${ok ? '' : '  <-- MISMATCH'}  (${file})`,
+    );
   }
 } catch (e) {
   failed = true;

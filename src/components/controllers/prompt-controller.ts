@@ -1,9 +1,18 @@
-// The prompt history of the element's object: every click or box adds an entry holding the full prompt so far,
-// so undo is a pop, and the mask an entry produced is kept to be shown again without another decode.
+// The element's prompts for its object: the history (every click or box adds an entry holding the full prompt so
+// far, so undo is a pop, and an entry keeps the mask it produced to be shown again without another decode), running
+// an entry on the engine (refining with the previous mask when the entry extends the one whose logits the engine
+// holds), and the hover preview pump. Newer prompts, undo, clear and a new image supersede older runs.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Sam2Error } from '../../shared/errors.js';
+import { Sam2Error, abortedError } from '../../shared/errors.js';
+import { validatePrompt } from '../../shared/prompts.js';
 import type { PromptBox, PromptPoint } from '../../shared/types.js';
+import type { Segmenter } from '../../client/segmenter.js';
+import { Sam2Mask } from '../../client/mask.js';
+import { maskToBitmap } from '../../client/mask-bitmap.js';
 import type { Sam2MaskChangeDetail } from '../events.js';
+import { coded, isAbort, type Reporter } from '../reporter.js';
+import type { EngineController } from './engine-controller.js';
+import type { OverlayController } from './overlay-controller.js';
 
 /** One state of the prompt: all points and the box in natural pixels, and the mask they produced once known. */
 export interface PromptEntry {
@@ -13,36 +22,51 @@ export interface PromptEntry {
   detail: Sam2MaskChangeDetail | null;
 }
 
+/** The object the element's prompts refine, as hosts see it. */
+export const OBJECT_ID = 1;
 /** Entries that keep their mask; older ones are decoded again if undo reaches them. */
 const KEEP_MASKS = 20;
+/** Minimum interval between hover decodes (ms). */
+const HOVER_INTERVAL_MS = 60;
+/**
+ * Engine object ids are per element: n for prompts, -n for hover previews (which so never touch the clicked object's
+ * refinement state); elements sharing a segmenter must not supersede each other's calls.
+ */
+let nextEngineObject = 1;
 
-/** Throws `invalid-prompt` unless every coordinate is finite and labels are known; needs a point or a box. */
-export function validatePrompt(points: readonly PromptPoint[] | undefined, box: PromptBox | null | undefined): void {
-  if (points !== undefined && !Array.isArray(points)) throw new Sam2Error('invalid-prompt', 'points must be an array');
-  for (const [i, p] of (points ?? []).entries()) {
-    if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-      throw new Sam2Error('invalid-prompt', `point ${i} has non-finite coordinates (${String(p?.x)}, ${String(p?.y)})`);
-    }
-    if (p.label !== 'positive' && p.label !== 'negative') {
-      throw new Sam2Error('invalid-prompt', `point ${i} has label ${JSON.stringify(p.label)}; expected positive or negative`);
-    }
-  }
-  if (box) {
-    const { x0, y0, x1, y1 } = box;
-    if (![x0, y0, x1, y1].every(Number.isFinite)) throw new Sam2Error('invalid-prompt', 'box has non-finite coordinates');
-  }
-  if (!(points && points.length) && !box) throw new Sam2Error('invalid-prompt', 'a prompt needs at least one point or a box');
+/** What the prompt controller works with. */
+export interface PromptControllerOptions {
+  engine: EngineController;
+  overlay: OverlayController;
+  reporter: Reporter;
+  /** The current image, decoding or decoded; null when there is none. */
+  image(): Promise<ImageBitmap> | null;
+  /** The decoded image (its size is the size of a cleared mask). */
+  bitmap(): ImageBitmap | null;
+  /** A new mask is about to be shown (it replaces the tracked masks drawn on this frame). */
+  willShowMask?(): void;
 }
 
-/** Prompt history for one object; the host re-renders on every change. */
+/** Prompt history, runs and hover previews of the host's object. */
 export class PromptController implements ReactiveController {
   #entries: PromptEntry[] = [];
+  readonly #objectId = nextEngineObject++;
+  readonly #hoverObjectId = -this.#objectId;
+  /** Bumped by every new prompt, undo, clear and image: results of older runs are dropped. */
+  #seq = 0;
+  /** The entry whose decode left the engine's refinement logits for our object. */
+  #logitsOf: PromptEntry | null = null;
+  #hoverPending: { x: number; y: number } | null = null;
+  #hoverBusy = false;
+  #hoverSeq = 0;
+  #hoverLast = 0;
 
-  constructor(private readonly host: ReactiveControllerHost) {
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly options: PromptControllerOptions,
+  ) {
     host.addController(this);
   }
-
-  hostConnected(): void {}
 
   /** The current prompt (the last entry), or null when there is none. */
   get current(): PromptEntry | null {
@@ -54,19 +78,163 @@ export class PromptController implements ReactiveController {
     return this.#entries.length;
   }
 
-  /** Adds an entry with the current points plus `point`. */
-  addPoint(point: PromptPoint): PromptEntry {
+  hostUpdate(): void {
+    this.options.overlay.points = this.current?.points ?? [];
+    this.options.overlay.box = this.current?.box ?? null;
+  }
+
+  hostDisconnected(): void {
+    this.cancelHover();
+  }
+
+  // ---------------------------------------------------------------- prompting
+
+  /** Segments with exactly these points and/or box; errors fire `error` (unless superseded) and reject. */
+  async segment(prompt: { points?: PromptPoint[]; box?: PromptBox | null }): Promise<Sam2MaskChangeDetail> {
+    let entry: PromptEntry | null = null;
+    try {
+      validatePrompt(prompt?.points, prompt?.box);
+      entry = this.#push({ points: [...(prompt.points ?? [])], box: prompt.box ? { ...prompt.box } : null, detail: null });
+      return await this.#run(entry);
+    } catch (e) {
+      if (entry) this.#rollback(entry);
+      const err = coded(e, 'invalid-prompt');
+      if (!isAbort(err)) this.options.reporter.error(err, 'invalid-prompt');
+      throw err;
+    }
+  }
+
+  /** Adds a point to the current prompt and runs it (pointer and keyboard: errors become `error` events). */
+  addPoint(x: number, y: number, negative: boolean): void {
     const cur = this.current;
-    return this.push({ points: [...(cur?.points ?? []), point], box: cur?.box ?? null, detail: null });
+    const point: PromptPoint = { x, y, label: negative ? 'negative' : 'positive' };
+    this.#prompt(this.#push({ points: [...(cur?.points ?? []), point], box: cur?.box ?? null, detail: null }));
   }
 
-  /** Adds an entry with the current points and `box` in place of any earlier box. */
-  setBox(box: PromptBox): PromptEntry {
-    return this.push({ points: [...(this.current?.points ?? [])], box, detail: null });
+  /** Replaces the current prompt's box and runs it (errors become `error` events). */
+  setBox(box: PromptBox): void {
+    this.#prompt(this.#push({ points: [...(this.current?.points ?? [])], box, detail: null }));
   }
 
-  /** Adds an entry as given. */
-  push(entry: PromptEntry): PromptEntry {
+  /** Removes every prompt and the mask; fires an empty `mask-change` when there was a selection. */
+  clear(): void {
+    this.#seq++;
+    this.cancelHover();
+    const had = this.#entries.length > 0;
+    this.#entries = [];
+    this.host.requestUpdate();
+    this.#forgetLogits();
+    this.options.overlay.setMask(null);
+    if (had) {
+      this.options.reporter.announce('Selection cleared');
+      this.#emitCleared();
+    }
+  }
+
+  /** Removes the last prompt and shows the mask from before it (decoding it again when it was dropped). */
+  async undo(): Promise<void> {
+    if (this.#entries.length === 0) return;
+    this.#seq++;
+    this.cancelHover();
+    this.#entries.pop();
+    this.host.requestUpdate();
+    const prev = this.current;
+    // The engine's refinement logits are those of the undone prompt: drop them.
+    this.#forgetLogits();
+    const { overlay, reporter } = this.options;
+    if (!prev) {
+      overlay.setMask(null);
+      reporter.announce('Selection cleared');
+      this.#emitCleared();
+      return;
+    }
+    if (prev.detail) {
+      const seq = this.#seq;
+      const bitmap = await maskToBitmap(prev.detail.mask);
+      if (seq !== this.#seq) return bitmap.close();
+      overlay.setMask(bitmap);
+      this.#announceMask(prev.detail, 'Undone');
+      reporter.emit('mask-change', prev.detail);
+      return;
+    }
+    // The earlier result was dropped (or never arrived): decode it again.
+    await this.#run(prev).catch((e: unknown) => reporter.interactive(e));
+  }
+
+  // ---------------------------------------------------------------- image and engine
+
+  /** A new image is coming: the selection is dropped (hosts hear it like a clear()) and older runs are superseded. */
+  resetForImage(): void {
+    if (this.#entries.length > 0) this.clear();
+    this.#seq++;
+    this.cancelHover();
+    this.#forgetLogits();
+    this.options.engine.forgetImage();
+  }
+
+  /** Encodes the image as soon as it is decoded (a lazy element once allowed), so that the first click only decodes. */
+  encodeEarly(decoding: Promise<ImageBitmap>): void {
+    decoding
+      .then(() => this.options.engine.whenAllowed())
+      .then(() => this.#image())
+      .catch((e: unknown) => {
+        if (this.options.image() === decoding) this.options.reporter.interactive(e, 'media-decode');
+      });
+  }
+
+  /** The engine options changed: the segmenter is replaced, and the image sent to the new one. */
+  resetEngine(): void {
+    this.options.engine.reset();
+    this.#forgetLogits();
+    if (this.options.bitmap()) this.#image().catch((e: unknown) => this.options.reporter.interactive(e));
+  }
+
+  /** The engine's image was replaced: it has none of our logits any more. */
+  imagePosted(): void {
+    this.#forgetLogits();
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  /** Decodes `entry`, shows the result and fires `mask-change`; rejects with `aborted` when superseded. */
+  async #run(entry: PromptEntry): Promise<Sam2MaskChangeDetail> {
+    const seq = ++this.#seq;
+    this.cancelHover();
+    const { seg, bitmap } = await this.#image();
+    if (seq !== this.#seq) throw abortedError('the prompt');
+    // A segmenter shared with another element may have been given its image meanwhile (this drops our logits).
+    this.options.engine.reclaim(seg, bitmap);
+    // Refine with the previous mask only when the engine's logits are those of the entry this one extends.
+    const history = this.#logitsOf;
+    const refine = history !== null && extendsEntry(entry, history);
+    const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: this.#objectId, refine });
+    this.#logitsOf = entry;
+    if (seq !== this.#seq) throw abortedError('the prompt');
+    const mask = new Sam2Mask(r.mask, bitmap);
+    const alpha = await maskToBitmap(mask, r.overlay);
+    if (seq !== this.#seq) {
+      alpha.close();
+      throw abortedError('the prompt');
+    }
+    this.options.willShowMask?.();
+    const detail: Sam2MaskChangeDetail = { objectId: OBJECT_ID, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
+    entry.detail = detail;
+    this.options.overlay.setMask(alpha);
+    this.#announceMask(detail, 'Mask updated');
+    this.options.reporter.emit('mask-change', detail);
+    return detail;
+  }
+
+  /** The current image, sent to the segmenter. */
+  async #image(): Promise<{ seg: Segmenter; bitmap: ImageBitmap }> {
+    const decoding = this.options.image();
+    if (!decoding) throw new Sam2Error('not-ready', 'no image: set `src` or `source` first');
+    const bitmap = await decoding;
+    const seg = await this.options.engine.setImage(bitmap);
+    return { seg, bitmap };
+  }
+
+  #push(entry: PromptEntry): PromptEntry {
     this.#entries.push(entry);
     const stale = this.#entries.length - 1 - KEEP_MASKS;
     if (stale >= 0) this.#entries[stale]!.detail = null;
@@ -74,24 +242,93 @@ export class PromptController implements ReactiveController {
     return entry;
   }
 
-  /** Removes `entry` if it is the last one (a prompt that failed); returns whether it did. */
-  discard(entry: PromptEntry): boolean {
-    if (this.current !== entry) return false;
-    this.#entries.pop();
-    this.host.requestUpdate();
-    return true;
+  /** A prompt from the pointer or keyboard: errors become `error` events, never rejections. */
+  #prompt(entry: PromptEntry): void {
+    this.#run(entry).catch((e: unknown) => {
+      this.#rollback(entry);
+      this.options.reporter.interactive(e, 'invalid-prompt');
+    });
   }
 
-  /** Removes the last entry; returns the one now current (null when none is left). */
-  undo(): PromptEntry | null {
+  /** Drops a failed entry if it is still the last one, and its mask if no earlier one has a result. */
+  #rollback(entry: PromptEntry): void {
+    if (this.current !== entry) return;
     this.#entries.pop();
     this.host.requestUpdate();
-    return this.current;
+    if (!this.current?.detail) this.options.overlay.setMask(null);
   }
 
-  /** Forgets every entry. */
-  clear(): void {
-    this.#entries = [];
-    this.host.requestUpdate();
+  #forgetLogits(): void {
+    // A shared segmenter holding another element's image has none of our logits (and must keep theirs).
+    const { engine } = this.options;
+    if (this.#logitsOf && engine.ownsImage()) engine.existing?.clear(this.#objectId).catch(() => undefined);
+    this.#logitsOf = null;
   }
+
+  /** `mask-change` with an empty mask at the media's natural size. */
+  #emitCleared(): void {
+    const bitmap = this.options.bitmap();
+    const width = bitmap?.width ?? 0;
+    const height = bitmap?.height ?? 0;
+    const mask = new Sam2Mask({ width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 }, bitmap);
+    this.options.reporter.emit('mask-change', { objectId: OBJECT_ID, score: 0, objectScore: 0, candidate: -1, mask });
+  }
+
+  #announceMask(detail: Sam2MaskChangeDetail, what: string): void {
+    this.options.reporter.announce(`${what}, ${new Intl.NumberFormat().format(detail.mask.area)} pixels`);
+  }
+
+  // ---------------------------------------------------------------- hover preview
+
+  /** Previews the mask under a natural-pixel point; the newest position supersedes any not yet sent. */
+  hover(x: number, y: number): void {
+    this.#hoverPending = { x, y };
+    if (!this.#hoverBusy) void this.#pumpHover();
+  }
+
+  /** Stops previewing and hides the preview. */
+  cancelHover(): void {
+    this.#hoverSeq++;
+    this.#hoverPending = null;
+    if (this.options.overlay.hasPreview) this.options.overlay.setPreview(null);
+  }
+
+  /** One hover decode at a time, at most one per HOVER_INTERVAL_MS. */
+  async #pumpHover(): Promise<void> {
+    this.#hoverBusy = true;
+    try {
+      while (this.#hoverPending) {
+        const wait = this.#hoverLast + HOVER_INTERVAL_MS - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const p = this.#hoverPending;
+        if (!p) break;
+        this.#hoverPending = null;
+        this.#hoverLast = performance.now();
+        const seq = ++this.#hoverSeq;
+        try {
+          const { seg, bitmap } = await this.#image();
+          if (seq !== this.#hoverSeq) continue;
+          this.options.engine.reclaim(seg, bitmap);
+          const r = await seg.segment({ points: [{ x: p.x, y: p.y, label: 'positive' }], objectId: this.#hoverObjectId, refine: false });
+          if (seq !== this.#hoverSeq) continue;
+          const alpha = await maskToBitmap(r.mask, r.overlay);
+          if (seq !== this.#hoverSeq) {
+            alpha.close();
+            continue;
+          }
+          this.options.overlay.setPreview(alpha);
+        } catch (e) {
+          if (seq === this.#hoverSeq) this.options.reporter.interactive(e, 'invalid-prompt');
+        }
+      }
+    } finally {
+      this.#hoverBusy = false;
+    }
+  }
+}
+
+/** Whether `entry` adds to `base` (same box or a new one, base's points first). */
+function extendsEntry(entry: PromptEntry, base: PromptEntry): boolean {
+  if (base.points.length > entry.points.length) return false;
+  return base.points.every((p, i) => entry.points[i] === p);
 }

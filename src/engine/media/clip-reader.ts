@@ -3,7 +3,19 @@
 // from the packets themselves, so no frame rate is ever assumed. Sequential reads decode a couple of frames ahead of
 // the caller (the tracker's encoder never waits on the decoder); any other frame is a keyframe seek.
 
-import { BlobSource, EncodedPacketSink, Input, MATROSKA, MP4, QTFF, UrlSource, VideoSampleSink, WEBM, type InputVideoTrack, type VideoSample } from 'mediabunny';
+import {
+  BlobSource,
+  EncodedPacketSink,
+  Input,
+  MATROSKA,
+  MP4,
+  QTFF,
+  UrlSource,
+  VideoSampleSink,
+  WEBM,
+  type InputVideoTrack,
+  type VideoSample,
+} from 'mediabunny';
 import { Sam2Error } from '../../shared/errors.js';
 import type { ClipInfo } from '../../shared/media-types.js';
 
@@ -57,7 +69,8 @@ export class ClipReader {
       if (!readable) throw unreadable('the clip is not an MP4, MOV, WebM or Matroska file');
       const track = await input.getPrimaryVideoTrack();
       if (!track) throw unreadable('the clip has no video track');
-      if (!(await track.canDecode())) throw unreadable(`this browser's VideoDecoder cannot decode ${(await track.getCodec()) ?? 'this codec'}`);
+      if (!(await track.canDecode()))
+        throw unreadable(`this browser's VideoDecoder cannot decode ${(await track.getCodec()) ?? 'this codec'}`);
       const timestamps: number[] = [];
       const packets = new EncodedPacketSink(track);
       let end = 0;
@@ -111,7 +124,8 @@ export class ClipReader {
   async #nextSequential(): Promise<VideoSample | null> {
     const head = this.#ahead.shift() ?? this.#pull();
     this.#iterNext++;
-    while (this.#ahead.length < READ_AHEAD && this.#iterNext + this.#ahead.length < this.info.frameCount) this.#ahead.push(this.#pull());
+    while (this.#ahead.length < READ_AHEAD && this.#iterNext + this.#ahead.length < this.info.frameCount)
+      this.#ahead.push(this.#pull());
     return head;
   }
 

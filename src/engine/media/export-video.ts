@@ -7,10 +7,18 @@
 // pixels, the alpha one on an I420 frame whose Y plane is the mask (0 or 255, written directly so no RGB->YUV range
 // squeeze turns opaque into 235). mediabunny writes the alpha chunk of each frame as the block's addition.
 
-import { BufferTarget, EncodedAudioPacketSource, EncodedPacket, EncodedPacketSink, EncodedVideoPacketSource, Output, WebMOutputFormat } from 'mediabunny';
+import {
+  BufferTarget,
+  EncodedAudioPacketSource,
+  EncodedPacket,
+  EncodedPacketSink,
+  EncodedVideoPacketSource,
+  Output,
+  WebMOutputFormat,
+} from 'mediabunny';
 import { Sam2Error, abortedError } from '../../shared/errors.js';
 import type { VideoExportProgress, VideoExportRequest } from '../../shared/media-types.js';
-import { decodeRle } from '../math/rle.js';
+import { decodeRle } from '../../shared/rle.js';
 import type { ClipReader } from './clip-reader.js';
 
 export interface ExportOptions {
@@ -31,10 +39,20 @@ interface Codec {
 type Vp9Options = VideoEncoderEncodeOptions & { vp9?: { quantizer?: number } };
 
 async function pickCodec(width: number, height: number, fps: number): Promise<Codec> {
-  const base = { width, height, framerate: fps > 0 ? fps : 30, latencyMode: 'quality' as const, alpha: 'discard' as const };
+  const base = {
+    width,
+    height,
+    framerate: fps > 0 ? fps : 30,
+    latencyMode: 'quality' as const,
+    alpha: 'discard' as const,
+  };
   const bitrate = Math.max(1e6, Math.round(width * height * (fps || 30) * 0.6));
   const candidates: Codec[] = [
-    { name: 'vp9', config: { ...base, codec: 'vp09.00.10.08', bitrateMode: 'quantizer' }, options: { vp9: { quantizer: 8 } } as Vp9Options },
+    {
+      name: 'vp9',
+      config: { ...base, codec: 'vp09.00.10.08', bitrateMode: 'quantizer' },
+      options: { vp9: { quantizer: 8 } } as Vp9Options,
+    },
     { name: 'vp9', config: { ...base, codec: 'vp09.00.10.08', bitrate }, options: {} },
     { name: 'vp8', config: { ...base, codec: 'vp8', bitrate }, options: {} },
   ];
@@ -51,7 +69,8 @@ function unionMask(rles: VideoExportRequest['masks'][number], width: number, hei
   const out = new Uint8Array(width * height);
   const tmp = new Uint8Array(width * height);
   for (const rle of rles) {
-    if (rle.size[0] !== height || rle.size[1] !== width) throw new Sam2Error('invalid-prompt', `a mask is ${rle.size[1]}x${rle.size[0]}, the clip ${width}x${height}`);
+    if (rle.size[0] !== height || rle.size[1] !== width)
+      throw new Sam2Error('invalid-prompt', `a mask is ${rle.size[1]}x${rle.size[0]}, the clip ${width}x${height}`);
     decodeRle(rle, tmp);
     for (let i = 0; i < tmp.length; i++) out[i] |= tmp[i]!;
   }
@@ -59,7 +78,13 @@ function unionMask(rles: VideoExportRequest['masks'][number], width: number, hei
 }
 
 /** An I420 frame whose luma is `mask` × 255 (the alpha stream's picture). */
-function alphaFrame(mask: Uint8Array | null, width: number, height: number, timestamp: number, duration: number | null): VideoFrame {
+function alphaFrame(
+  mask: Uint8Array | null,
+  width: number,
+  height: number,
+  timestamp: number,
+  duration: number | null,
+): VideoFrame {
   const cw = Math.ceil(width / 2);
   const ch = Math.ceil(height / 2);
   const buf = new Uint8Array(width * height + 2 * cw * ch);
@@ -94,9 +119,14 @@ function rgbaWord(ctx: OffscreenCanvasRenderingContext2D, css: string): number {
 }
 
 /** Encodes the clip's frames with their masks drawn per `request.kind`; resolves with the WebM file. */
-export async function exportVideo(reader: ClipReader, request: VideoExportRequest, options: ExportOptions = {}): Promise<Blob> {
+export async function exportVideo(
+  reader: ClipReader,
+  request: VideoExportRequest,
+  options: ExportOptions = {},
+): Promise<Blob> {
   const { kind } = request;
-  if (kind !== 'cutout' && kind !== 'matte' && kind !== 'overlay') throw new Sam2Error('invalid-prompt', `unknown export kind "${String(kind)}"`);
+  if (kind !== 'cutout' && kind !== 'matte' && kind !== 'overlay')
+    throw new Sam2Error('invalid-prompt', `unknown export kind "${String(kind)}"`);
   const { width, height, frameCount, fps } = reader.info;
   const signal = options.signal;
   const codec = await pickCodec(width, height, fps);
@@ -209,7 +239,8 @@ export async function exportVideo(reader: ClipReader, request: VideoExportReques
       } finally {
         frame.close();
       }
-      while (encoder.encodeQueueSize > 2 && !failure) await new Promise((r) => encoder.addEventListener('dequeue', r, { once: true }));
+      while (encoder.encodeQueueSize > 2 && !failure)
+        await new Promise((r) => encoder.addEventListener('dequeue', r, { once: true }));
       options.onProgress?.({ frames: i + 1, total: frameCount });
     }
     await encoder.flush();
@@ -222,7 +253,11 @@ export async function exportVideo(reader: ClipReader, request: VideoExportReques
     await output.finalize();
   } catch (e) {
     await output.cancel().catch(() => undefined);
-    throw e instanceof Sam2Error ? e : new Sam2Error('media-decode', `the video could not be written: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw e instanceof Sam2Error
+      ? e
+      : new Sam2Error('media-decode', `the video could not be written: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
   } finally {
     for (const f of pendingAlpha.splice(0)) f.close();
     if (encoder.state !== 'closed') encoder.close();

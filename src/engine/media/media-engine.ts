@@ -25,7 +25,8 @@ export class MediaEngine {
   /** Runs `fn` on clip `id` after its earlier calls. */
   run<T>(id: number, fn: (r: ClipReader) => Promise<T>): Promise<T> {
     const e = this.#clips.get(id);
-    if (!e) return Promise.reject(new Sam2Error('not-ready', `clip ${id} is not open (closed, or the worker restarted)`));
+    if (!e)
+      return Promise.reject(new Sam2Error('not-ready', `clip ${id} is not open (closed, or the worker restarted)`));
     const r = e.tail.then(() => fn(e.reader));
     e.tail = r.catch(() => undefined);
     return r;

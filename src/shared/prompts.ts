@@ -1,0 +1,46 @@
+// Prompt validation, in one place for every path (the element, segment(), tracker prompts): a malformed prompt is an
+// `invalid-prompt` Sam2Error wherever it is caught. Geometry that needs the image size (a box inside the image) is
+// checked where prompts are mapped to model space (engine/math/prompts.ts), with the same error.
+import { Sam2Error } from './errors.js';
+import type { PromptBox, PromptPoint } from './types.js';
+
+/** The error of a malformed prompt. */
+export function invalidPrompt(message: string): Sam2Error {
+  return new Sam2Error('invalid-prompt', message);
+}
+
+/** Throws `invalid-prompt` unless every coordinate is finite and labels are known; needs a point or a box. */
+export function validatePrompt(points: readonly PromptPoint[] | undefined, box: PromptBox | null | undefined): void {
+  if (points !== undefined && !Array.isArray(points)) throw invalidPrompt('points must be an array');
+  for (const [i, p] of (points ?? []).entries()) {
+    if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
+      throw invalidPrompt(`point ${i} has non-finite coordinates (${String(p.x)}, ${String(p.y)})`);
+    }
+    if (p.label !== 'positive' && p.label !== 'negative') {
+      throw invalidPrompt(`point ${i} has label ${JSON.stringify(p.label)}; expected positive or negative`);
+    }
+  }
+  if (box) {
+    const { x0, y0, x1, y1 } = box;
+    if (![x0, y0, x1, y1].every(Number.isFinite)) throw invalidPrompt('box has non-finite coordinates');
+  }
+  if (!(points && points.length) && !box) throw invalidPrompt('a prompt needs at least one point or a box');
+}
+
+/** A prompt for one object as the engine takes it, validated; `objectId` defaults to 1. */
+export function validateObjectPrompt(prompt: unknown): {
+  objectId: number;
+  points: PromptPoint[];
+  box: PromptBox | null;
+} {
+  if (prompt === null || typeof prompt !== 'object') throw invalidPrompt('prompt must be an object');
+  const p = prompt as { objectId?: unknown; points?: unknown; box?: unknown };
+  const objectId = p.objectId ?? 1;
+  if (typeof objectId !== 'number' || !Number.isInteger(objectId))
+    throw invalidPrompt(`objectId must be an integer, got ${String(objectId)}`);
+  const points = (p.points ?? []) as PromptPoint[];
+  const box = (p.box ?? null) as PromptBox | null;
+  validatePrompt(points, box);
+  return { objectId, points, box };
+}
