@@ -275,9 +275,12 @@ async function sdkTracking(clip: Clip, lines: string[], path: 'demux' | 'element
 async function main(): Promise<void> {
   const lines: string[] = [];
   const canvas = scene();
-  const rawDecoder = await rawBaseline(canvas, lines);
-  await elementPath(canvas, rawDecoder, lines);
-  await tracking(lines);
+  // ?only=clips: just the clip figures (decode-only, demux and element paths), for a busy machine.
+  if (new URLSearchParams(location.search).get('only') !== 'clips') {
+    const rawDecoder = await rawBaseline(canvas, lines);
+    await elementPath(canvas, rawDecoder, lines);
+    await tracking(lines);
+  }
   const frames = Number(new URLSearchParams(location.search).get('clipFrames') ?? 150);
   // Keyframes every 30 frames, as real clips have (decoding then depends on the previous frame).
   const clip = await makeClip({ width: 320, height: 240, fps: 30, frames, keyInterval: 30, draw: (g, t) => g.drawImage(clipFrame(t), 0, 0) });

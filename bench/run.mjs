@@ -37,10 +37,11 @@ try {
     if (m.type() === 'error') console.error('[page]', m.text());
   });
   const runs = Number(process.env.BENCH_RUNS ?? 15);
-  // Shorter runs on a busy machine: BENCH_FRAMES (raw tracker frames), BENCH_CLIP_FRAMES (clip frames per SDK run).
-  const extra = [['frames', process.env.BENCH_FRAMES], ['clipFrames', process.env.BENCH_CLIP_FRAMES]]
+  // Shorter runs on a busy machine: BENCH_FRAMES (raw tracker frames), BENCH_CLIP_FRAMES (clip frames per SDK run),
+  // BENCH_ONLY=clips (only the clip figures).
+  const extra = [['frames', process.env.BENCH_FRAMES], ['clipFrames', process.env.BENCH_CLIP_FRAMES], ['only', process.env.BENCH_ONLY]]
     .filter(([, v]) => v)
-    .map(([k, v]) => `&${k}=${Number(v)}`)
+    .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
     .join('');
   await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`, { timeout: 300_000 });
   // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
