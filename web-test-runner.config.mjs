@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
+import { mediabunnyBrowserShim } from './tools/mediabunny-dev-server-plugin.mjs';
 import { testServerFaults } from './tools/test-server-faults.mjs';
 
 const rootDir = fileURLToPath(new URL('.', import.meta.url));
@@ -81,7 +82,7 @@ export default {
   rootDir,
   nodeResolve: true,
   middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
   groups: [group('wasm', []), group('webgpu', webgpuArgs), group('faults', [], faultFiles, 'wasm')],
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.

@@ -12,6 +12,7 @@ import { startWorker } from './worker-start.js';
 import { Sam2Mask } from './mask.js';
 import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
+import { clipRemotes, isVideoClip, openClipVia, type VideoClip } from './clip.js';
 import type {
   DeviceOption,
   ModelProgress,
@@ -100,9 +101,10 @@ export interface TrackCallOptions extends CallOptions {
  */
 export interface Tracker {
   /** A prompt for one object on frame `frame`; `pixels` is that frame. A new `objectId` adds an object. */
-  addPrompt(frame: number, pixels: FrameInput, prompt: TrackPrompt, options?: TrackCallOptions): Promise<TrackPromptData>;
+  addPrompt(frame: number, pixels: FrameInput | VideoClip, prompt: TrackPrompt, options?: TrackCallOptions): Promise<TrackPromptData>;
   /** Tracks every prompted object on frame `frame` (direction 1 forward, -1 backward). */
-  track(frame: number, pixels: FrameInput, direction?: 1 | -1, options?: TrackCallOptions): Promise<TrackFrameData>;
+  /** A clip's frame (a `VideoClip` as `pixels`) is decoded in the worker. */
+  track(frame: number, pixels: FrameInput | VideoClip, direction?: 1 | -1, options?: TrackCallOptions): Promise<TrackFrameData>;
   /** Forgets one object and its memory; false when it was not tracked. */
   removeObject(objectId: number, options?: CallOptions): Promise<boolean>;
   /** Memory held and time spent per graph. */
@@ -132,6 +134,8 @@ export interface Segmenter {
    * download on the first call.
    */
   openTracker(options?: TrackerOptions): Promise<Tracker>;
+  /** Opens a clip (URL or Blob) in the worker: demuxed and decoded there; `media-decode` when it cannot be. */
+  openClip(source: Blob | string | URL, options?: CallOptions): Promise<VideoClip>;
   /** Draws COCO RLE masks (e.g. a recorded track) as alpha bitmaps in the worker; the caller closes them. */
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options?: CallOptions): Promise<ImageBitmap[]>;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
@@ -272,11 +276,23 @@ class WorkerSegmenter implements Segmenter {
         throw e;
       });
     };
+    // A clip's frames are decoded in the worker that opened it.
+    const inClip = <T>(clip: VideoClip, signal: AbortSignal | undefined, post: (remote: Remote, callId: number) => Promise<WireResult<T>>): Promise<T> =>
+      this.#bridge.call<T>(signal, async (remote, callId) => {
+        isOpen();
+        live(remote);
+        if (clipRemotes.get(clip) !== remote) throw new Sam2Error('worker-crashed', 'the clip was opened in another worker');
+        return { result: post(remote, callId) };
+      });
     return {
       addPrompt: (frame, pixels, prompt, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true }, callId)),
+        isVideoClip(pixels)
+          ? inClip(pixels, o.signal, (r, callId) => r.trackerPromptClip(id, pixels.clipId, frame, prompt, { overlay: o.overlay === true }, callId))
+          : withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true }, callId)),
       track: (frame, pixels, direction = 1, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true }, callId)),
+        isVideoClip(pixels)
+          ? inClip(pixels, o.signal, (r, callId) => r.trackerStepClip(id, pixels.clipId, frame, direction, { overlay: o.overlay === true }, callId))
+          : withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true }, callId)),
       removeObject: (objectId, o = {}) =>
         this.#bridge.call(o.signal, async (remote, callId) => {
           isOpen();
@@ -300,6 +316,10 @@ class WorkerSegmenter implements Segmenter {
         });
       },
     };
+  }
+
+  openClip(source: Blob | string | URL, options: CallOptions = {}): Promise<VideoClip> {
+    return openClipVia((signal, post) => this.#bridge.call(signal, async (remote) => ({ result: post(remote) })), this.#nextTrackerId++, source, options.signal);
   }
 
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options: CallOptions = {}): Promise<ImageBitmap[]> {

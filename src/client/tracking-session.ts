@@ -2,16 +2,22 @@
 // main thread as VideoFrames (zero-copy, transferred to the worker, never as pixel arrays), feeds prompts and frames to
 // one worker-side tracker, and hands results out as callbacks, an async iterator and a summary promise.
 //
-//  - `complete` seeks a clip frame by frame (frame i is shown at (i + ½)/fps), so every frame is tracked in order,
-//    forward or backward from the prompted frame; the next seek overlaps the current frame's inference.
+//  - `complete` tracks every frame of a clip in order, forward or backward from the prompted frame. Frames are the
+//    clip's own (./clip-source.ts): demuxed and decoded in the worker where it can read the clip (decoding runs ahead
+//    of inference there), else stepped on the `<video>` by the timestamps it presents. No frame rate is assumed.
 //  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
 import type { Segmenter, Tracker } from './segmenter.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
 import type { TrackObjectData, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
-import { frameAtTime, frameCount, isStream, openVideoSource, seekFrame, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
+import type { VideoClip } from './clip.js';
+import type { ClipInfo, VideoExportProgress } from '../shared/media-types.js';
+import { clipTimeline, discoverTimeline, frameIndexAt, frameMidpoint, seekPresented, tryOpenClip, type FrameTimeline } from './clip-source.js';
+import { frameAtTime, isStream, isVideo, once, openVideoSource, seekFrame, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
 import type {
+  ClipSummary,
+  VideoExportOptions,
   TrackExport,
   TrackFrame,
   TrackFramePrompt,
@@ -77,6 +83,11 @@ export class VideoTrackingSession implements TrackingSession {
   #lock: Promise<unknown> = Promise.resolve();
   /** Complete mode: next frame to track (moved back by corrections behind it). */
   #cursor = 0;
+  /** Complete mode: the clip's frame table, and the clip when the worker reads it (null on the element path). */
+  #timeline: FrameTimeline | null = null;
+  #clip: VideoClip | null = null;
+  #clipKnown!: (c: ClipSummary | null) => void;
+  readonly clip: Promise<ClipSummary | null> = new Promise((r) => (this.#clipKnown = r));
 
   constructor(
     private readonly segmenter: Segmenter | (() => Segmenter),
@@ -91,6 +102,10 @@ export class VideoTrackingSession implements TrackingSession {
     });
     // Hosts that only listen to events must not see an unhandled rejection; awaiting `finished` still rejects.
     this.finished.catch(() => undefined);
+    this.finished.then(
+      () => this.#clipKnown(null),
+      () => this.#clipKnown(null),
+    );
     const signal = options.signal;
     if (signal?.aborted) this.#abort.abort();
     else signal?.addEventListener('abort', () => void this.stop(), { once: true });
@@ -158,7 +173,7 @@ export class VideoTrackingSession implements TrackingSession {
       version: 1,
       width: this.#size.width,
       height: this.#size.height,
-      fps: this.#fps,
+      fps: this.#clipSummary()?.fps ?? this.#fps,
       frames: [...this.#records.values()].sort((a, b) => a.frame - b.frame),
     };
   }
@@ -195,14 +210,15 @@ export class VideoTrackingSession implements TrackingSession {
     let reason: TrackSummary['reason'] = 'stopped';
     try {
       const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
-      const video = await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups);
+      const numFrames = this.mode === 'complete' ? await this.#openClip(seg) : undefined;
+      this.#check();
+      const video = this.#video ?? (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
       this.#video = video;
       this.#check();
-      const numFrames = this.mode === 'complete' ? await frameCount(video, this.#fps, this.#abort.signal) : undefined;
       this.#check();
       this.#tracker = await seg.openTracker(numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal });
       this.#check();
-      this.#current = this.#frameAt(video.currentTime);
+      this.#current = video ? this.#frameAt(video.currentTime) : 0;
       const prompts = this.options.prompts ?? [];
       for (const p of prompts) this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
       // Initial prompts must succeed: a bad one ends the session with its error.
@@ -210,8 +226,8 @@ export class VideoTrackingSession implements TrackingSession {
       this.#check();
       if (this.#objects.size === 0) throw new Sam2Error('invalid-prompt', 'track() needs at least one prompt (options.prompts, or a selection on the shown frame)');
       // Live tracking of a clip starts its playback once the prompted frame has been read.
-      if (this.mode === 'live' && !isStream(this.source) && video.paused && !video.ended) await video.play();
-      reason = this.mode === 'complete' ? await this.#complete(video, numFrames!) : await this.#live(video);
+      if (this.mode === 'live' && video && !isStream(this.source) && video.paused && !video.ended) await video.play();
+      reason = this.mode === 'complete' ? await this.#complete(numFrames!) : await this.#live(video!);
     } catch (e) {
       if (!(isSam2Error(e, 'aborted') && this.#abort.signal.aborted)) this.#endError = e;
     }
@@ -223,7 +239,94 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   #frameAt(t: number): number {
-    return frameAtTime(t, this.#fps);
+    return this.#timeline ? frameIndexAt(this.#timeline.timestamps, t) : frameAtTime(t, this.#fps);
+  }
+
+  /** Presentation time of frame i (complete: the clip's own; live clips: i / fps). */
+  #timeOf(i: number): number {
+    return this.#timeline?.timestamps[i] ?? i / this.#fps;
+  }
+
+  frameAtTime(time: number): number {
+    return this.#frameAt(time);
+  }
+
+  /** Shows frame i of the element: the middle of its interval in the clip's own frame table. */
+  async #seek(video: HTMLVideoElement, i: number): Promise<void> {
+    const tl = this.#timeline;
+    if (!tl) return seekFrame(video, i, this.#fps, this.#abort.signal);
+    if (i >= tl.timestamps.length) throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
+    const t = frameMidpoint(tl, i);
+    if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking && video.paused) return;
+    await seekPresented(video, t, this.#abort.signal);
+  }
+
+  /**
+   * Complete mode: reads the clip in the worker where it can, else steps the `<video>` to find its frames; resolves
+   * with the frame count.
+   */
+  async #openClip(seg: Segmenter): Promise<number> {
+    if (isStream(this.source)) throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
+    const signal = this.#abort.signal;
+    const clip = await tryOpenClip(seg, this.source, signal);
+    if (clip) {
+      this.#clip = clip;
+      this.#cleanups.push(() => void clip.close());
+      this.#timeline = clipTimeline(clip.info);
+      if (isVideo(this.source)) {
+        if (this.source.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(this.source, 'loadeddata', signal);
+        this.#video = this.source;
+      }
+    } else {
+      const video = await openVideoSource(this.source, this.mode, signal, this.#cleanups);
+      this.#video = video;
+      // Walking the frames moves the element: the prompt's default frame is the one it showed before.
+      const shown = video.currentTime;
+      const tl = await discoverTimeline(video, signal);
+      this.#timeline = tl;
+      await seekPresented(video, frameMidpoint(tl, frameIndexAt(tl.timestamps, shown)), signal);
+    }
+    this.#clipKnown(this.#clipSummary());
+    return this.#timeline!.timestamps.length;
+  }
+
+  #clipSummary(): ClipSummary | null {
+    const tl = this.#timeline;
+    if (!tl || tl.timestamps.length === 0) return null;
+    const info: ClipInfo | null = this.#clip?.info ?? null;
+    const duration = info ? info.duration : tl.end - tl.timestamps[0]!;
+    const frameCount = tl.timestamps.length;
+    return { frameCount, duration, fps: info ? info.fps : duration > 0 ? frameCount / duration : 0 };
+  }
+
+  async exportVideo(options: VideoExportOptions): Promise<Blob> {
+    const { kind, objectIds, color, onProgress, signal } = options;
+    // The clip is known once tracking has opened it.
+    await this.clip;
+    if (!this.#clip) throw new Sam2Error('media-decode', 'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>');
+    if (this.options.record === false) throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
+    const wanted = objectIds ? new Set(objectIds) : null;
+    const masks: { size: [number, number]; counts: string }[][] = [];
+    for (const rec of this.#records.values()) {
+      masks[rec.frame] = rec.objects.filter((o) => (wanted ? wanted.has(o.objectId) : true)).map((o) => o.segmentation);
+    }
+    const request = color === undefined ? { kind, masks } : { kind, masks, color };
+    const o: { onProgress?: (p: VideoExportProgress) => void; signal?: AbortSignal } = {};
+    if (onProgress) o.onProgress = onProgress;
+    if (signal) o.signal = signal;
+    if (this.#state !== 'done') return this.#clip.exportVideo(request, o);
+    // The session's reader was freed when it ended: read the clip again for the export.
+    const again = await tryOpenClip(this.#segmenter(), this.source, signal ?? new AbortController().signal);
+    if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
+    try {
+      return await again.exportVideo(request, o);
+    } finally {
+      await again.close();
+    }
+  }
+
+  #segmenter(): Segmenter {
+    return typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
   }
 
   #locked<T>(fn: () => Promise<T>): Promise<T> {
@@ -239,20 +342,21 @@ export class VideoTrackingSession implements TrackingSession {
     while (this.#pendingPrompts.length > 0) {
       const p = this.#pendingPrompts.shift()!;
       try {
-        if (!t || !video) throw new Sam2Error('not-ready', 'the tracker has not started');
+        const clip = this.#clip;
+        if (!t || (!video && !clip)) throw new Sam2Error('not-ready', 'the tracker has not started');
         const frame = p.prompt.frame ?? this.#current;
         if (!Number.isInteger(frame) || frame < 0) throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
         // A live stream cannot seek: a prompt there is always on the frame just read.
         // A paused clip is sought to the frame, which also makes sure that frame has been decoded and presented.
-        if (!isStream(this.source) && (this.mode === 'complete' || video.paused)) await seekFrame(video, frame, this.#fps, this.#abort.signal);
+        if (!clip && video && !isStream(this.source) && (this.mode === 'complete' || video.paused)) await this.#seek(video, frame);
         const { frame: _f, ...prompt } = p.prompt;
         const at = this.mode === 'live' ? this.#liveIndex(frame) : frame;
-        // The client reads the video's current frame when the call is made.
-        const r = await t.addPrompt(at, video, prompt, { overlay: this.hooks.overlay === true });
+        // The client reads the video's current frame when the call is made; a clip's frame is decoded in the worker.
+        const r = await t.addPrompt(at, clip ?? video!, prompt, { overlay: this.hooks.overlay === true });
         this.#size = { width: r.mask.width, height: r.mask.height };
         this.#objects.add(r.objectId);
-        const obj = this.#object(r, frame, frame / this.#fps);
-        this.#record(frame, frame / this.#fps, [r]);
+        const obj = this.#object(r, frame, this.#timeOf(frame));
+        this.#record(frame, this.#timeOf(frame), [r]);
         // A correction behind the cursor makes the frames after it stale: track them again.
         if (this.mode === 'complete' && r.kind === 'correction') {
           const forward = this.options.direction !== 'backward';
@@ -270,7 +374,9 @@ export class VideoTrackingSession implements TrackingSession {
     }
   }
 
-  async #complete(video: HTMLVideoElement, n: number): Promise<TrackSummary['reason']> {
+  async #complete(n: number): Promise<TrackSummary['reason']> {
+    const video = this.#video;
+    const clip = this.#clip;
     const forward = this.options.direction !== 'backward';
     const dir: 1 | -1 = forward ? 1 : -1;
     const prompted = [...this.#records.keys()];
@@ -289,15 +395,20 @@ export class VideoTrackingSession implements TrackingSession {
       const result = await this.#locked(async () => {
         await this.#applyPrompts();
         if (this.#cursor !== i) return null;
-        await seekFrame(video, i, this.#fps, this.#abort.signal);
         this.#current = i;
-        return t.track(i, video, dir, { overlay: this.hooks.overlay === true });
+        if (clip) {
+          // The host's own <video> follows the tracked frame for display (not awaited: the worker has the pixels).
+          if (video && this.hooks.overlay) video.currentTime = frameMidpoint(this.#timeline!, i);
+          return t.track(i, clip, dir, { overlay: this.hooks.overlay === true });
+        }
+        await this.#seek(video!, i);
+        return t.track(i, video!, dir, { overlay: this.hooks.overlay === true });
       });
       if (!result) continue;
       this.#cursor = i + dir;
       this.#processed++;
       const done = forward ? i - first + 1 : first - i + 1;
-      this.#emit(i, i / this.#fps, result.objects, Math.min(1, done / total));
+      this.#emit(i, this.#timeOf(i), result.objects, Math.min(1, done / total));
     }
     return 'completed';
   }
@@ -386,11 +497,23 @@ export class VideoTrackingSession implements TrackingSession {
 
   #object(r: TrackObjectData, frame: number, time: number): TrackedObject {
     const video = this.#video;
-    // Cut-outs re-read the frame from a seekable video; a stream's past frames are gone.
-    const source =
-      video && !isStream(this.source) && this.mode === 'complete'
+    const clip = this.#clip;
+    // Cut-outs re-read the frame from the clip or a seekable video; a stream's past frames are gone.
+    const source = clip
+      ? async () => {
+          if (this.#state !== 'done') return clip.frame(frame);
+          // The session's reader is freed when it ends: open the clip once more for this frame.
+          const again = await tryOpenClip(this.#segmenter(), this.source, new AbortController().signal);
+          if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
+          try {
+            return await again.frame(frame);
+          } finally {
+            await again.close();
+          }
+        }
+      : video && !isStream(this.source) && this.mode === 'complete'
         ? async () => {
-            await this.#locked(() => seekFrame(video, frame, this.#fps, this.#abort.signal));
+            await this.#locked(() => this.#seek(video, frame));
             return createImageBitmap(video);
           }
         : null;
@@ -457,6 +580,8 @@ export class VideoTrackingSession implements TrackingSession {
       durationMs,
       fps: durationMs > 0 ? (this.#processed * 1000) / durationMs : 0,
       stats,
+      source: this.#clip ? 'demux' : 'element',
+      clip: this.#clipSummary(),
     };
   }
 

@@ -3,7 +3,7 @@
 // the stage. This module has no side effects: the tag is defined by ./sam2-segmenter.ts.
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import type { SegmenterOptions } from '../client/segmenter.js';
-import { frameAtTime, type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
+import { type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
 import type { DeviceOption, PromptBox, PromptPoint, ReadyInfo } from '../shared/types.js';
 import { EngineController } from './controllers/engine-controller.js';
 import { InputController, type Sam2SegmenterMode } from './controllers/input-controller.js';
@@ -127,7 +127,7 @@ export class Sam2SegmenterElement extends LitElement {
       if (why === 'source') this.#tracking.reset();
     },
     changed: (decoding, time) => {
-      if (time !== undefined) this.#tracking.showRecorded(frameAtTime(time, this.fps || 30));
+      if (time !== undefined) this.#tracking.showRecorded(this.#tracking.frameAt(time));
       this.#prompts.encodeEarly(decoding);
     },
   });

@@ -61,7 +61,8 @@ export class TrackingController implements ReactiveController {
     const opts: TrackOptions = { fps, ...options };
     const cur = this.options.selection();
     if (!opts.prompts && isOwn && own && cur) {
-      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box, frame: frameAtTime(own.currentTime, opts.fps ?? 30) }];
+      // No frame: the session takes the frame the video shows, by the clip's own timestamps.
+      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box }];
     }
     const segmenter = (): Segmenter => {
       if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
@@ -121,7 +122,7 @@ export class TrackingController implements ReactiveController {
     const step = (_now: number, meta: { mediaTime: number }): void => {
       if (this.#session !== session || video.paused) return;
       this.#replayHandle = video.requestVideoFrameCallback!(step);
-      this.showRecorded(Math.round(meta.mediaTime * this.#fps()));
+      this.showRecorded(session.frameAtTime(meta.mediaTime));
     };
     this.#replayHandle = video.requestVideoFrameCallback(step);
   };
@@ -132,6 +133,11 @@ export class TrackingController implements ReactiveController {
     if (this.#replayHandle) video?.cancelVideoFrameCallback?.(this.#replayHandle);
     this.#replayHandle = 0;
     this.#replaySeq++;
+  }
+
+  /** The frame shown at `time`: by the session's clip frame table where there is one. */
+  frameAt(time: number): number {
+    return this.#session ? this.#session.frameAtTime(time) : frameAtTime(time, this.#fps());
   }
 
   /** Draws the finished session's recorded masks of frame `f` (none: clears the tracked masks). */
