@@ -12,7 +12,8 @@ import type { ClipInfo } from '../shared/media-types.js';
 import type { Segmenter } from './segmenter.js';
 import type { VideoClip } from './clip.js';
 
-import type { FrameSourceKind } from './tracking-types.js';
+import type { FrameSourceKind, TrackMode, TrackSource } from './tracking-types.js';
+import { isStream, isVideo, once, openVideoSource, seekFrame } from './video-source.js';
 
 /** The frame table of a clip. */
 export interface FrameTimeline {
@@ -47,10 +48,6 @@ export function frameMidpoint(tl: FrameTimeline, i: number): number {
 export function clipTimeline(info: ClipInfo): FrameTimeline {
   const last = info.timestamps[info.timestamps.length - 1] ?? 0;
   return { kind: 'demux', timestamps: info.timestamps, end: Math.max(last, (info.timestamps[0] ?? 0) + info.duration) };
-}
-
-function isVideo(v: unknown): v is HTMLVideoElement {
-  return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
 }
 
 /** What the worker can be asked to fetch for a source, or null when only the element can read it. */
@@ -177,4 +174,76 @@ export async function discoverTimeline(video: RvfcVideo, signal: AbortSignal): P
   }
   found.reverse();
   return { kind: 'element', timestamps: found, end };
+}
+
+/** Frame count, duration and average rate of a clip: the container's where the worker read it, else the timeline's. */
+export function summarizeClip(
+  tl: FrameTimeline | null,
+  info: ClipInfo | null,
+): { frameCount: number; duration: number; fps: number } | null {
+  if (!tl || tl.timestamps.length === 0) return null;
+  const duration = info ? info.duration : tl.end - tl.timestamps[0]!;
+  const frameCount = tl.timestamps.length;
+  return { frameCount, duration, fps: info ? info.fps : duration > 0 ? frameCount / duration : 0 };
+}
+
+/** Opens a clip once more (a finished session has freed its reader), runs `fn` on it and closes it. */
+export async function withReopenedClip<T>(
+  seg: Segmenter,
+  source: unknown,
+  fn: (clip: VideoClip) => Promise<T>,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<T> {
+  const clip = await tryOpenClip(seg, source, signal);
+  if (!clip) throw new Sam2Error('media-decode', 'the clip can no longer be read');
+  try {
+    return await fn(clip);
+  } finally {
+    await clip.close();
+  }
+}
+
+/**
+ * Complete mode's source: the clip read in the worker where it can be, else the `<video>` stepped to find its frames
+ * (frames numbered by the timestamps it presents). Cleanups (closing the clip, a hidden video) go to `cleanups`.
+ */
+export async function openCompleteSource(
+  seg: Segmenter,
+  source: TrackSource,
+  mode: TrackMode,
+  signal: AbortSignal,
+  cleanups: (() => void)[],
+): Promise<{ clip: VideoClip | null; timeline: FrameTimeline; video: RvfcVideo | null }> {
+  if (isStream(source)) throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
+  const clip = await tryOpenClip(seg, source, signal);
+  if (clip) {
+    cleanups.push(() => void clip.close());
+    let video: RvfcVideo | null = null;
+    if (isVideo(source)) {
+      if (source.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(source, 'loadeddata', signal);
+      video = source;
+    }
+    return { clip, timeline: clipTimeline(clip.info), video };
+  }
+  const video = await openVideoSource(source, mode, signal, cleanups);
+  // Walking the frames moves the element: the prompt's default frame is the one it showed before.
+  const shown = video.currentTime;
+  const timeline = await discoverTimeline(video, signal);
+  await seekPresented(video, frameMidpoint(timeline, frameIndexAt(timeline.timestamps, shown)), signal);
+  return { clip: null, timeline, video };
+}
+
+/** Shows frame i of the element: the middle of its interval in the clip's own frame table (i / fps without one). */
+export async function seekTimelineFrame(
+  video: HTMLVideoElement,
+  tl: FrameTimeline | null,
+  i: number,
+  fps: number,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!tl) return seekFrame(video, i, fps, signal);
+  if (i >= tl.timestamps.length) throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
+  const t = frameMidpoint(tl, i);
+  if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking && video.paused) return;
+  await seekPresented(video, t, signal);
 }

@@ -11,10 +11,11 @@ import type { Segmenter, Tracker } from './segmenter.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
 import type { TrackObjectData, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
+import { FrameFeed, TrackRecords, type Recorded } from './track-records.js';
 import type { VideoClip } from './clip.js';
-import type { ClipInfo, VideoExportProgress } from '../shared/media-types.js';
-import { clipTimeline, discoverTimeline, frameIndexAt, frameMidpoint, seekPresented, tryOpenClip, type FrameTimeline } from './clip-source.js';
-import { frameAtTime, isStream, isVideo, once, openVideoSource, seekFrame, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
+import type { VideoExportProgress } from '../shared/media-types.js';
+import { frameIndexAt, frameMidpoint, openCompleteSource, seekTimelineFrame, summarizeClip, withReopenedClip, type FrameTimeline } from './clip-source.js';
+import { frameAtTime, isStream, openVideoSource, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
 import type {
   ClipSummary,
   VideoExportOptions,
@@ -37,18 +38,6 @@ export { frameAtTime, once, presentTimeouts, type RvfcVideo } from './video-sour
 
 const DEFAULT_FPS = 30;
 
-/** Iterator subscribers get frames from the moment they subscribe. */
-interface Subscriber {
-  queue: TrackFrame[];
-  wake: (() => void) | null;
-}
-
-interface Recorded {
-  frame: number;
-  time: number;
-  objects: TrackExport['frames'][number]['objects'];
-}
-
 interface PendingPrompt {
   prompt: TrackFramePrompt;
   resolve(o: TrackedObject): void;
@@ -70,8 +59,8 @@ export class VideoTrackingSession implements TrackingSession {
   #dropped = 0;
   #startTime = 0;
   #resumeGate: { promise: Promise<void>; open: () => void } | null = null;
-  readonly #subscribers = new Set<Subscriber>();
-  readonly #records = new Map<number, Recorded>();
+  readonly #feed = new FrameFeed(() => ({ done: this.#state === 'done', error: this.#endError }));
+  readonly #records = new TrackRecords();
   #size = { width: 0, height: 0 };
   readonly #pendingPrompts: PendingPrompt[] = [];
   #settle!: { resolve(s: TrackSummary): void; reject(e: unknown): void };
@@ -168,39 +157,11 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   toJSON(): TrackExport {
-    return {
-      format: 'sam2-segmenter/track',
-      version: 1,
-      width: this.#size.width,
-      height: this.#size.height,
-      fps: this.#clipSummary()?.fps ?? this.#fps,
-      frames: [...this.#records.values()].sort((a, b) => a.frame - b.frame),
-    };
+    return this.#records.toExport(this.#size, this.#clipSummary()?.fps ?? this.#fps);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<TrackFrame> {
-    const sub: Subscriber = { queue: [], wake: null };
-    this.#subscribers.add(sub);
-    const next = async (): Promise<IteratorResult<TrackFrame>> => {
-      for (;;) {
-        const f = sub.queue.shift();
-        if (f) return { value: f, done: false };
-        if (this.#state === 'done') {
-          this.#subscribers.delete(sub);
-          if (this.#endError) throw this.#endError;
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((r) => (sub.wake = r));
-        sub.wake = null;
-      }
-    };
-    return {
-      next,
-      return: async () => {
-        this.#subscribers.delete(sub);
-        return { value: undefined, done: true };
-      },
-    };
+    return this.#feed.iterator();
   }
 
   // ---------------------------------------------------------------- run
@@ -253,12 +214,7 @@ export class VideoTrackingSession implements TrackingSession {
 
   /** Shows frame i of the element: the middle of its interval in the clip's own frame table. */
   async #seek(video: HTMLVideoElement, i: number): Promise<void> {
-    const tl = this.#timeline;
-    if (!tl) return seekFrame(video, i, this.#fps, this.#abort.signal);
-    if (i >= tl.timestamps.length) throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
-    const t = frameMidpoint(tl, i);
-    if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking && video.paused) return;
-    await seekPresented(video, t, this.#abort.signal);
+    return seekTimelineFrame(video, this.#timeline, i, this.#fps, this.#abort.signal);
   }
 
   /**
@@ -266,37 +222,16 @@ export class VideoTrackingSession implements TrackingSession {
    * with the frame count.
    */
   async #openClip(seg: Segmenter): Promise<number> {
-    if (isStream(this.source)) throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
-    const signal = this.#abort.signal;
-    const clip = await tryOpenClip(seg, this.source, signal);
-    if (clip) {
-      this.#clip = clip;
-      this.#cleanups.push(() => void clip.close());
-      this.#timeline = clipTimeline(clip.info);
-      if (isVideo(this.source)) {
-        if (this.source.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(this.source, 'loadeddata', signal);
-        this.#video = this.source;
-      }
-    } else {
-      const video = await openVideoSource(this.source, this.mode, signal, this.#cleanups);
-      this.#video = video;
-      // Walking the frames moves the element: the prompt's default frame is the one it showed before.
-      const shown = video.currentTime;
-      const tl = await discoverTimeline(video, signal);
-      this.#timeline = tl;
-      await seekPresented(video, frameMidpoint(tl, frameIndexAt(tl.timestamps, shown)), signal);
-    }
+    const opened = await openCompleteSource(seg, this.source, this.mode, this.#abort.signal, this.#cleanups);
+    this.#clip = opened.clip;
+    this.#timeline = opened.timeline;
+    if (opened.video) this.#video = opened.video;
     this.#clipKnown(this.#clipSummary());
     return this.#timeline!.timestamps.length;
   }
 
   #clipSummary(): ClipSummary | null {
-    const tl = this.#timeline;
-    if (!tl || tl.timestamps.length === 0) return null;
-    const info: ClipInfo | null = this.#clip?.info ?? null;
-    const duration = info ? info.duration : tl.end - tl.timestamps[0]!;
-    const frameCount = tl.timestamps.length;
-    return { frameCount, duration, fps: info ? info.fps : duration > 0 ? frameCount / duration : 0 };
+    return summarizeClip(this.#timeline, this.#clip?.info ?? null);
   }
 
   async exportVideo(options: VideoExportOptions): Promise<Blob> {
@@ -305,24 +240,14 @@ export class VideoTrackingSession implements TrackingSession {
     await this.clip;
     if (!this.#clip) throw new Sam2Error('media-decode', 'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>');
     if (this.options.record === false) throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
-    const wanted = objectIds ? new Set(objectIds) : null;
-    const masks: { size: [number, number]; counts: string }[][] = [];
-    for (const rec of this.#records.values()) {
-      masks[rec.frame] = rec.objects.filter((o) => (wanted ? wanted.has(o.objectId) : true)).map((o) => o.segmentation);
-    }
+    const masks = this.#records.masks(objectIds);
     const request = color === undefined ? { kind, masks } : { kind, masks, color };
     const o: { onProgress?: (p: VideoExportProgress) => void; signal?: AbortSignal } = {};
     if (onProgress) o.onProgress = onProgress;
     if (signal) o.signal = signal;
     if (this.#state !== 'done') return this.#clip.exportVideo(request, o);
     // The session's reader was freed when it ended: read the clip again for the export.
-    const again = await tryOpenClip(this.#segmenter(), this.source, signal ?? new AbortController().signal);
-    if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
-    try {
-      return await again.exportVideo(request, o);
-    } finally {
-      await again.close();
-    }
+    return withReopenedClip(this.#segmenter(), this.source, (c) => c.exportVideo(request, o), signal);
   }
 
   #segmenter(): Segmenter {
@@ -356,7 +281,7 @@ export class VideoTrackingSession implements TrackingSession {
         this.#size = { width: r.mask.width, height: r.mask.height };
         this.#objects.add(r.objectId);
         const obj = this.#object(r, frame, this.#timeOf(frame));
-        this.#record(frame, this.#timeOf(frame), [r]);
+        if (this.options.record !== false) this.#records.record(frame, this.#timeOf(frame), [r]);
         // A correction behind the cursor makes the frames after it stale: track them again.
         if (this.mode === 'complete' && r.kind === 'correction') {
           const forward = this.options.direction !== 'backward';
@@ -379,7 +304,7 @@ export class VideoTrackingSession implements TrackingSession {
     const clip = this.#clip;
     const forward = this.options.direction !== 'backward';
     const dir: 1 | -1 = forward ? 1 : -1;
-    const prompted = [...this.#records.keys()];
+    const prompted = this.#records.frames();
     const first = this.options.startFrame ?? (forward ? Math.min(...prompted) : Math.max(...prompted));
     const last = this.options.endFrame ?? (forward ? n - 1 : 0);
     if (!Number.isInteger(first) || first < 0 || first >= n || !Number.isInteger(last) || last < 0 || last >= n) {
@@ -503,13 +428,7 @@ export class VideoTrackingSession implements TrackingSession {
       ? async () => {
           if (this.#state !== 'done') return clip.frame(frame);
           // The session's reader is freed when it ends: open the clip once more for this frame.
-          const again = await tryOpenClip(this.#segmenter(), this.source, new AbortController().signal);
-          if (!again) throw new Sam2Error('media-decode', 'the clip can no longer be read');
-          try {
-            return await again.frame(frame);
-          } finally {
-            await again.close();
-          }
+          return withReopenedClip(this.#segmenter(), this.source, (c) => c.frame(frame));
         }
       : video && !isStream(this.source) && this.mode === 'complete'
         ? async () => {
@@ -528,29 +447,9 @@ export class VideoTrackingSession implements TrackingSession {
     };
   }
 
-  #record(frame: number, time: number, objects: readonly TrackObjectData[]): void {
-    if (this.options.record === false) return;
-    const rec = this.#records.get(frame) ?? { frame, time, objects: [] };
-    for (const o of objects) {
-      const entry = {
-        objectId: o.objectId,
-        score: o.score,
-        objectScore: o.objectScore,
-        bbox: o.mask.bbox,
-        area: o.mask.area,
-        segmentation: o.rle,
-      };
-      const k = rec.objects.findIndex((x) => x.objectId === o.objectId);
-      if (k >= 0) rec.objects[k] = entry;
-      else rec.objects.push(entry);
-    }
-    rec.objects.sort((a, b) => a.objectId - b.objectId);
-    this.#records.set(frame, rec);
-  }
-
   #emit(frame: number, time: number, objects: readonly TrackObjectData[], progress: number | null): void {
     if (objects[0]) this.#size = { width: objects[0].mask.width, height: objects[0].mask.height };
-    this.#record(frame, time, objects);
+    if (this.options.record !== false) this.#records.record(frame, time, objects);
     const overlays = new Map<number, ImageBitmap>();
     for (const o of objects) if (o.overlay) overlays.set(o.objectId, o.overlay);
     const f: TrackFrame = {
@@ -563,26 +462,14 @@ export class VideoTrackingSession implements TrackingSession {
     };
     if (this.hooks.onFrame) this.hooks.onFrame(f, overlays);
     else for (const b of overlays.values()) b.close();
-    for (const s of this.#subscribers) {
-      s.queue.push(f);
-      s.wake?.();
-    }
+    this.#feed.push(f);
   }
 
   #summary(reason: TrackSummary['reason'], stats: TrackerStats | null): TrackSummary {
     const durationMs = performance.now() - this.#startTime;
-    return {
-      reason,
-      mode: this.mode,
-      frames: this.#processed,
-      dropped: this.#dropped,
-      objects: [...this.#objects].sort((a, b) => a - b),
-      durationMs,
-      fps: durationMs > 0 ? (this.#processed * 1000) / durationMs : 0,
-      stats,
-      source: this.#clip ? 'demux' : 'element',
-      clip: this.#clipSummary(),
-    };
+    const fps = durationMs > 0 ? (this.#processed * 1000) / durationMs : 0;
+    const [frames, dropped, objects] = [this.#processed, this.#dropped, [...this.#objects].sort((a, b) => a - b)];
+    return { reason, mode: this.mode, frames, dropped, objects, durationMs, fps, stats, source: this.#clip ? 'demux' : 'element', clip: this.#clipSummary() };
   }
 
   async #finish(reason: TrackSummary['reason']): Promise<void> {
@@ -598,7 +485,7 @@ export class VideoTrackingSession implements TrackingSession {
         // Best effort.
       }
     }
-    for (const s of this.#subscribers) s.wake?.();
+    this.#feed.end();
     if (this.#endError) this.#settle.reject(this.#endError);
     else this.#settle.resolve(this.#summary(reason, stats));
   }
