@@ -65,7 +65,11 @@ function emitAssets() {
       }
       for (const d of VIDEO_MODEL_DIRS) {
         for (const path of filesUnder(join('demo/models', d))) {
-          this.emitFile({ type: 'asset', fileName: join('models', relative('demo/models', path)), source: readFileSync(path) });
+          this.emitFile({
+            type: 'asset',
+            fileName: join('models', relative('demo/models', path)),
+            source: readFileSync(path),
+          });
         }
       }
     },

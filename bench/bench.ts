@@ -108,7 +108,9 @@ function watchMainThread() {
 async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines: string[]): Promise<void> {
   const el = document.createElement('sam2-segmenter') as Sam2SegmenterElement;
   el.device = 'wasm';
-  const ready = new Promise<CustomEvent>((r) => el.addEventListener('ready', (e) => r(e as CustomEvent), { once: true }));
+  const ready = new Promise<CustomEvent>((r) =>
+    el.addEventListener('ready', (e) => r(e as CustomEvent), { once: true }),
+  );
   el.source = canvas;
   document.body.append(el);
   const info = (await ready).detail as { backend: string; threads: number };
@@ -130,7 +132,15 @@ async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines:
     const stop = watchMainThread();
     const [x, y] = targets[i % 2]!;
     const rect = stage.getBoundingClientRect();
-    const at = { clientX: rect.left + x * (rect.width / 800), clientY: rect.top + y * (rect.height / 600), bubbles: true, composed: true, isPrimary: true, pointerId: 1, button: 0 };
+    const at = {
+      clientX: rect.left + x * (rect.width / 800),
+      clientY: rect.top + y * (rect.height / 600),
+      bubbles: true,
+      composed: true,
+      isPrimary: true,
+      pointerId: 1,
+      button: 0,
+    };
     const changed = new Promise<void>((r) => el.addEventListener('mask-change', () => r(), { once: true }));
     const t = performance.now();
     stage.dispatchEvent(new PointerEvent('pointerdown', at));
@@ -143,9 +153,15 @@ async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines:
     longest = Math.max(longest, seen.longest);
   }
   const click = median(latencies);
-  lines.push(`element (${info.backend}, ${info.threads} thread): click -> mask-change median ${ms(click)} over ${runs}`);
-  lines.push(`  ratio to raw decoder session.run: ${(click / rawDecoder).toFixed(2)}x (overhead ${ms(click - rawDecoder)})`);
-  lines.push(`  main thread from click to drawn mask: longest task ${longest ? ms(longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(worstGap)}`);
+  lines.push(
+    `element (${info.backend}, ${info.threads} thread): click -> mask-change median ${ms(click)} over ${runs}`,
+  );
+  lines.push(
+    `  ratio to raw decoder session.run: ${(click / rawDecoder).toFixed(2)}x (overhead ${ms(click - rawDecoder)})`,
+  );
+  lines.push(
+    `  main thread from click to drawn mask: longest task ${longest ? ms(longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(worstGap)}`,
+  );
   el.remove();
 }
 
@@ -181,7 +197,9 @@ async function bigImage(lines: string[]): Promise<void> {
     const took = performance.now() - t;
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     const seen = stop();
-    lines.push(`  ${name}: ${ms(took)}; longest main-thread task ${seen.longest ? ms(seen.longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(seen.worstGap)}`);
+    lines.push(
+      `  ${name}: ${ms(took)}; longest main-thread task ${seen.longest ? ms(seen.longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(seen.worstGap)}`,
+    );
   };
   lines.push(`big image (${w}x${h} canvas, element, wasm):`);
   let detail: Awaited<ReturnType<Sam2SegmenterElement['segment']>> | null = null;
@@ -248,10 +266,16 @@ async function tracking(lines: string[]): Promise<void> {
     .map(([k, g]) => `${k} ${(g.ms / frames).toFixed(1)}`)
     .join(', ');
   const frameMs = median(perFrame);
-  lines.push(`tracking (twin, 320x240, 1 object, ${frames} frames, raw sessions): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s; object lost on ${lost} frames`);
-  lines.push(`  sum of graph times per frame ${ms(graphMs)} (${split}); ratio frame/graphs ${(frameMs / graphMs).toFixed(2)}x`);
+  lines.push(
+    `tracking (twin, 320x240, 1 object, ${frames} frames, raw sessions): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s; object lost on ${lost} frames`,
+  );
+  lines.push(
+    `  sum of graph times per frame ${ms(graphMs)} (${split}); ratio frame/graphs ${(frameMs / graphMs).toFixed(2)}x`,
+  );
   const mib = (b: number) => `${(b / 1048576).toFixed(2)} MiB`;
-  lines.push(`  memory held by the tracker: after 100 frames ${mib(at100)}, after ${frames} frames ${mib(tracker.memoryStats().bytes)}`);
+  lines.push(
+    `  memory held by the tracker: after 100 frames ${mib(at100)}, after ${frames} frames ${mib(tracker.memoryStats().bytes)}`,
+  );
   tracker.dispose();
   for (const g of Object.values(graphs)) await g.release();
 }
@@ -266,7 +290,9 @@ async function decodeOnly(clip: Clip, lines: string[]): Promise<void> {
     rates.push((reader.info.frameCount * 1000) / (performance.now() - t0));
     await reader.close();
   }
-  lines.push(`demux + decode only (mediabunny + VideoDecoder, ${clip.codec}, ${clip.width}x${clip.height}, ${clip.frames} frames): median ${median(rates).toFixed(0)} frames/s`);
+  lines.push(
+    `demux + decode only (mediabunny + VideoDecoder, ${clip.codec}, ${clip.width}x${clip.height}, ${clip.frames} frames): median ${median(rates).toFixed(0)} frames/s`,
+  );
 }
 
 /** A <video> fed through Media Source Extensions: the worker cannot fetch it, so sessions step the element. */
@@ -299,7 +325,9 @@ async function sdkTracking(clip: Clip, lines: string[], path: 'demux' | 'element
   const video = path === 'element' ? await mseVideo(clip.blob) : null;
   try {
     const t0 = performance.now();
-    const session = trackVideo(seg, video ?? clip.blob, { prompts: [{ frame: 0, points: [{ x: 34, y: 44, label: 'positive' }] }] });
+    const session = trackVideo(seg, video ?? clip.blob, {
+      prompts: [{ frame: 0, points: [{ x: 34, y: 44, label: 'positive' }] }],
+    });
     const perFrame: number[] = [];
     let last = 0;
     let lost = 0;
@@ -317,7 +345,9 @@ async function sdkTracking(clip: Clip, lines: string[], path: 'demux' | 'element
     lines.push(
       `tracking through the SDK (trackVideo, complete, source ${summary.source}, ${clip.codec} 320x240, ${summary.frames} of ${summary.clip?.frameCount} frames, worker): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s (${summary.fps.toFixed(1)} over the whole run, ${((performance.now() - t0) / 1000).toFixed(1)} s with setup); object lost on ${lost} frames`,
     );
-    lines.push(`  graph time per frame in the worker ${ms(graphMs)}; tracked rate / graph-bound rate = ${(graphMs / frameMs).toFixed(2)} (goal >= 0.9)`);
+    lines.push(
+      `  graph time per frame in the worker ${ms(graphMs)}; tracked rate / graph-bound rate = ${(graphMs / frameMs).toFixed(2)} (goal >= 0.9)`,
+    );
   } finally {
     video?.remove();
     seg.dispose();
@@ -341,7 +371,14 @@ async function main(): Promise<void> {
   }
   const frames = Number(new URLSearchParams(location.search).get('clipFrames') ?? 150);
   // Keyframes every 30 frames, as real clips have (decoding then depends on the previous frame).
-  const clip = await makeClip({ width: 320, height: 240, fps: 30, frames, keyInterval: 30, draw: (g, t) => g.drawImage(clipFrame(t), 0, 0) });
+  const clip = await makeClip({
+    width: 320,
+    height: 240,
+    fps: 30,
+    frames,
+    keyInterval: 30,
+    draw: (g, t) => g.drawImage(clipFrame(t), 0, 0),
+  });
   await decodeOnly(clip, lines);
   await sdkTracking(clip, lines, 'demux');
   await sdkTracking(clip, lines, 'element');

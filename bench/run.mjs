@@ -28,7 +28,13 @@ const browser = await puppeteer.launch({
   headless: true,
   // No protocol timeout: a busy machine can hold one call longer than puppeteer's default 180 s.
   protocolTimeout: 0,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+  ],
 });
 let failed = false;
 try {
@@ -39,13 +45,17 @@ try {
   const runs = Number(process.env.BENCH_RUNS ?? 15);
   // Shorter runs on a busy machine: BENCH_FRAMES (raw tracker frames), BENCH_CLIP_FRAMES (clip frames per SDK run),
   // BENCH_ONLY=clips (only the clip figures).
-  const extra = [['frames', process.env.BENCH_FRAMES], ['clipFrames', process.env.BENCH_CLIP_FRAMES], ['only', process.env.BENCH_ONLY]]
+  const extra = [
+    ['frames', process.env.BENCH_FRAMES],
+    ['clipFrames', process.env.BENCH_CLIP_FRAMES],
+    ['only', process.env.BENCH_ONLY],
+  ]
     .filter(([, v]) => v)
     .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
     .join('');
   await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`, { timeout: 300_000 });
   // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
-  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__bench?.done === true')); ) {
+  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__bench?.done === true'));) {
     if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');
     await new Promise((r) => setTimeout(r, 2000));
   }

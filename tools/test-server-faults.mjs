@@ -45,12 +45,31 @@ export const STRICT_CSP = [
   "frame-ancestors 'self'",
 ].join('; ');
 
-const TYPES = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };
+const TYPES = {
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.mjs': 'text/javascript',
+};
 
 function parse(segment) {
   const s = {
-    id: segment, only: null, fail: 0, wait: 0, delay: 0, truncate: false, corrupt: false, missing: false, drop: null,
-    patch: null, nullJson: false, html: false, stall: false, hang: false, etag: false, csp: false,
+    id: segment,
+    only: null,
+    fail: 0,
+    wait: 0,
+    delay: 0,
+    truncate: false,
+    corrupt: false,
+    missing: false,
+    drop: null,
+    patch: null,
+    nullJson: false,
+    html: false,
+    stall: false,
+    hang: false,
+    etag: false,
+    csp: false,
   };
   for (const token of segment.split(',')) {
     const [k, v = ''] = token.split('=');

@@ -242,7 +242,8 @@ export async function seekTimelineFrame(
   signal: AbortSignal,
 ): Promise<void> {
   if (!tl) return seekFrame(video, i, fps, signal);
-  if (i >= tl.timestamps.length) throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
+  if (i >= tl.timestamps.length)
+    throw new Sam2Error('invalid-prompt', `frame ${i} is outside the clip (${tl.timestamps.length} frames)`);
   const t = frameMidpoint(tl, i);
   if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking && video.paused) return;
   await seekPresented(video, t, signal);

@@ -36,7 +36,14 @@ const hf = (size: string): string => `https://huggingface.co/onnx-community/sam2
 // `main`) can change. The repositories keep fp32/fp16 weights in `.onnx_data` external-data files, which the loader
 // fetches beside each graph (external-data.ts).
 function repository(label: string, size: string): ModelPreset {
-  return { label, kind: 'repository', url: hf(size), dtypes: ['fp32', 'fp16'], defaultDtype: 'fp32', bytes: { fp32: null, fp16: null } };
+  return {
+    label,
+    kind: 'repository',
+    url: hf(size),
+    dtypes: ['fp32', 'fp16'],
+    defaultDtype: 'fp32',
+    bytes: { fp32: null, fp16: null },
+  };
 }
 
 /** The image-and-canonical presets; `twin` is the default. The video-export presets are in `VIDEO_PRESETS`. */
@@ -69,7 +76,9 @@ export const DEFAULT_PRESET: PresetName = 'twin';
 
 /** True when `name` is a preset name. */
 export function isPresetName(name: unknown): name is PresetName {
-  return typeof name === 'string' && (Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name) || isVideoPresetName(name));
+  return (
+    typeof name === 'string' && (Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name) || isVideoPresetName(name))
+  );
 }
 
 /** What the worker loads. */
@@ -91,7 +100,11 @@ export interface ResolvedModel {
  * document by default) and `dtype` (a preset's default when omitted). A preset name resolves to its mirror from
  * `setAssetLocations({models})` when one is set, else to the preset's own URL.
  */
-export function resolveModel(model?: string | URL, dtype?: string, base: string | URL | undefined = globalThis.location?.href): ResolvedModel {
+export function resolveModel(
+  model?: string | URL,
+  dtype?: string,
+  base: string | URL | undefined = globalThis.location?.href,
+): ResolvedModel {
   const name = model === undefined || model === '' ? DEFAULT_PRESET : model;
   if (isVideoPresetName(name)) {
     const p = VIDEO_PRESETS[name];
@@ -117,7 +130,11 @@ export function resolveModel(model?: string | URL, dtype?: string, base: string 
     url = new URL(String(name), base).href;
   } catch (e) {
     const names = [...Object.keys(MODEL_PRESETS), ...Object.keys(VIDEO_PRESETS)].join(', ');
-    throw new Sam2Error('model-fetch', `model ${JSON.stringify(String(name))} is neither a preset (${names}) nor a URL`, { cause: e });
+    throw new Sam2Error(
+      'model-fetch',
+      `model ${JSON.stringify(String(name))} is neither a preset (${names}) nor a URL`,
+      { cause: e },
+    );
   }
   return dtype === undefined ? { url } : { url, dtype };
 }

@@ -25,7 +25,14 @@ export class TrackRecords {
 
   /** The session's export (`toJSON()`): every record in frame order. */
   toExport(size: { width: number; height: number }, fps: number): TrackExport {
-    return { format: 'sam2-segmenter/track', version: 1, width: size.width, height: size.height, fps, frames: this.sorted() };
+    return {
+      format: 'sam2-segmenter/track',
+      version: 1,
+      width: size.width,
+      height: size.height,
+      fps,
+      frames: this.sorted(),
+    };
   }
 
   /** Every record, in frame order. */

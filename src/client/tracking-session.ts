@@ -14,7 +14,15 @@ import { Sam2Mask } from './mask.js';
 import { FrameFeed, TrackRecords, type Recorded } from './track-records.js';
 import type { VideoClip } from './clip.js';
 import type { VideoExportProgress } from '../shared/media-types.js';
-import { frameIndexAt, frameMidpoint, openCompleteSource, seekTimelineFrame, summarizeClip, withReopenedClip, type FrameTimeline } from './clip-source.js';
+import {
+  frameIndexAt,
+  frameMidpoint,
+  openCompleteSource,
+  seekTimelineFrame,
+  summarizeClip,
+  withReopenedClip,
+  type FrameTimeline,
+} from './clip-source.js';
 import { frameAtTime, isStream, openVideoSource, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
 import type {
   ClipSummary,
@@ -34,7 +42,6 @@ import type {
 export type * from './tracking-types.js';
 // The element reads videos with the same helpers.
 export { frameAtTime, once, presentTimeouts, type RvfcVideo } from './video-source.js';
-
 
 const DEFAULT_FPS = 30;
 
@@ -173,19 +180,28 @@ export class VideoTrackingSession implements TrackingSession {
       const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
       const numFrames = this.mode === 'complete' ? await this.#openClip(seg) : undefined;
       this.#check();
-      const video = this.#video ?? (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
+      const video =
+        this.#video ??
+        (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
       this.#video = video;
       this.#check();
       this.#check();
-      this.#tracker = await seg.openTracker(numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal });
+      this.#tracker = await seg.openTracker(
+        numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal },
+      );
       this.#check();
       this.#current = video ? this.#frameAt(video.currentTime) : 0;
       const prompts = this.options.prompts ?? [];
-      for (const p of prompts) this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
+      for (const p of prompts)
+        this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
       // Initial prompts must succeed: a bad one ends the session with its error.
       await this.#locked(() => this.#applyPrompts(true));
       this.#check();
-      if (this.#objects.size === 0) throw new Sam2Error('invalid-prompt', 'track() needs at least one prompt (options.prompts, or a selection on the shown frame)');
+      if (this.#objects.size === 0)
+        throw new Sam2Error(
+          'invalid-prompt',
+          'track() needs at least one prompt (options.prompts, or a selection on the shown frame)',
+        );
       // Live tracking of a clip starts its playback once the prompted frame has been read.
       if (this.mode === 'live' && video && !isStream(this.source) && video.paused && !video.ended) await video.play();
       reason = this.mode === 'complete' ? await this.#complete(numFrames!) : await this.#live(video!);
@@ -238,8 +254,13 @@ export class VideoTrackingSession implements TrackingSession {
     const { kind, objectIds, color, onProgress, signal } = options;
     // The clip is known once tracking has opened it.
     await this.clip;
-    if (!this.#clip) throw new Sam2Error('media-decode', 'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>');
-    if (this.options.record === false) throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
+    if (!this.#clip)
+      throw new Sam2Error(
+        'media-decode',
+        'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>',
+      );
+    if (this.options.record === false)
+      throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
     const masks = this.#records.masks(objectIds);
     const request = color === undefined ? { kind, masks } : { kind, masks, color };
     const o: { onProgress?: (p: VideoExportProgress) => void; signal?: AbortSignal } = {};
@@ -270,10 +291,12 @@ export class VideoTrackingSession implements TrackingSession {
         const clip = this.#clip;
         if (!t || (!video && !clip)) throw new Sam2Error('not-ready', 'the tracker has not started');
         const frame = p.prompt.frame ?? this.#current;
-        if (!Number.isInteger(frame) || frame < 0) throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
+        if (!Number.isInteger(frame) || frame < 0)
+          throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
         // A live stream cannot seek: a prompt there is always on the frame just read.
         // A paused clip is sought to the frame, which also makes sure that frame has been decoded and presented.
-        if (!clip && video && !isStream(this.source) && (this.mode === 'complete' || video.paused)) await this.#seek(video, frame);
+        if (!clip && video && !isStream(this.source) && (this.mode === 'complete' || video.paused))
+          await this.#seek(video, frame);
         const { frame: _f, ...prompt } = p.prompt;
         const at = this.mode === 'live' ? this.#liveIndex(frame) : frame;
         // The client reads the video's current frame when the call is made; a clip's frame is decoded in the worker.
@@ -357,7 +380,8 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   async #live(video: RvfcVideo): Promise<TrackSummary['reason']> {
-    if (!video.requestVideoFrameCallback) throw new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback');
+    if (!video.requestVideoFrameCallback)
+      throw new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback');
     const stream = isStream(this.source);
     const t = this.#tracker!;
     let base: number | null = null;
@@ -469,13 +493,25 @@ export class VideoTrackingSession implements TrackingSession {
     const durationMs = performance.now() - this.#startTime;
     const fps = durationMs > 0 ? (this.#processed * 1000) / durationMs : 0;
     const [frames, dropped, objects] = [this.#processed, this.#dropped, [...this.#objects].sort((a, b) => a - b)];
-    return { reason, mode: this.mode, frames, dropped, objects, durationMs, fps, stats, source: this.#clip ? 'demux' : 'element', clip: this.#clipSummary() };
+    return {
+      reason,
+      mode: this.mode,
+      frames,
+      dropped,
+      objects,
+      durationMs,
+      fps,
+      stats,
+      source: this.#clip ? 'demux' : 'element',
+      clip: this.#clipSummary(),
+    };
   }
 
   async #finish(reason: TrackSummary['reason']): Promise<void> {
     this.#state = 'done';
     this.#resumeGate?.open();
-    for (const p of this.#pendingPrompts.splice(0)) p.reject(new Sam2Error('aborted', 'the tracking session has ended'));
+    for (const p of this.#pendingPrompts.splice(0))
+      p.reject(new Sam2Error('aborted', 'the tracking session has ended'));
     // The worker frees the tracker's memory; a dead worker has nothing left to free.
     const stats = await (this.#tracker?.close() ?? Promise.resolve(null)).catch(() => null);
     for (const c of this.#cleanups.splice(0).reverse()) {

@@ -46,7 +46,14 @@ function sizes(files: Files, image: readonly string[]): { imageBytes: number; to
 const FIVE_IMAGE = ['onnx/vision_encoder.onnx', 'onnx/mask_decoder.onnx'] as const;
 
 /** diffusionstudio fp16 exports: sizes from the design note (no digests recorded there). */
-function diffusionstudio(size: string, revision: string, S: 512 | 1024, b: readonly [number, number, number, number, number, number], purpose: string, label: string): VideoPreset {
+function diffusionstudio(
+  size: string,
+  revision: string,
+  S: 512 | 1024,
+  b: readonly [number, number, number, number, number, number],
+  purpose: string,
+  label: string,
+): VideoPreset {
   const files: Files = {
     'onnx/vision_encoder.onnx': { bytes: b[0] },
     'onnx/mask_decoder.onnx': { bytes: b[1] },
@@ -69,22 +76,44 @@ function diffusionstudio(size: string, revision: string, S: 512 | 1024, b: reado
 
 const SQUARE_ZERO_FILES: Files = {
   'constants.json': { bytes: 9922, sha256: '172edc70e892aab0aef6caedf97b8e4091fbf6c5d26dac5fd9ea69d093d927d3' },
-  'onnx/vision_encoder.onnx': { bytes: 134335567, sha256: 'aa7a8542942f042e235a993a1ab0ccf5f049918500577802a7f10ec1b39bb873' },
-  'onnx/mask_decoder.onnx': { bytes: 17794355, sha256: '0461896de3db00936fe1643506f129d71cb6d5d2ae15754811756b7ea1b070c6' },
-  'onnx/memory_encoder.onnx': { bytes: 5616496, sha256: '580d246c109de88838f600ba7c1c0d03d1fe267f7641b06f8c88c5f0dc5834cd' },
-  'onnx/memory_attention.onnx': { bytes: 32259165, sha256: '791e648ce8f5ef91ad00ba06e83066ff261ae5a645f0b042b4f46a89fd054baf' },
-  'onnx/pointer_tpos.onnx': { bytes: 67289, sha256: '7e71df1d75dba09bc18dd4ae745c2a2cceebdd14d84eadea2fe65d0205f101fc' },
+  'onnx/vision_encoder.onnx': {
+    bytes: 134335567,
+    sha256: 'aa7a8542942f042e235a993a1ab0ccf5f049918500577802a7f10ec1b39bb873',
+  },
+  'onnx/mask_decoder.onnx': {
+    bytes: 17794355,
+    sha256: '0461896de3db00936fe1643506f129d71cb6d5d2ae15754811756b7ea1b070c6',
+  },
+  'onnx/memory_encoder.onnx': {
+    bytes: 5616496,
+    sha256: '580d246c109de88838f600ba7c1c0d03d1fe267f7641b06f8c88c5f0dc5834cd',
+  },
+  'onnx/memory_attention.onnx': {
+    bytes: 32259165,
+    sha256: '791e648ce8f5ef91ad00ba06e83066ff261ae5a645f0b042b4f46a89fd054baf',
+  },
+  'onnx/pointer_tpos.onnx': {
+    bytes: 67289,
+    sha256: '7e71df1d75dba09bc18dd4ae745c2a2cceebdd14d84eadea2fe65d0205f101fc',
+  },
 };
 
 /** EdgeTAM's graphs (constants.json's size is not recorded). */
 const EDGETAM_FILES: Files = {
-  'vision_encoder.onnx': { bytes: 19826101, sha256: '57fe1a2b3d500813fe4987c4209b856920f187ab0b7723d81586b607ea2cffc1' },
+  'vision_encoder.onnx': {
+    bytes: 19826101,
+    sha256: '57fe1a2b3d500813fe4987c4209b856920f187ab0b7723d81586b607ea2cffc1',
+  },
   'mask_decoder.onnx': { bytes: 17800677, sha256: 'ee24ee1cae6ecc71889912c1893e08b09f645bb63875108ccd180f7218a3647d' },
-  'memory_attention.onnx': { bytes: 20914958, sha256: '6477d775639905945949508c08a2c652d01e5933c0eb00a02225ae5f6aa1602c' },
+  'memory_attention.onnx': {
+    bytes: 20914958,
+    sha256: '6477d775639905945949508c08a2c652d01e5933c0eb00a02225ae5f6aa1602c',
+  },
   'memory_encoder.onnx': { bytes: 6692568, sha256: '035b30f8fb1f7c99211ada6eb9d72f0819de819ef94310b14e8147dc97f120ec' },
 };
 
-const TWIN_NOTE = 'bundled twin (colour-and-position segmenter with the exact tensor contract): tests and offline demos';
+const TWIN_NOTE =
+  'bundled twin (colour-and-position segmenter with the exact tensor contract): tests and offline demos';
 
 /** The video-export presets. */
 export const VIDEO_PRESETS: Readonly<Record<VideoPresetName, VideoPreset>> = {
@@ -145,14 +174,36 @@ export const VIDEO_PRESETS: Readonly<Record<VideoPresetName, VideoPreset>> = {
     totalBytes: null,
   },
   'sam2.1-video-twin-a': twin('SAM 2.1 video twin, layout A (fp32, 1024)', TWIN_A_URL, 'fixed-bank', 1024, 'fp32'),
-  'sam2.1-video-twin-b512': twin('SAM 2.1 video twin, layout B (fp16 inside, 512)', TWIN_B512_URL, 'fixed-bank', 512, 'fp16'),
+  'sam2.1-video-twin-b512': twin(
+    'SAM 2.1 video twin, layout B (fp16 inside, 512)',
+    TWIN_B512_URL,
+    'fixed-bank',
+    512,
+    'fp16',
+  ),
   'edgetam-video-twin-c': twin('EdgeTAM video twin, layout C', TWIN_C_URL, 'edgetam', 1024, 'fp32'),
 };
 
-function twin(label: string, url: string, layout: ExportHint['layout'], S: 512 | 1024, precision: 'fp32' | 'fp16'): VideoPreset {
+function twin(
+  label: string,
+  url: string,
+  layout: ExportHint['layout'],
+  S: 512 | 1024,
+  precision: 'fp32' | 'fp16',
+): VideoPreset {
   const hint: ExportHint = { layout, fp16: precision === 'fp16' };
   if (layout === 'edgetam') hint.sidecar = TWIN_C_SIDECAR_URL;
-  return { label, url, hint, imageSize: S, precision, license: 'Apache-2.0', purpose: TWIN_NOTE, imageBytes: null, totalBytes: null };
+  return {
+    label,
+    url,
+    hint,
+    imageSize: S,
+    precision,
+    license: 'Apache-2.0',
+    purpose: TWIN_NOTE,
+    imageBytes: null,
+    totalBytes: null,
+  };
 }
 
 /** True when `name` names a video-export preset. */

@@ -15,11 +15,18 @@ export function isStream(v: unknown): v is MediaStream {
 function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
   const code = video.error?.code;
   // MEDIA_ERR_SRC_NOT_SUPPORTED also covers network failures of a src; both mean the clip cannot be read.
-  return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
+  return new Sam2Error(
+    'media-decode',
+    `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`,
+  );
 }
 
 /** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
-export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
+export function once<K extends keyof HTMLMediaElementEventMap>(
+  video: HTMLVideoElement,
+  type: K,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       video.removeEventListener(type, ok);
@@ -80,7 +87,12 @@ export type RvfcVideo = HTMLVideoElement & {
  * The video a session reads: the host's own `<video>` once it has a frame, or a hidden one made for a stream, a URL or
  * a Blob (kept in the document for rVFC; `cleanups` undoes it).
  */
-export async function openVideoSource(src: TrackSource, mode: TrackMode, signal: AbortSignal, cleanups: (() => void)[]): Promise<RvfcVideo> {
+export async function openVideoSource(
+  src: TrackSource,
+  mode: TrackMode,
+  signal: AbortSignal,
+  cleanups: (() => void)[],
+): Promise<RvfcVideo> {
   if (isVideo(src)) {
     // A host's video that never loads (no source, blocked, a server that stalls) must not hold track() forever.
     await mediaLoaded(src, signal);
@@ -101,7 +113,8 @@ export async function openVideoSource(src: TrackSource, mode: TrackMode, signal:
     video.remove();
   });
   if (isStream(src)) {
-    if (mode === 'complete') throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
+    if (mode === 'complete')
+      throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
     video.srcObject = src;
     await video.play();
   } else if (typeof Blob !== 'undefined' && src instanceof Blob) {
@@ -128,7 +141,8 @@ export async function frameCount(video: HTMLVideoElement, fps: number, signal: A
     await once(video, 'seeked', signal);
   }
   const n = Math.round(video.duration * fps);
-  if (!(n > 0)) throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
+  if (!(n > 0))
+    throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
   return n;
 }
 

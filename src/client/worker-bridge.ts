@@ -4,7 +4,15 @@
 // next call. What runs in the worker is only known here through its API type.
 
 import * as Comlink from 'comlink';
-import { Sam2Error, abortedError, isSam2Error, toSam2Error, unwrap, type ErrorContext, type WireResult } from '../shared/errors.js';
+import {
+  Sam2Error,
+  abortedError,
+  isSam2Error,
+  toSam2Error,
+  unwrap,
+  type ErrorContext,
+  type WireResult,
+} from '../shared/errors.js';
 
 /** How a bridge starts and talks to its worker. */
 export interface WorkerBridgeOptions<Api, Ready> {
@@ -112,12 +120,18 @@ export class WorkerBridge<Api, Ready> {
     const worker = this.options.createWorker();
     worker.addEventListener('error', (e) => {
       e.preventDefault();
-      if (this.#worker === worker) this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
+      if (this.#worker === worker)
+        this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
     });
     const helloMs = this.options.helloMs ?? WORKER_HELLO_MS;
     this.#hello = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Sam2Error('worker-crashed', `the worker did not start within ${helloMs} ms (is its script served, and does it import sam2-segmenter's worker?)`));
+        reject(
+          new Sam2Error(
+            'worker-crashed',
+            `the worker did not start within ${helloMs} ms (is its script served, and does it import sam2-segmenter's worker?)`,
+          ),
+        );
       }, helloMs);
       worker.addEventListener('message', (e: MessageEvent<unknown>) => {
         if (this.#worker === worker) this.#lastHeard = performance.now();
@@ -142,28 +156,31 @@ export class WorkerBridge<Api, Ready> {
   #watch(): void {
     if (this.#watchdog !== undefined || !this.options.ping) return;
     const silence = this.options.silenceMs ?? WORKER_SILENCE_MS;
-    this.#watchdog = setInterval(() => {
-      const remote = this.#remote;
-      if (this.#inFlight.size === 0 || !remote) {
-        clearInterval(this.#watchdog);
-        this.#watchdog = undefined;
-        return;
-      }
-      if (performance.now() - this.#lastHeard > silence) {
-        this.kill(new Sam2Error('worker-crashed', `the worker stopped answering (silent for ${silence} ms)`));
-        return;
-      }
-      if (this.#pinging) return;
-      this.#pinging = true;
-      this.options.ping!(remote).then(
-        () => {
-          this.#pinging = false;
-        },
-        () => {
-          this.#pinging = false;
-        },
-      );
-    }, Math.max(50, Math.min(silence / 4, 5000)));
+    this.#watchdog = setInterval(
+      () => {
+        const remote = this.#remote;
+        if (this.#inFlight.size === 0 || !remote) {
+          clearInterval(this.#watchdog);
+          this.#watchdog = undefined;
+          return;
+        }
+        if (performance.now() - this.#lastHeard > silence) {
+          this.kill(new Sam2Error('worker-crashed', `the worker stopped answering (silent for ${silence} ms)`));
+          return;
+        }
+        if (this.#pinging) return;
+        this.#pinging = true;
+        this.options.ping!(remote).then(
+          () => {
+            this.#pinging = false;
+          },
+          () => {
+            this.#pinging = false;
+          },
+        );
+      },
+      Math.max(50, Math.min(silence / 4, 5000)),
+    );
   }
 
   /**

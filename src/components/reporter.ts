@@ -16,7 +16,11 @@ export function isAbort(e: unknown): boolean {
  * failure without a code of its own is `internal`, never the caller's fault.
  */
 export function coded(e: unknown, where: Sam2ErrorCode): Sam2Error {
-  const context = where.startsWith('media') ? 'media' : where.startsWith('model') || where === 'storage' ? 'model' : 'call';
+  const context = where.startsWith('media')
+    ? 'media'
+    : where.startsWith('model') || where === 'storage'
+      ? 'model'
+      : 'call';
   return toSam2Error(e, context);
 }
 

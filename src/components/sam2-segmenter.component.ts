@@ -25,7 +25,8 @@ export interface Sam2SegmenterPrompt {
 }
 
 /** Events of the element; `error` is the element's CustomEvent, not the global ErrorEvent. */
-export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2SegmenterEventMap> & Sam2SegmenterEventMap;
+export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2SegmenterEventMap> &
+  Sam2SegmenterEventMap;
 
 /** Properties read when a segmenter is created: a change replaces it. */
 const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'noCache', 'persistStorage'] as const;
@@ -143,7 +144,11 @@ export class Sam2SegmenterElement extends LitElement {
       this.#overlay.setTracked(new Map());
     },
   });
-  readonly #input = new InputController(this, { overlay: this.#overlay, prompts: this.#prompts, mode: () => this.mode });
+  readonly #input = new InputController(this, {
+    overlay: this.#overlay,
+    prompts: this.#prompts,
+    mode: () => this.mode,
+  });
   readonly #tracking: TrackingController = new TrackingController(this, {
     engine: this.#engine,
     overlay: this.#overlay,
@@ -248,20 +253,22 @@ export class Sam2SegmenterElement extends LitElement {
         @focus=${input.onFocus}
         @blur=${input.onBlur}
       >
-        ${url === null
-          ? html`<canvas part="media" aria-hidden="true"></canvas>`
-          : this.#media.isVideo
-            ? html`<video
-                part="media"
-                src=${url}
-                muted
-                playsinline
-                preload="auto"
-                @seeked=${this.#media.onShownFrame}
-                @pause=${this.#media.onShownFrame}
-                @play=${this.#tracking.onPlay}
-              ></video>`
-            : html`<img part="media" src=${url} alt="" draggable="false" />`}
+        ${
+          url === null
+            ? html`<canvas part="media" aria-hidden="true"></canvas>`
+            : this.#media.isVideo
+              ? html`<video
+                  part="media"
+                  src=${url}
+                  muted
+                  playsinline
+                  preload="auto"
+                  @seeked=${this.#media.onShownFrame}
+                  @pause=${this.#media.onShownFrame}
+                  @play=${this.#tracking.onPlay}
+                ></video>`
+              : html`<img part="media" src=${url} alt="" draggable="false" />`
+        }
         <canvas part="overlay" aria-hidden="true"></canvas>
       </div>
       <div id="help" class="visually-hidden">
@@ -291,11 +298,19 @@ export interface Sam2SegmenterElement {
     listener: (this: Sam2SegmenterElement, ev: Sam2SegmenterElementEventMap[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   removeEventListener<K extends keyof Sam2SegmenterElementEventMap>(
     type: K,
     listener: (this: Sam2SegmenterElement, ev: Sam2SegmenterElementEventMap[K]) => unknown,
     options?: boolean | EventListenerOptions,
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }

@@ -128,7 +128,13 @@ const bool = (name: string, ...shape: DimSpec[]): TensorSpec => ({ name, dtype: 
 const loose = (t: TensorSpec): TensorSpec => ({ ...t, anyRank: true });
 
 /** Graph names of the five-graph public SAM 2.1 video exports (layouts A and B), under `onnx/`. */
-export const FIVE_GRAPHS = ['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention', 'pointer_tpos'] as const;
+export const FIVE_GRAPHS = [
+  'vision_encoder',
+  'mask_decoder',
+  'memory_encoder',
+  'memory_attention',
+  'pointer_tpos',
+] as const;
 /** Graph names of the EdgeTAM export (layout C), at the repository root. */
 export const EDGETAM_GRAPHS = ['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention'] as const;
 
@@ -173,7 +179,12 @@ export function fiveGraphContract(S: 512 | 1024): BundleContract {
         ],
       },
       memory_encoder: {
-        inputs: [f32('feats2', 1, 256, F, F), f32('high_res_mask', 1, 1, S, S), f32('object_score_logits', 1, 1), f32('binarize')],
+        inputs: [
+          f32('feats2', 1, 256, F, F),
+          f32('high_res_mask', 1, 1, S, S),
+          f32('object_score_logits', 1, 1),
+          f32('binarize'),
+        ],
         outputs: [f32('memory_tokens', T, 1, 64), f32('memory_pos', T, 1, 64)],
       },
       memory_attention: {
@@ -209,7 +220,12 @@ export const VIDEO_C_CONTRACT: BundleContract = {
   graphs: {
     vision_encoder: {
       inputs: [f32('pixel_values', 1, 3, 1024, 1024)],
-      outputs: [f32('feats0', 1, 32, 256, 256), f32('feats1', 1, 64, 128, 128), f32('feats2', 1, 256, 64, 64), f32('pos2', 1, 256, 64, 64)],
+      outputs: [
+        f32('feats0', 1, 32, 256, 256),
+        f32('feats1', 1, 64, 128, 128),
+        f32('feats2', 1, 256, 64, 64),
+        f32('pos2', 1, 256, 64, 64),
+      ],
     },
     mask_decoder: {
       inputs: [
@@ -228,7 +244,11 @@ export const VIDEO_C_CONTRACT: BundleContract = {
       ],
     },
     memory_encoder: {
-      inputs: [f32('vision_features', 1, 256, 64, 64), f32('pred_masks_high_res', 1, 1, 1024, 1024), bool('is_mask_from_pts', 1)],
+      inputs: [
+        f32('vision_features', 1, 256, 64, 64),
+        f32('pred_masks_high_res', 1, 1, 1024, 1024),
+        bool('is_mask_from_pts', 1),
+      ],
       outputs: [f32('memory_tokens', 512, 1, 64), f32('memory_pos_enc', 512, 1, 64)],
     },
     memory_attention: {

@@ -4,7 +4,16 @@
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
-import { configureRuntime, createSessions, ort, ortFileUrls, ORT_WASM_FILE, webgpuHasF16, type GraphSpec, type SerialSession } from './runtime.js';
+import {
+  configureRuntime,
+  createSessions,
+  ort,
+  ortFileUrls,
+  ORT_WASM_FILE,
+  webgpuHasF16,
+  type GraphSpec,
+  type SerialSession,
+} from './runtime.js';
 import { externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
@@ -48,7 +57,11 @@ export interface LoadedModel {
 }
 
 /** Resolves, downloads, verifies and opens a bundle, then checks every graph against its contract. */
-export async function loadModel(config: EngineConfig, onProgress?: ProgressCallback, options: LoadOptions = {}): Promise<LoadedModel> {
+export async function loadModel(
+  config: EngineConfig,
+  onProgress?: ProgressCallback,
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
   const runtime = configureRuntime(config.wasmPaths);
   let url: URL;
   try {
@@ -62,7 +75,11 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   const cache = new ModelCache(cacheOptions);
   const delivery: Delivery = { cache, pendingJson: [] };
   if (options.signal) delivery.signal = options.signal;
-  const fetchOptions = { cache, ...(options.signal ? { signal: options.signal } : {}), ...(onProgress ? { onProgress } : {}) };
+  const fetchOptions = {
+    cache,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
 
   // ORT's .wasm (tens of MB) comes through the same store, in parallel with the model. It is not reported as
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
@@ -90,7 +107,14 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       }),
     );
     const device = bundle.export?.fp16Inside ? await fp16Device(config.device) : config.device;
-    const { backend, sessions } = await openGraphs(graphs, specs, device, bundle.contract, 'model does not match', onProgress);
+    const { backend, sessions } = await openGraphs(
+      graphs,
+      specs,
+      device,
+      bundle.contract,
+      'model does not match',
+      onProgress,
+    );
     return { bundle, backend, sessions };
   };
   let opened: Awaited<ReturnType<typeof open>>;
@@ -118,7 +142,16 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   let video: Promise<VideoModel> | null = null;
   const loadVideo = videoFiles
     ? (): Promise<VideoModel> => {
-        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }, bundle.export));
+        video ??= Promise.resolve().then(() =>
+          loadVideoModel(
+            videoFiles(),
+            sessions,
+            backend,
+            bundle.contract,
+            { cache, ...(onProgress ? { onProgress } : {}) },
+            bundle.export,
+          ),
+        );
         video.catch(() => {
           video = null;
         });
@@ -131,7 +164,9 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       backend,
       threads: runtime.threads,
       contract: bundle.contract.id,
-      capabilities: videoFiles ? bundle.contract.capabilities : bundle.contract.capabilities.filter((c) => c !== 'video'),
+      capabilities: videoFiles
+        ? bundle.contract.capabilities
+        : bundle.contract.capabilities.filter((c) => c !== 'video'),
     },
     loadVideo,
   };
@@ -144,7 +179,10 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
 async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
   if (device === 'wasm' || (await webgpuHasF16())) return device;
   if (device === 'webgpu') {
-    throw new Sam2Error('backend-unavailable', 'this model computes in fp16 and the WebGPU adapter has no "shader-f16" feature: use device "auto" or "wasm"');
+    throw new Sam2Error(
+      'backend-unavailable',
+      'this model computes in fp16 and the WebGPU adapter has no "shader-f16" feature: use device "auto" or "wasm"',
+    );
   }
   return 'wasm';
 }
@@ -188,7 +226,14 @@ async function loadVideoModel(
   const bytes = await fetchFiles(files, fetchOptions);
   if (exported) {
     const specs: GraphSpec[] = files.map((f, i) => ({ name: f.graph, bytes: bytes[i]! }));
-    const { sessions } = await openGraphs(files, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
+    const { sessions } = await openGraphs(
+      files,
+      specs,
+      backend,
+      contract,
+      'video graphs do not match',
+      fetchOptions.onProgress,
+    );
     return { layout: exported.layout(image, sessions) };
   }
   const graphFiles = files.filter((f) => f.graph !== 'constants');
@@ -201,7 +246,14 @@ async function loadVideoModel(
     throw new Sam2Error('model-contract', `constants.json is not valid JSON: ${String(e)}`, { cause: e });
   }
   const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
-  const { sessions } = await openGraphs(graphFiles, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
+  const { sessions } = await openGraphs(
+    graphFiles,
+    specs,
+    backend,
+    contract,
+    'video graphs do not match',
+    fetchOptions.onProgress,
+  );
   const graphs = {
     imageEncoder: image['image_encoder']!,
     maskDecoder: image['mask_decoder']!,
@@ -239,7 +291,13 @@ async function graphExternalData(
     const root = graph.url.slice(0, graph.url.length - graph.file.length);
     const extra = missing.map((path): FileEntry => {
       const file = folder + path;
-      return { graph: graph.graph, url: new URL(path, graph.url).href, file, key: cacheKey(root, file, 'url'), externalPath: path };
+      return {
+        graph: graph.graph,
+        url: new URL(path, graph.url).href,
+        file,
+        key: cacheKey(root, file, 'url'),
+        externalPath: path,
+      };
     });
     const fetched = await fetchFiles(extra, fetchOptions);
     missing.forEach((path, i) => have.set(path, fetched[i]!));
@@ -265,11 +323,12 @@ async function loadWasmBinary(
   const url = ortFileUrls(wasmPaths).wasm;
   // One download per worker: a load that failed for another reason leaves it running, and a retry shares it.
   if (wasmDownload?.url !== url) {
-    const promise = fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options).then(
-      (bytes) => {
-        ort.env.wasm.wasmBinary = bytes;
-      },
-    );
+    const promise = fetchFile(
+      { url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) },
+      options,
+    ).then((bytes) => {
+      ort.env.wasm.wasmBinary = bytes;
+    });
     wasmDownload = { url, promise };
     promise.catch(() => {
       if (wasmDownload?.promise === promise) wasmDownload = null;

@@ -80,7 +80,10 @@ export interface Delivery {
 /** Fetches a JSON file through the cache, keyed by its URL (bundle identity), revalidated with the server (model-store). */
 async function fetchJson(url: string, file: string, d: Delivery): Promise<Record<string, unknown>> {
   const key = cacheKey(url, file, 'json');
-  const { json, store } = await fetchJsonFile({ url, file, key }, { cache: d.cache, ...(d.signal ? { signal: d.signal } : {}) });
+  const { json, store } = await fetchJsonFile(
+    { url, file, key },
+    { cache: d.cache, ...(d.signal ? { signal: d.signal } : {}) },
+  );
   if (store) d.pendingJson.push({ key, url, ...store });
   return json;
 }
@@ -123,11 +126,25 @@ async function fileExists(url: string, d: Delivery): Promise<boolean> {
 }
 
 /** A public video export at `root`, or null when the folder has no export constants.json (layouts/resolve.ts). */
-async function resolveExportBundle(root: string, hint: ExportHint | undefined, d: Delivery): Promise<ResolvedBundle | null> {
-  const io = { jsonOrNull: (url: string, file: string) => fetchJsonOrNull(url, file, d), exists: (url: string) => fileExists(url, d) };
+async function resolveExportBundle(
+  root: string,
+  hint: ExportHint | undefined,
+  d: Delivery,
+): Promise<ResolvedBundle | null> {
+  const io = {
+    jsonOrNull: (url: string, file: string) => fetchJsonOrNull(url, file, d),
+    exists: (url: string) => fileExists(url, d),
+  };
   const exp = await resolveExport(root, hint, io, (file, version) => cacheKey(root, file, version));
   if (!exp) return null;
-  return { kind: 'export', contract: exp.contract, preprocess: exp.preprocess, files: exp.imageFiles, video: () => exp.videoFiles, export: exp };
+  return {
+    kind: 'export',
+    contract: exp.contract,
+    preprocess: exp.preprocess,
+    files: exp.imageFiles,
+    video: () => exp.videoFiles,
+    export: exp,
+  };
 }
 
 interface ManifestGraph {
@@ -140,16 +157,24 @@ interface ManifestGraph {
 const CANONICAL_IMAGE_GRAPHS = ['image_encoder', 'mask_decoder'] as const;
 const CANONICAL_VIDEO_GRAPHS = ['memory_encoder', 'memory_attention'] as const;
 
-async function resolveManifest(url: URL, d: Delivery, moved: Readonly<Record<string, string>> = {}): Promise<ResolvedBundle> {
+async function resolveManifest(
+  url: URL,
+  d: Delivery,
+  moved: Readonly<Record<string, string>> = {},
+): Promise<ResolvedBundle> {
   const manifest = await fetchJson(url.href, 'manifest.json', d);
   const contractId = manifest['contract'];
   const contract = typeof contractId === 'string' ? CONTRACTS[contractId] : undefined;
   if (contract !== VIDEO_4G_CONTRACT) {
-    throw new Sam2Error('model-contract', `manifest contract ${JSON.stringify(contractId)} is not supported (expected "${VIDEO_4G_CONTRACT.id}")`);
+    throw new Sam2Error(
+      'model-contract',
+      `manifest contract ${JSON.stringify(contractId)} is not supported (expected "${VIDEO_4G_CONTRACT.id}")`,
+    );
   }
   const graphs = (manifest['graphs'] ?? {}) as Record<string, ManifestGraph | undefined>;
   const entry = (graph: string, g: ManifestGraph | undefined): FileEntry => {
-    if (!g || typeof g.url !== 'string') throw new Sam2Error('model-contract', `manifest has no "${graph}" ${graph === 'constants' ? 'file' : 'graph'}`);
+    if (!g || typeof g.url !== 'string')
+      throw new Sam2Error('model-contract', `manifest has no "${graph}" ${graph === 'constants' ? 'file' : 'graph'}`);
     const e: FileEntry = { graph, url: new URL(moved[g.url] ?? g.url, url).href, file: g.url };
     if (typeof g.bytes === 'number') e.bytes = g.bytes;
     if (typeof g.sha256 === 'string') e.sha256 = g.sha256.toLowerCase();
@@ -171,7 +196,9 @@ async function resolveManifest(url: URL, d: Delivery, moved: Readonly<Record<str
           ];
         } catch (e) {
           if (e instanceof Sam2Error) throw e;
-          throw new Sam2Error('model-fetch', `the manifest's video files cannot be located: ${String(e)}`, { cause: e });
+          throw new Sam2Error('model-fetch', `the manifest's video files cannot be located: ${String(e)}`, {
+            cause: e,
+          });
         }
       }
     : null;
@@ -179,7 +206,9 @@ async function resolveManifest(url: URL, d: Delivery, moved: Readonly<Record<str
 }
 
 function triple(v: unknown, fallback: readonly [number, number, number]): readonly [number, number, number] {
-  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as [number, number, number]) : fallback;
+  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')
+    ? (v as [number, number, number])
+    : fallback;
 }
 
 /** Reads an onnx-community preprocessor_config.json: a height/width size stretches, a longest_edge size letterboxes. */
@@ -197,7 +226,13 @@ export function hfPreprocess(pre: Record<string, unknown>): PreprocessConfig {
   throw new Sam2Error('model-contract', `preprocessor_config.json size ${JSON.stringify(size)} is not supported`);
 }
 
-async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery, hint?: ExportHint): Promise<ResolvedBundle> {
+async function resolveRepository(
+  base: URL,
+  dtype: string | undefined,
+  device: DeviceOption,
+  d: Delivery,
+  hint?: ExportHint,
+): Promise<ResolvedBundle> {
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
   if (hint) return (await resolveExportBundle(root, hint, d))!;
   // onnx-community image repositories have config.json; the public video exports have constants.json instead.
@@ -205,20 +240,38 @@ async function resolveRepository(base: URL, dtype: string | undefined, device: D
   if (!config) {
     const exp = await resolveExportBundle(root, undefined, d);
     if (exp) return exp;
-    throw new Sam2Error('model-fetch', `${root} has neither config.json (onnx-community) nor constants.json (video exports): not a model folder, or not reachable (HTTP 404)`);
+    throw new Sam2Error(
+      'model-fetch',
+      `${root} has neither config.json (onnx-community) nor constants.json (video exports): not a model folder, or not reachable (HTTP 404)`,
+    );
   }
   const suffix = dtypeSuffix(dtype);
   const pre = await fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d);
-  if (config['model_type'] !== 'sam2' && config['model_type'] !== 'edgetam' && config['model_type'] !== 'sam3_tracker') {
-    throw new Sam2Error('model-contract', `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`);
+  if (
+    config['model_type'] !== 'sam2' &&
+    config['model_type'] !== 'edgetam' &&
+    config['model_type'] !== 'sam3_tracker'
+  ) {
+    throw new Sam2Error(
+      'model-contract',
+      `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`,
+    );
   }
   // No digests in this layout: the repository URL (which may name a revision) and the file name (which names the
   // dtype) are the identity. Declared external data files download in parallel with the graphs.
-  const entry = (graph: string, file: string): FileEntry => ({ graph, url: root + file, file, key: cacheKey(root, file, 'url') });
+  const entry = (graph: string, file: string): FileEntry => ({
+    graph,
+    url: root + file,
+    file,
+    key: cacheKey(root, file, 'url'),
+  });
   const files = Object.keys(HF_SAM2_CONTRACT.graphs).flatMap((graph): FileEntry[] => {
     const name = `${graph}${suffix}.onnx`;
     const data = declaredExternalData(config, graph, name, device === 'auto' ? undefined : device);
-    return [entry(graph, `onnx/${name}`), ...data.map((path) => ({ ...entry(graph, `onnx/${path}`), externalPath: path }))];
+    return [
+      entry(graph, `onnx/${name}`),
+      ...data.map((path) => ({ ...entry(graph, `onnx/${path}`), externalPath: path })),
+    ];
   });
   return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files, video: null };
 }

@@ -102,7 +102,12 @@ interface Got {
   etag: string | null;
 }
 
-async function attempt(spec: FileSpec, progress: FileProgress, signal: AbortSignal | undefined, stallMs: number): Promise<Got> {
+async function attempt(
+  spec: FileSpec,
+  progress: FileProgress,
+  signal: AbortSignal | undefined,
+  stallMs: number,
+): Promise<Got> {
   // Our own controller: the caller's signal aborts it, and so does a server that goes silent for stallMs.
   const ctl = new AbortController();
   const forward = (): void => ctl.abort(signal?.reason);
@@ -229,7 +234,8 @@ async function download(spec: FileSpec, options: FetchOptions, progress: FilePro
       break;
     } catch (e) {
       if (!(e instanceof Transient)) throw e;
-      if (i >= retries) throw new Sam2Error('model-fetch', `${e.message} (after ${i + 1} attempts)`, { cause: e.cause });
+      if (i >= retries)
+        throw new Sam2Error('model-fetch', `${e.message} (after ${i + 1} attempts)`, { cause: e.cause });
       await sleep(backoff * 2 ** i, signal);
     }
   }
@@ -246,7 +252,10 @@ async function download(spec: FileSpec, options: FetchOptions, progress: FilePro
   if (spec.sha256) {
     const digest = await sha256Hex(bytes);
     if (digest !== null && digest !== spec.sha256.toLowerCase()) {
-      throw new Sam2Error('model-integrity', `${spec.file}: sha256 ${digest} does not match the manifest (${spec.sha256})`);
+      throw new Sam2Error(
+        'model-integrity',
+        `${spec.file}: sha256 ${digest} does not match the manifest (${spec.sha256})`,
+      );
     }
   }
   return got;
@@ -278,7 +287,10 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
  * is when the network fails or stalls (offline). Validated (a JSON object) before anything is stored; the caller
  * stores it only once the whole bundle has loaded.
  */
-export async function fetchJsonFile(spec: FileSpec & { key: string }, options: FetchOptions = {}): Promise<JsonDelivery> {
+export async function fetchJsonFile(
+  spec: FileSpec & { key: string },
+  options: FetchOptions = {},
+): Promise<JsonDelivery> {
   const { cache, signal } = options;
   const validate = validatorOf(spec);
   let hit = cache ? await cache.getEntry(spec.key) : null;
@@ -317,7 +329,9 @@ export async function fetchJsonFile(spec: FileSpec & { key: string }, options: F
       const changed = !sameBytes(bytes, cached.bytes) || (etag !== null && etag !== cached.etag);
       return { json: parseJson(bytes), store: changed ? { bytes, etag } : null };
     };
-    return await withDeadline(revalidate(), REVALIDATE_TIMEOUT_MS, () => timeoutError(`revalidating ${spec.file}`, REVALIDATE_TIMEOUT_MS));
+    return await withDeadline(revalidate(), REVALIDATE_TIMEOUT_MS, () =>
+      timeoutError(`revalidating ${spec.file}`, REVALIDATE_TIMEOUT_MS),
+    );
   } catch (e) {
     throwIfAborted(signal);
     // A changed file that is now broken is a real failure; a network that is down or slow is not.

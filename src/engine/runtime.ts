@@ -72,7 +72,9 @@ export async function webgpuAvailable(): Promise<boolean> {
 
 /** True when this context's WebGPU adapter can run fp16 shaders ('shader-f16'). */
 export async function webgpuHasF16(): Promise<boolean> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu;
+  const gpu = (
+    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }
+  ).gpu;
   try {
     return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
   } catch {
@@ -93,7 +95,6 @@ let runTail: Promise<unknown> = Promise.resolve();
 
 /** An InferenceSession whose `run` calls never overlap with any other session's (see `runTail`). */
 export class SerialSession {
-
   constructor(
     /** The graph's name in its bundle. */
     readonly name: string,

@@ -167,9 +167,13 @@ export class ModelCache {
     if (this.degraded) return;
     this.degraded = true;
     this.options.onWarning?.(
-      new Sam2Error('storage', `the model cache is unavailable (${describe(e)}); models load from the network and are not kept`, {
-        cause: e,
-      }),
+      new Sam2Error(
+        'storage',
+        `the model cache is unavailable (${describe(e)}); models load from the network and are not kept`,
+        {
+          cause: e,
+        },
+      ),
     );
   }
 }

@@ -120,7 +120,13 @@ function platformCode(e: unknown, context: ErrorContext): Sam2ErrorCode | null {
     case 'NotSupportedError':
     case 'EncodingError':
     case 'InvalidStateError':
-      return context === 'media' ? 'media-decode' : context === 'storage' ? 'storage' : context === 'model' ? 'backend-unavailable' : 'internal';
+      return context === 'media'
+        ? 'media-decode'
+        : context === 'storage'
+          ? 'storage'
+          : context === 'model'
+            ? 'backend-unavailable'
+            : 'internal';
     case 'NetworkError':
       return context === 'media' ? 'media-decode' : context === 'storage' ? 'storage' : 'model-fetch';
     case 'TypeError':
@@ -149,7 +155,11 @@ export function toSam2Error(e: unknown, context: ErrorContext = 'call'): Sam2Err
 
 /** True for the error browsers raise when reading pixels of cross-origin media served without CORS. */
 export function isCrossOriginError(e: unknown): boolean {
-  return typeof DOMException !== 'undefined' && e instanceof DOMException && (e.name === 'SecurityError' || e.name === 'DataCloneError');
+  return (
+    typeof DOMException !== 'undefined' &&
+    e instanceof DOMException &&
+    (e.name === 'SecurityError' || e.name === 'DataCloneError')
+  );
 }
 
 /**
@@ -158,6 +168,7 @@ export function isCrossOriginError(e: unknown): boolean {
  */
 export function mediaReadError(e: unknown, what: string): Sam2Error {
   if (e instanceof Sam2Error) return e;
-  if (isCrossOriginError(e)) return new Sam2Error('media-cross-origin', `${what} is cross-origin without CORS and cannot be read`, { cause: e });
+  if (isCrossOriginError(e))
+    return new Sam2Error('media-cross-origin', `${what} is cross-origin without CORS and cannot be read`, { cause: e });
   return new Sam2Error('media-decode', `${what} could not be read: ${String(e)}`, { cause: e });
 }

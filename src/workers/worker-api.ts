@@ -63,7 +63,9 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
       const warn = onWarning ? (w: Sam2Error) => void onWarning(toWireError(w)) : undefined;
       return call(() =>
         core.init(
-          config.wasmPaths === undefined && options.defaultWasmPaths !== undefined ? { ...config, wasmPaths: options.defaultWasmPaths } : config,
+          config.wasmPaths === undefined && options.defaultWasmPaths !== undefined
+            ? { ...config, wasmPaths: options.defaultWasmPaths }
+            : config,
           onProgress,
           warn,
         ),
@@ -155,26 +157,54 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
     },
 
     /** A prompt on frame `frame` of a clip decoded here (decoded before the command is queued). */
-    async trackerPromptClip(id: number, clipId: number, frame: number, prompt: TrackPrompt, result: ResultOptions, callId: number): Promise<WireResult<TrackPromptData>> {
-      const r = await call(async () => core.trackerPrompt(id, frame, await media.frame(clipId, frame), prompt, result, callId));
+    async trackerPromptClip(
+      id: number,
+      clipId: number,
+      frame: number,
+      prompt: TrackPrompt,
+      result: ResultOptions,
+      callId: number,
+    ): Promise<WireResult<TrackPromptData>> {
+      const r = await call(async () =>
+        core.trackerPrompt(id, frame, await media.frame(clipId, frame), prompt, result, callId),
+      );
       return r.ok ? Comlink.transfer(r, transferables([r.value])) : r;
     },
 
     /** Tracks frame `frame` of a clip decoded here (the reader decodes the next frames meanwhile). */
-    async trackerStepClip(id: number, clipId: number, frame: number, direction: 1 | -1, result: ResultOptions, callId: number): Promise<WireResult<TrackFrameData>> {
-      const r = await call(async () => core.trackerStep(id, frame, await media.frame(clipId, frame), direction, result, callId));
+    async trackerStepClip(
+      id: number,
+      clipId: number,
+      frame: number,
+      direction: 1 | -1,
+      result: ResultOptions,
+      callId: number,
+    ): Promise<WireResult<TrackFrameData>> {
+      const r = await call(async () =>
+        core.trackerStep(id, frame, await media.frame(clipId, frame), direction, result, callId),
+      );
       return r.ok ? Comlink.transfer(r, transferables(r.value.objects)) : r;
     },
 
     /** Writes the clip with its masks as a WebM (see engine/media/export-video.ts). */
-    async clipExport(id: number, request: VideoExportRequest, onProgress?: (p: VideoExportProgress) => void): Promise<WireResult<Blob>> {
+    async clipExport(
+      id: number,
+      request: VideoExportRequest,
+      onProgress?: (p: VideoExportProgress) => void,
+    ): Promise<WireResult<Blob>> {
       return settle(async () => {
         if (exports.has(id)) throw new Sam2Error('not-ready', 'this clip is already being exported');
         const abort = new AbortController();
         exports.set(id, abort);
         try {
           const progress = onProgress ? (p: VideoExportProgress) => void onProgress(p) : undefined;
-          return await media.run(id, (reader) => exportVideo(reader, request, progress ? { onProgress: progress, signal: abort.signal } : { signal: abort.signal }));
+          return await media.run(id, (reader) =>
+            exportVideo(
+              reader,
+              request,
+              progress ? { onProgress: progress, signal: abort.signal } : { signal: abort.signal },
+            ),
+          );
         } finally {
           exports.delete(id);
         }

@@ -94,7 +94,11 @@ describe(`asset locations (${backend})`, () => {
     const e = uid();
     setAssetLocations({ models: { twin: faultUrl(g, TWIN) }, wasmPaths: faultUrl(g, ORT_DIR) });
     const el = await fixture<Sam2SegmenterElement>(
-      html`<sam2-segmenter device=${backend} model=${faultUrl(e, TWIN)} wasm-paths=${faultUrl(e, ORT_DIR)}></sam2-segmenter>`,
+      html`<sam2-segmenter
+        device=${backend}
+        model=${faultUrl(e, TWIN)}
+        wasm-paths=${faultUrl(e, ORT_DIR)}
+      ></sam2-segmenter>`,
     );
     await el.preload();
     expect(await requests(g)).to.deep.equal({});
@@ -138,7 +142,12 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
     await settled();
     for (const round of [1, 2]) {
       const el = await fixture<Sam2SegmenterElement>(
-        html`<sam2-segmenter no-cache device=${backend} model=${faultUrl(id, TWIN)} wasm-paths=${faultUrl(id, ORT_DIR)}></sam2-segmenter>`,
+        html`<sam2-segmenter
+          no-cache
+          device=${backend}
+          model=${faultUrl(id, TWIN)}
+          wasm-paths=${faultUrl(id, ORT_DIR)}
+        ></sam2-segmenter>`,
       );
       expect(el.noCache).to.equal(true);
       await el.preload();
@@ -156,7 +165,11 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
     await settled();
     for (const expected of [3, 0]) {
       const el = await fixture<Sam2SegmenterElement>(
-        html`<sam2-segmenter device=${backend} model=${faultUrl(id, TWIN)} wasm-paths=${faultUrl(id, ORT_DIR)}></sam2-segmenter>`,
+        html`<sam2-segmenter
+          device=${backend}
+          model=${faultUrl(id, TWIN)}
+          wasm-paths=${faultUrl(id, ORT_DIR)}
+        ></sam2-segmenter>`,
       );
       expect(el.noCache).to.equal(false);
       await el.preload();
@@ -186,7 +199,9 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
       const plain = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter device=${backend}></sam2-segmenter>`);
       await plain.preload();
       expect(calls).to.equal(0);
-      const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter persist-storage device=${backend}></sam2-segmenter>`);
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter persist-storage device=${backend}></sam2-segmenter>`,
+      );
       expect(el.persistStorage).to.equal(true);
       await el.preload();
       expect(calls).to.be.at.least(1);

@@ -27,7 +27,8 @@ const SIDE = 48;
 function segmenter(model: string): Segmenter {
   return createSegmenter({ model, device: backend, wasmPaths: WASM_PATHS, workerUrl: WORKER_URL, cache: false });
 }
-const scene = (x: number, y: number) => drawScene(W, H, '#ffffff', [{ kind: 'rect', x, y, w: SIDE, h: SIDE, color: RED } as Shape]);
+const scene = (x: number, y: number) =>
+  drawScene(W, H, '#ffffff', [{ kind: 'rect', x, y, w: SIDE, h: SIDE, color: RED } as Shape]);
 
 describe(`video export twins: graph contracts (${backend})`, function () {
   this.timeout(600_000);
@@ -37,7 +38,10 @@ describe(`video export twins: graph contracts (${backend})`, function () {
       expect(Object.keys(files).sort()).to.deep.equal(Object.keys(contract.graphs).sort());
       for (const [graph, url] of Object.entries(files)) {
         const s = await createSession(url, backend);
-        const problems = checkGraph(graph, contract.graphs[graph]!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
+        const problems = checkGraph(graph, contract.graphs[graph]!, {
+          inputs: s.inputMetadata,
+          outputs: s.outputMetadata,
+        });
         expect(problems, `${name} ${graph}`).to.deep.equal([]);
         await s.release();
       }
@@ -46,7 +50,10 @@ describe(`video export twins: graph contracts (${backend})`, function () {
 
   it('a 512 graph against the 1024 table is named tensor by tensor (memory [7232,1,64] is not [28736,1,64])', async () => {
     const s = await createSession(TWIN_GRAPHS.B512.files['memory_attention']!, backend);
-    const problems = checkGraph('memory_attention', VIDEO_A_CONTRACT.graphs['memory_attention']!, { inputs: s.inputMetadata, outputs: s.outputMetadata });
+    const problems = checkGraph('memory_attention', VIDEO_A_CONTRACT.graphs['memory_attention']!, {
+      inputs: s.inputMetadata,
+      outputs: s.outputMetadata,
+    });
     expect(problems.join('\n')).to.match(/input "memory" axis 0 is 7232, expected 28736/);
     expect(problems.join('\n')).to.match(/input "current_vision_features" axis 0 is 1024, expected 4096/);
     await s.release();
@@ -54,7 +61,10 @@ describe(`video export twins: graph contracts (${backend})`, function () {
 });
 
 /** The design note's tables (video-exports.md), kept here independently of the preset code. */
-const NOTE: Record<string, { repo: string; revision: string; S: number; files: Record<string, number | null>; sha?: Record<string, string> }> = {
+const NOTE: Record<
+  string,
+  { repo: string; revision: string; S: number; files: Record<string, number | null>; sha?: Record<string, string> }
+> = {
   'sam2.1-tiny-video-fp32': {
     repo: 'square-zero-labs/sam2.1-tiny-video-onnx',
     revision: '3b2984dd865f6e9d2cc6aed0be6a5a5c2eb352ce',
@@ -73,20 +83,55 @@ const NOTE: Record<string, { repo: string; revision: string; S: number; files: R
       'onnx/pointer_tpos.onnx': '7e71df1d75dba09bc18dd4ae745c2a2cceebdd14d84eadea2fe65d0205f101fc',
     },
   },
-  'sam2.1-tiny-video': { repo: 'diffusionstudio/sam2.1-tiny-video-onnx-fp16', revision: '66673b5db39371b7dd7847f4d3bc0d4f4179b79e', S: 512, files: five(58385353, 8898805, 2807753, 13029470, 34228, 9781) },
-  'sam2.1-small-video': { repo: 'diffusionstudio/sam2.1-small-video-onnx-fp16', revision: '927ecec6e6ae2727d0af7720eefdb07f2efe4689', S: 1024, files: five(83679474, 8910345, 2807884, 16175204, 34228, 9820) },
-  'sam2.1-base-plus-video': { repo: 'diffusionstudio/sam2.1-base-plus-video-onnx-fp16', revision: '386b83e09a774fe2782d86fd1b8cb5aaf718aa9d', S: 1024, files: five(155490079, 8910345, 2807648, 16169156, 34228, 9857) },
-  'sam2.1-large-video': { repo: 'diffusionstudio/sam2.1-large-video-onnx-fp16', revision: '98dbd222d9b3f75d15fe63a5c2a22b0b0029eea1', S: 1024, files: five(447430045, 8910364, 2807886, 16175204, 34228, 9752) },
+  'sam2.1-tiny-video': {
+    repo: 'diffusionstudio/sam2.1-tiny-video-onnx-fp16',
+    revision: '66673b5db39371b7dd7847f4d3bc0d4f4179b79e',
+    S: 512,
+    files: five(58385353, 8898805, 2807753, 13029470, 34228, 9781),
+  },
+  'sam2.1-small-video': {
+    repo: 'diffusionstudio/sam2.1-small-video-onnx-fp16',
+    revision: '927ecec6e6ae2727d0af7720eefdb07f2efe4689',
+    S: 1024,
+    files: five(83679474, 8910345, 2807884, 16175204, 34228, 9820),
+  },
+  'sam2.1-base-plus-video': {
+    repo: 'diffusionstudio/sam2.1-base-plus-video-onnx-fp16',
+    revision: '386b83e09a774fe2782d86fd1b8cb5aaf718aa9d',
+    S: 1024,
+    files: five(155490079, 8910345, 2807648, 16169156, 34228, 9857),
+  },
+  'sam2.1-large-video': {
+    repo: 'diffusionstudio/sam2.1-large-video-onnx-fp16',
+    revision: '98dbd222d9b3f75d15fe63a5c2a22b0b0029eea1',
+    S: 1024,
+    files: five(447430045, 8910364, 2807886, 16175204, 34228, 9752),
+  },
   'edgetam-video': {
     repo: 'jax-image-tools/edgetam-video-onnx',
     revision: '8ca3d3e4169938e65b552cdf14542fde25e8badb',
     S: 1024,
-    files: { 'vision_encoder.onnx': 19826101, 'mask_decoder.onnx': 17800677, 'memory_attention.onnx': 20914958, 'memory_encoder.onnx': 6692568 },
-    sha: { 'vision_encoder.onnx': '57fe1a2b3d500813fe4987c4209b856920f187ab0b7723d81586b607ea2cffc1', 'memory_encoder.onnx': '035b30f8fb1f7c99211ada6eb9d72f0819de819ef94310b14e8147dc97f120ec' },
+    files: {
+      'vision_encoder.onnx': 19826101,
+      'mask_decoder.onnx': 17800677,
+      'memory_attention.onnx': 20914958,
+      'memory_encoder.onnx': 6692568,
+    },
+    sha: {
+      'vision_encoder.onnx': '57fe1a2b3d500813fe4987c4209b856920f187ab0b7723d81586b607ea2cffc1',
+      'memory_encoder.onnx': '035b30f8fb1f7c99211ada6eb9d72f0819de819ef94310b14e8147dc97f120ec',
+    },
   },
 };
 function five(v: number, d: number, e: number, a: number, p: number, c: number): Record<string, number> {
-  return { 'onnx/vision_encoder.onnx': v, 'onnx/mask_decoder.onnx': d, 'onnx/memory_encoder.onnx': e, 'onnx/memory_attention.onnx': a, 'onnx/pointer_tpos.onnx': p, 'constants.json': c };
+  return {
+    'onnx/vision_encoder.onnx': v,
+    'onnx/mask_decoder.onnx': d,
+    'onnx/memory_encoder.onnx': e,
+    'onnx/memory_attention.onnx': a,
+    'onnx/pointer_tpos.onnx': p,
+    'constants.json': c,
+  };
 }
 
 /** Resolution in the worker's resolver with a fake network: constants.json of the right geometry, nothing else. */
@@ -96,7 +141,8 @@ function offlineIo(S: number, requests: string[]): ExportIo {
   return {
     jsonOrNull: async (url) => {
       requests.push(url);
-      if (url.endsWith('constants.json')) return { image_size: S, memory_frames: 7, memory_temporal_positional_encoding: table };
+      if (url.endsWith('constants.json'))
+        return { image_size: S, memory_frames: 7, memory_temporal_positional_encoding: table };
       return { format: 'sam2-segmenter/no-memory-embedding@1', no_memory_embedding: emb };
     },
     exists: async (url) => {
@@ -114,7 +160,12 @@ describe('video export presets resolve to the design note files (no network)', (
       expect(r.url).to.equal(`https://huggingface.co/${note.repo}/resolve/${note.revision}/`);
       expect(r.videoExport).to.not.equal(undefined);
       const requests: string[] = [];
-      const exp = (await resolveExport(r.url, r.videoExport, offlineIo(note.S, requests), (file, v) => `${file}|${v}`))!;
+      const exp = (await resolveExport(
+        r.url,
+        r.videoExport,
+        offlineIo(note.S, requests),
+        (file, v) => `${file}|${v}`,
+      ))!;
       const files = [...exp.imageFiles, ...exp.videoFiles];
       const graphs = Object.entries(note.files).filter(([p]) => p.endsWith('.onnx'));
       expect(files.map((f) => f.file).sort()).to.deep.equal(graphs.map(([p]) => p).sort());
@@ -123,21 +174,29 @@ describe('video export presets resolve to the design note files (no network)', (
         expect(f.bytes, f.file).to.equal(note.files[f.file]);
         if (note.sha?.[f.file]) expect(f.sha256, f.file).to.equal(note.sha[f.file]);
       }
-      expect(exp.contract.id).to.equal(name === 'edgetam-video' ? 'edgetam-video-4g/1024' : `sam2.1-video-5g/${note.S}`);
+      expect(exp.contract.id).to.equal(
+        name === 'edgetam-video' ? 'edgetam-video-4g/1024' : `sam2.1-video-5g/${note.S}`,
+      );
       expect(exp.preprocess.size).to.equal(note.S);
       // Only constants.json (and EdgeTAM's sidecar) were asked for, through the fake network.
       expect(requests[0]).to.equal(r.url + 'constants.json');
       const preset = VIDEO_PRESETS[name as VideoPresetName];
-      if (preset.totalBytes !== null) expect(preset.totalBytes).to.equal(Object.values(note.files).reduce((a: number, b) => a + (b ?? 0), 0));
+      if (preset.totalBytes !== null)
+        expect(preset.totalBytes).to.equal(Object.values(note.files).reduce((a: number, b) => a + (b ?? 0), 0));
     });
   }
 
   it('sam2.1-tiny-video is about 83 MB; a mirror keeps sizes and digests, a sidecar mirror replaces the sidecar', () => {
     expect(VIDEO_PRESETS['sam2.1-tiny-video'].totalBytes).to.be.within(83e6, 84e6);
-    setAssetLocations({ models: { 'sam2.1-tiny-video-fp32': 'https://mirror.example/sz/' }, sidecars: { 'edgetam-video': 'https://mirror.example/edgetam.json' } });
+    setAssetLocations({
+      models: { 'sam2.1-tiny-video-fp32': 'https://mirror.example/sz/' },
+      sidecars: { 'edgetam-video': 'https://mirror.example/edgetam.json' },
+    });
     const r = resolveModel('sam2.1-tiny-video-fp32');
     expect(r.url).to.equal('https://mirror.example/sz/');
-    expect(r.videoExport!.files!['onnx/vision_encoder.onnx']!.sha256).to.equal('aa7a8542942f042e235a993a1ab0ccf5f049918500577802a7f10ec1b39bb873');
+    expect(r.videoExport!.files!['onnx/vision_encoder.onnx']!.sha256).to.equal(
+      'aa7a8542942f042e235a993a1ab0ccf5f049918500577802a7f10ec1b39bb873',
+    );
     expect(resolveModel('edgetam-video').videoExport!.sidecar).to.equal('https://mirror.example/edgetam.json');
     setAssetLocations({});
     expect(resolveModel('edgetam-video').videoExport!.sidecar).to.match(/demo\/models\/sidecars\/edgetam-video\.json$/);
@@ -201,10 +260,18 @@ describe(`video exports through the client (${backend})`, function () {
   it('trackVideo() on a clip with the EdgeTAM twin: every frame tracked, one encoder pass each', async () => {
     const frames = backend === 'wasm' ? 8 : 2;
     const at = (i: number) => ({ x: 40 + 18 * i, y: 60 + 8 * i });
-    const c = await makeClip({ width: W, height: H, fps: 30, frames, draw: (ctx, i) => ctx.drawImage(scene(at(i).x, at(i).y).canvas, 0, 0) });
+    const c = await makeClip({
+      width: W,
+      height: H,
+      fps: 30,
+      frames,
+      draw: (ctx, i) => ctx.drawImage(scene(at(i).x, at(i).y).canvas, 0, 0),
+    });
     const seg = segmenter('edgetam-video-twin-c');
     try {
-      const session = trackVideo(seg, c.blob, { prompts: [{ frame: 0, objectId: 1, points: [{ x: at(0).x + 24, y: at(0).y + 24, label: 'positive' }] }] });
+      const session = trackVideo(seg, c.blob, {
+        prompts: [{ frame: 0, objectId: 1, points: [{ x: at(0).x + 24, y: at(0).y + 24, label: 'positive' }] }],
+      });
       const seen: number[] = [];
       for await (const f of session) {
         seen.push(f.frame);
@@ -221,7 +288,9 @@ describe(`video exports through the client (${backend})`, function () {
   });
 
   it('image mode on an export segments a click (one in-graph selected mask)', async () => {
-    const seg = segmenter(backend === 'webgpu' && !(await webgpuHasF16()) ? 'sam2.1-video-twin-a' : 'sam2.1-video-twin-b512');
+    const seg = segmenter(
+      backend === 'webgpu' && !(await webgpuHasF16()) ? 'sam2.1-video-twin-a' : 'sam2.1-video-twin-b512',
+    );
     try {
       const f = scene(100, 80);
       await seg.setImage(f.canvas);
@@ -273,7 +342,10 @@ describe(`video exports through the client (${backend})`, function () {
     expect(e1.message).to.match(/matches no known layout/);
     none.dispose();
     // Layout B's constants.json without image_size: the loader expects S = 1024 and the 512 graphs do not match.
-    const url = new URL(`/__faults/id=v11-nosize-${Date.now()},only=constants.json,drop=image_size/demo/models/sam2.1-video-twin-b512/`, location.href).href;
+    const url = new URL(
+      `/__faults/id=v11-nosize-${Date.now()},only=constants.json,drop=image_size/demo/models/sam2.1-video-twin-b512/`,
+      location.href,
+    ).href;
     const wrong = segmenter(url);
     const e2 = await rejection(wrong.ready);
     expect(e2.code).to.equal('model-contract');

@@ -12,7 +12,11 @@ import {
   type FixedBankGeometry,
 } from '../../src/engine/layouts/packing.js';
 import { toHalfBits } from '../../src/engine/math/sine.js';
-import { parseExportConstants, parseNoMemorySidecar, SIDECAR_FORMAT } from '../../src/engine/layouts/export-constants.js';
+import {
+  parseExportConstants,
+  parseNoMemorySidecar,
+  SIDECAR_FORMAT,
+} from '../../src/engine/layouts/export-constants.js';
 
 const CFG: BankConfig = { numMaskmem: 7, maxObjPtrs: 16, maxCondFramesInAttn: -1, numFrames: 1000 };
 /** A small token count keeps the arrays short; the layout is the same for T = 4096 or 1024. */
@@ -55,7 +59,15 @@ test('fixed bank, full history: block 0 is the conditioning frame (row 6), then 
   const plan = planMemory(state([0], range(1, 19)), f, 1, CFG);
   const bank = packFixedBank(plan, f, G, MEMPOS, TPOS);
   const blockFrames = bank.assignment.blocks.map((s) => [s.frame, s.row]);
-  assert.deepEqual(blockFrames, [[0, 6], [19, 0], [18, 1], [17, 2], [16, 3], [15, 4], [14, 5]]);
+  assert.deepEqual(blockFrames, [
+    [0, 6],
+    [19, 0],
+    [18, 1],
+    [17, 2],
+    [16, 3],
+    [15, 4],
+    [14, 5],
+  ]);
   assert.equal(bank.assignment.repeatedBlocks, 0);
   for (let b = 0; b < 7; b++) {
     const [frame, row] = blockFrames[b]!;
@@ -85,7 +97,10 @@ test('fixed bank, early frame: unused blocks repeat the newest memory with its o
 test('fixed bank, first tracked frame: only the conditioning memory, repeated in every block at row 6', () => {
   const plan = planMemory(state([0], []), 1, 1, CFG);
   const bank = packFixedBank(plan, 1, G, MEMPOS, TPOS);
-  assert.deepEqual(bank.assignment.blocks.map((s) => [s.frame, s.row]), Array(7).fill([0, 6]));
+  assert.deepEqual(
+    bank.assignment.blocks.map((s) => [s.frame, s.row]),
+    Array(7).fill([0, 6]),
+  );
   // One pointer (the conditioning frame at distance 1), repeated; maxPtr = min(1000, 16) = 16.
   assert.deepEqual([...bank.normalizedDiffs], Array(16).fill(Math.fround(1 / 15)));
 });
@@ -96,10 +111,16 @@ test('fixed bank pointers: conditioning first, then recent newest first, 4 rows 
   const plan = planMemory(state([0], range(1, 29)), f, 1, cfg);
   const bank = packFixedBank(plan, f, G, MEMPOS, TPOS);
   // maxPtr = min(40, 16) = 16: the conditioning pointer at distance 30, then f-1..f-15.
-  assert.deepEqual(bank.assignment.pointers.map((p) => p.frame), [0, ...range(15, 29).reverse()]);
+  assert.deepEqual(
+    bank.assignment.pointers.map((p) => p.frame),
+    [0, ...range(15, 29).reverse()],
+  );
   assert.equal(bank.assignment.repeatedPointers, 0);
   const span = 15;
-  assert.deepEqual([...bank.normalizedDiffs], [30, ...range(1, 15)].map((d) => Math.fround(d / span)));
+  assert.deepEqual(
+    [...bank.normalizedDiffs],
+    [30, ...range(1, 15)].map((d) => Math.fround(d / span)),
+  );
   // Pointer i occupies rows 7T + 4i .. 7T + 4i + 3: ptr[0:64], ptr[64:128], ptr[128:192], ptr[192:256].
   const base = 7 * T * 64;
   const p1 = bank.assignment.pointers[1]!.ptr;
@@ -107,7 +128,8 @@ test('fixed bank pointers: conditioning first, then recent newest first, 4 rows 
   // pointer_tpos's output row i goes to all 4 rows of pointer i.
   const pointerPos = Float32Array.from({ length: 16 * 64 }, (_, i) => Math.floor(i / 64) + 0.5);
   writePointerPositions(bank.memoryPos, pointerPos, G);
-  for (let i = 0; i < 16; i++) for (let k = 0; k < 4; k++) assert.equal(bank.memoryPos[base + (4 * i + k) * 64 + 63], i + 0.5);
+  for (let i = 0; i < 16; i++)
+    for (let k = 0; k < 4; k++) assert.equal(bank.memoryPos[base + (4 * i + k) * 64 + 63], i + 0.5);
   // The spatial positions are untouched by the pointer positions.
   assert.equal(bank.memoryPos[base - 1], 0.25 + 10 * 5);
 });
@@ -119,7 +141,10 @@ test('fixed bank pointers: unused slots repeat the last pointer (and its distanc
   assert.deepEqual(frames, [0, 3, 2, 1, ...Array(12).fill(1)]);
   assert.equal(bank.assignment.repeatedPointers, 12);
   const span = 9; // min(10, 16) - 1
-  assert.deepEqual([...bank.normalizedDiffs], [4, 1, 2, 3, ...Array(12).fill(3)].map((d) => Math.fround(d / span)));
+  assert.deepEqual(
+    [...bank.normalizedDiffs],
+    [4, 1, 2, 3, ...Array(12).fill(3)].map((d) => Math.fround(d / span)),
+  );
 });
 
 test('fixed bank, several conditioning frames: the nearest one first, the bank keeps 7 blocks and 16 pointers', () => {
@@ -127,16 +152,33 @@ test('fixed bank, several conditioning frames: the nearest one first, the bank k
   const plan = planMemory(o, 25, 1, CFG);
   const a = assignFixedBank(plan, 25, G, 6);
   // Conditioning 10 (nearest), then f-1..f-6, dropping conditioning frames 0 and 50.
-  assert.deepEqual(a.blocks.map((s) => s.frame), [10, 24, 23, 22, 21, 20, 19]);
+  assert.deepEqual(
+    a.blocks.map((s) => s.frame),
+    [10, 24, 23, 22, 21, 20, 19],
+  );
   assert.equal(a.droppedBlocks, 2);
   assert.equal(a.pointers.length, 16);
-  assert.deepEqual(a.pointers.slice(0, 3).map((p) => p.frame), [0, 10, 24]);
+  assert.deepEqual(
+    a.pointers.slice(0, 3).map((p) => p.frame),
+    [0, 10, 24],
+  );
 });
 
 test('fixed bank, reverse tracking: rows count frames after f', () => {
   const plan = planMemory(state([50], range(41, 49)), 40, -1, CFG);
   const bank = packFixedBank(plan, 40, G, MEMPOS, TPOS);
-  assert.deepEqual(bank.assignment.blocks.map((s) => [s.frame, s.row]), [[50, 6], [41, 0], [42, 1], [43, 2], [44, 3], [45, 4], [46, 5]]);
+  assert.deepEqual(
+    bank.assignment.blocks.map((s) => [s.frame, s.row]),
+    [
+      [50, 6],
+      [41, 0],
+      [42, 1],
+      [43, 2],
+      [44, 3],
+      [45, 4],
+      [46, 5],
+    ],
+  );
   assert.equal(bank.assignment.pointers[0]!.frame, 50);
 });
 
@@ -145,7 +187,16 @@ test('dynamic (EdgeTAM): only existing memories, conditioning first (row 6), the
   const plan = planMemory(state([0], [13, 15, 17, 18, 19], 512), f, 1, CFG);
   const m = packDynamic(plan, 512, TPOS, 6);
   assert.equal(m.n, 5);
-  assert.deepEqual(m.order.spatial.map((s) => [s.frame, s.row]), [[0, 6], [15, 4], [17, 2], [18, 1], [19, 0]]);
+  assert.deepEqual(
+    m.order.spatial.map((s) => [s.frame, s.row]),
+    [
+      [0, 6],
+      [15, 4],
+      [17, 2],
+      [18, 1],
+      [19, 0],
+    ],
+  );
   // f-7 = 13 is not a spatial memory (6 recent frames at most) but it is a pointer.
   assert.equal(m.spatial.length, 5 * 512 * 64);
   m.order.spatial.forEach((s, b) => {
@@ -168,18 +219,38 @@ test('dynamic (EdgeTAM): pointers conditioning first then newest first, 4 rows e
 
 test('export constants: A and B keys, the temporal table, sidecar format', () => {
   const table = Array.from({ length: 7 }, (_, r) => Array.from({ length: 64 }, (_, c) => r + c / 100));
-  const b = parseExportConstants({ model: 'sam2.1-tiny', image_size: 512, memory_frames: 7, image_mean: [0.5, 0.5, 0.5], image_std: [0.2, 0.2, 0.2], memory_temporal_positional_encoding: table });
+  const b = parseExportConstants({
+    model: 'sam2.1-tiny',
+    image_size: 512,
+    memory_frames: 7,
+    image_mean: [0.5, 0.5, 0.5],
+    image_std: [0.2, 0.2, 0.2],
+    memory_temporal_positional_encoding: table,
+  });
   assert.equal(b.imageSize, 512);
   assert.equal(b.numMaskmem, 7);
   assert.equal(b.tpos[64 * 3 + 2], Math.fround(3.02));
   assert.deepEqual(b.mean, [0.5, 0.5, 0.5]);
   assert.equal(b.noMemoryEmbedding, null);
-  const a = parseExportConstants({ memory_temporal_positional_encoding: table, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
+  const a = parseExportConstants({
+    memory_temporal_positional_encoding: table,
+    image_mean: [0.485, 0.456, 0.406],
+    image_std: [0.229, 0.224, 0.225],
+  });
   assert.equal(a.imageSize, null);
   assert.throws(() => parseExportConstants({ image_size: 1024 }), /memory_temporal_positional_encoding/);
-  assert.throws(() => parseExportConstants({ memory_temporal_positional_encoding: table.slice(0, 6) }), /expected 7×64/);
+  assert.throws(
+    () => parseExportConstants({ memory_temporal_positional_encoding: table.slice(0, 6) }),
+    /expected 7×64/,
+  );
   const emb = Array.from({ length: 256 }, (_, i) => i / 256);
-  assert.equal(parseNoMemorySidecar({ format: SIDECAR_FORMAT, no_memory_embedding: emb }, 'x.json')[255], Math.fround(255 / 256));
+  assert.equal(
+    parseNoMemorySidecar({ format: SIDECAR_FORMAT, no_memory_embedding: emb }, 'x.json')[255],
+    Math.fround(255 / 256),
+  );
   assert.throws(() => parseNoMemorySidecar({ format: 'other', no_memory_embedding: emb }, 'x.json'), /format/);
-  assert.throws(() => parseNoMemorySidecar({ format: SIDECAR_FORMAT, no_memory_embedding: emb.slice(1) }, 'x.json'), /256/);
+  assert.throws(
+    () => parseNoMemorySidecar({ format: SIDECAR_FORMAT, no_memory_embedding: emb.slice(1) }, 'x.json'),
+    /256/,
+  );
 });

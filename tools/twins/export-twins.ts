@@ -38,7 +38,10 @@ export function twinNoMemoryEmbedding(): Float32Array {
 /** Float I/O, optionally through fp16 at the boundary (layout B: the exporter casts each float input down on entry
  * and each float output up on exit). */
 class Io {
-  constructor(readonly g: Graph, readonly fp16: boolean) {}
+  constructor(
+    readonly g: Graph,
+    readonly fp16: boolean,
+  ) {}
 
   input(name: string, shape: readonly (number | string)[]): V {
     const x = this.g.input(name, F32, shape);
@@ -101,7 +104,9 @@ export function fiveVisionEncoder(S: number, fp16: boolean): Uint8Array {
   io.output('feats2', e.pix, [1, 256, F, F]);
   io.output('feats2_no_mem', g.add(e.pix, NO_MEM(g)), [1, 256, F, F]);
   // The exporter stores the positional encoding as a constant (an fp16 initializer `pos_embed` in layout B).
-  const pattern = fp16 ? g.cast(g.f16(f32ToF16(POS_PATTERN), [1, 256, 1, 1], 'pos_embed'), F32) : g.f32(POS_PATTERN, [1, 256, 1, 1]);
+  const pattern = fp16
+    ? g.cast(g.f16(f32ToF16(POS_PATTERN), [1, 256, 1, 1], 'pos_embed'), F32)
+    : g.f32(POS_PATTERN, [1, 256, 1, 1]);
   io.output('vision_pos_embed', g.node('Expand', [pattern, g.i64([1, 256, F, F])]), [1, 256, F, F]);
   return g.encode(meta('vision_encoder'));
 }
@@ -136,7 +141,8 @@ function memoryFeatures(g: Graph, feats2: V, forMem: V, absent: V | null): V {
   const cover = g.rescale(g.sigmoid(forMem), [1, 1, 1 / 16, 1 / 16]);
   const colour = g.mul(g.slice(feats2, [0], [3], [1]), cover);
   let feat = g.padChannels(g.concat([cover, colour], 1), 0, 60);
-  if (absent) feat = g.add(feat, g.mul(absent, g.f32(twinConstantTensors()['no_obj_embed_spatial']!.data, [1, 64, 1, 1])));
+  if (absent)
+    feat = g.add(feat, g.mul(absent, g.f32(twinConstantTensors()['no_obj_embed_spatial']!.data, [1, 64, 1, 1])));
   return feat;
 }
 
@@ -155,7 +161,10 @@ export function fiveMemoryEncoder(S: number, fp16: boolean): Uint8Array {
   const feat = memoryFeatures(g, feats2, g.sub(g.mul(m01, 20), 10), absent);
   io.output('memory_tokens', g.reshape(g.transpose(g.reshape(feat, [64, T]), [1, 0]), [T, 1, 64]), [T, 1, 64]);
   // A constant: the same positions for every frame.
-  const pos = g.node('Expand', [g.add(g.f32(MEM_POS_PATTERN, [1, 1, 64]), g.mul(g.reshape(g.slice(score, [0, 0], [1, 1], [0, 1]), [1, 1, 1]), 0)), g.i64([T, 1, 64])]);
+  const pos = g.node('Expand', [
+    g.add(g.f32(MEM_POS_PATTERN, [1, 1, 64]), g.mul(g.reshape(g.slice(score, [0, 0], [1, 1], [0, 1]), [1, 1, 1]), 0)),
+    g.i64([T, 1, 64]),
+  ]);
   io.output('memory_pos', pos, [T, 1, 64]);
   return g.encode(meta('memory_encoder'));
 }
@@ -185,12 +194,18 @@ function attentionBand(g: Graph, F: number, mem: V, tpos: V, valid: V, ptrs: V, 
   const x1 = g.add(g.rmax(g.sub(gx, off), [1, 2, 3]), reach);
   const y0 = g.sub(g.rmin(g.add(gy, off), [1, 2, 3]), reach);
   const y1 = g.add(g.rmax(g.sub(gy, off), [1, 2, 3]), reach);
-  const region = g.mul(g.mul(g.gt(gx, g.sub(x0, 0.5)), g.gt(g.add(x1, 0.5), gx)), g.mul(g.gt(gy, g.sub(y0, 0.5)), g.gt(g.add(y1, 0.5), gy)));
+  const region = g.mul(
+    g.mul(g.gt(gx, g.sub(x0, 0.5)), g.gt(g.add(x1, 0.5), gx)),
+    g.mul(g.gt(gy, g.sub(y0, 0.5)), g.gt(g.add(y1, 0.5), gy)),
+  );
   const prior = g.rmax(g.mul(region, s4(chosen)), [0]); // [1,1,F,F]
   const memMass = g.sum(g.mul(mass, live), [0]);
   const memColour = g.div(g.sum(g.mul(colourSum, g.unsqueeze(live, [1])), [0]), g.max(memMass, 1e-6));
   const memHas = g.gt(memMass, 0.5);
-  const pw = g.mul(g.mul(g.squeeze(g.slice(ptrs, [0], [1], [1]), [1]), ptrValid), g.sub(1, g.mul(g.squeeze(g.slice(ptrPos, [0], [1], [1]), [1]), 0.5)));
+  const pw = g.mul(
+    g.mul(g.squeeze(g.slice(ptrs, [0], [1], [1]), [1]), ptrValid),
+    g.sub(1, g.mul(g.squeeze(g.slice(ptrPos, [0], [1], [1]), [1]), 0.5)),
+  );
   const ptrW = g.sum(pw, [0]);
   const ptrColour = g.div(g.sum(g.mul(g.slice(ptrs, [1], [4], [1]), g.unsqueeze(pw, [1])), [0]), g.max(ptrW, 1e-6));
   const ptrHas = g.gt(ptrW, 1e-3);
@@ -202,10 +217,12 @@ function attentionBand(g: Graph, F: number, mem: V, tpos: V, valid: V, ptrs: V, 
 }
 
 /** Token-major [T,1,256] → [1,256,F,F]. */
-const toChannels = (g: Graph, v: V, F: number): V => g.reshape(g.transpose(g.reshape(v, [F * F, 256]), [1, 0]), [1, 256, F, F]);
+const toChannels = (g: Graph, v: V, F: number): V =>
+  g.reshape(g.transpose(g.reshape(v, [F * F, 256]), [1, 0]), [1, 256, F, F]);
 
 /** Keeps an input live without letting it change the result (the real graphs read it). */
-const touch = (g: Graph, v: V, rank: number): V => g.mul(g.reshape(g.slice(v, Array(rank).fill(0), Array(rank).fill(1), [...Array(rank).keys()]), []), 0);
+const touch = (g: Graph, v: V, rank: number): V =>
+  g.mul(g.reshape(g.slice(v, Array(rank).fill(0), Array(rank).fill(1), [...Array(rank).keys()]), []), 0);
 
 export function fiveMemoryAttention(S: number, fp16: boolean): Uint8Array {
   const g = new Graph('memory_attention');
@@ -224,7 +241,10 @@ export function fiveMemoryAttention(S: number, fp16: boolean): Uint8Array {
   const ones7 = g.f32(new Array(7).fill(1), [7]);
   // Pointers: 16 × 4 rows of 64 → [16,256]; their positions from the first of their rows.
   const ptrs = g.reshape(g.slice(memory, [7 * T], [R], [0]), [16, 256]);
-  const ptrPos = g.reshape(g.slice(g.reshape(g.slice(memPos, [7 * T], [R], [0]), [16, 4, 64]), [0], [1], [1]), [16, 64]);
+  const ptrPos = g.reshape(
+    g.slice(g.reshape(g.slice(memPos, [7 * T], [R], [0]), [16, 4, 64]), [0], [1], [1]),
+    [16, 64],
+  );
   const ones16 = g.f32(new Array(16).fill(1), [16]);
   const band = attentionBand(g, F, blocks, tpos, ones7, ptrs, ptrPos, ones16);
   io.output('conditioned_feats', g.add(g.add(pix, band), touch(g, curPos, 3)), [1, 256, F, F]);
@@ -269,9 +289,17 @@ export function edgeMaskDecoder(): Uint8Array {
   const d = decoderBody(g, 1024, feats0, feats1, feats2, points, labels);
   // Three candidates (tight, medium, loose) with their IoUs; no gating of the masks in the graph (the host clamps),
   // the pointer gated to the (zero) no-object pointer.
-  const masks = g.concat([d.tight, d.medium, d.loose].map((v) => g.unsqueeze(v, [1])), 1); // [1,3,256,256]
+  const masks = g.concat(
+    [d.tight, d.medium, d.loose].map((v) => g.unsqueeze(v, [1])),
+    1,
+  ); // [1,3,256,256]
   g.output('pred_masks', g.unsqueeze(masks, [0]), F32, [1, 1, 3, 256, 256]);
-  g.output('high_res_masks', g.unsqueeze(g.resize(masks, [1, 3, 1024, 1024], 'linear'), [0]), F32, [1, 1, 3, 1024, 1024]);
+  g.output(
+    'high_res_masks',
+    g.unsqueeze(g.resize(masks, [1, 3, 1024, 1024], 'linear'), [0]),
+    F32,
+    [1, 1, 3, 1024, 1024],
+  );
   g.output('iou_scores', g.reshape(g.concat([d.iouTok(1), d.iouTok(2), d.iouTok(3)], 1), [1, 1, 3]), F32, [1, 1, 3]);
   g.output('object_pointer', g.mul(d.ptr, g.reshape(g.gt(d.score, 0), [1, 1, 1])), F32, [1, 1, 256]);
   g.output('object_score_logits', g.reshape(d.score, [1, 1, 1]), F32, [1, 1, 1]);
@@ -291,7 +319,10 @@ export function edgeMemoryEncoder(): Uint8Array {
   const colour = g.transpose(g.sum(g.reshape(g.slice(feat, [1], [4], [1]), [3, EDGE_TOKENS, 8]), [2], false), [1, 0]); // [512,3]
   const tokens = g.node('Pad', [g.concat([cover, colour], 1), g.i64([0, 0, 0, 53])], {});
   g.output('memory_tokens', g.reshape(tokens, [EDGE_TOKENS, 1, 64]), F32, [EDGE_TOKENS, 1, 64]);
-  const pos = g.node('Expand', [g.add(g.f32(MEM_POS_PATTERN, [1, 1, 64]), touch(g, feats2, 4)), g.i64([EDGE_TOKENS, 1, 64])]);
+  const pos = g.node('Expand', [
+    g.add(g.f32(MEM_POS_PATTERN, [1, 1, 64]), touch(g, feats2, 4)),
+    g.i64([EDGE_TOKENS, 1, 64]),
+  ]);
   g.output('memory_pos_enc', pos, F32, [EDGE_TOKENS, 1, 64]);
   return g.encode(meta('memory_encoder'));
 }
@@ -318,6 +349,11 @@ export function edgeMemoryAttention(): Uint8Array {
   const ptrValid = g.add(g.mul(g.squeeze(g.slice(ptrs, [0], [1], [1]), [1]), 0), 1);
   const band = attentionBand(g, 64, mem, tpos, valid, ptrs, ptrPos, ptrValid);
   const out = g.add(g.add(pix, band), touch(g, curPos, 3));
-  g.output('conditioned_features', g.reshape(g.transpose(g.reshape(out, [256, 4096]), [1, 0]), [1, 1, 4096, 256]), F32, [1, 1, 4096, 256]);
+  g.output(
+    'conditioned_features',
+    g.reshape(g.transpose(g.reshape(out, [256, 4096]), [1, 0]), [1, 1, 4096, 256]),
+    F32,
+    [1, 1, 4096, 256],
+  );
   return g.encode(meta('memory_attention'));
 }

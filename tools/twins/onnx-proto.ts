@@ -159,7 +159,11 @@ function writeTensor(w: Writer, t: TensorInit, external?: ExternalRef): void {
     return;
   }
   // external_data (13): StringStringEntryProto {key 1, value 2}; then data_location (14) = EXTERNAL (1).
-  for (const [k, v] of [['location', external.location], ['offset', String(external.offset)], ['length', String(external.length)]]) {
+  for (const [k, v] of [
+    ['location', external.location],
+    ['offset', String(external.offset)],
+    ['length', String(external.length)],
+  ]) {
     w.message(13, (e) => {
       e.string(1, k!);
       e.string(2, v!);

@@ -70,7 +70,9 @@ export class MediaController implements ReactiveController {
 
   /** The `<video>` showing a video, or null. */
   get video(): HTMLVideoElement | null {
-    return this.#isVideo ? (this.host.renderRoot?.querySelector<HTMLVideoElement>('video[part="media"]') ?? null) : null;
+    return this.#isVideo
+      ? (this.host.renderRoot?.querySelector<HTMLVideoElement>('video[part="media"]') ?? null)
+      : null;
   }
 
   /** Decodes the current `source` or `src` and shows it; `changed` hears of the decode. */
@@ -152,7 +154,8 @@ export class MediaController implements ReactiveController {
     // Object URLs outlive the element unless revoked, and a download still running would make one after the removal:
     // stop it, and revoke what was made. The <img> keeps showing what it has already decoded.
     whenGone(this.host, () => {
-      const loading = this.#abort !== null && !this.#abort.signal.aborted && this.#bitmap === null && this.decoding !== null;
+      const loading =
+        this.#abort !== null && !this.#abort.signal.aborted && this.#bitmap === null && this.decoding !== null;
       if (loading) this.#abort!.abort();
       if (this.#objectUrl) URL.revokeObjectURL(this.#objectUrl);
       this.#objectUrl = null;
@@ -160,7 +163,11 @@ export class MediaController implements ReactiveController {
     });
   }
 
-  async #decode(source: Sam2SegmenterSource | null, src: string | undefined, signal: AbortSignal): Promise<ImageBitmap> {
+  async #decode(
+    source: Sam2SegmenterSource | null,
+    src: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ImageBitmap> {
     let blob: Blob | null = null;
     try {
       if (source instanceof Blob) blob = source;
@@ -183,7 +190,9 @@ export class MediaController implements ReactiveController {
       if (isSam2Error(e)) throw e;
       if (isAbort(e)) throw abortedError('loading the image');
       const err = toSam2Error(e, 'media');
-      throw err.code === 'internal' ? new Sam2Error('media-decode', `the image could not be decoded: ${err.message}`, { cause: e }) : err;
+      throw err.code === 'internal'
+        ? new Sam2Error('media-decode', `the image could not be decoded: ${err.message}`, { cause: e })
+        : err;
     }
   }
 

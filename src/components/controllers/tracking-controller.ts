@@ -74,7 +74,15 @@ export class TrackingController implements ReactiveController {
       onPrompt: (o, bitmap) => {
         if (this.#session !== session) return bitmap?.close();
         if (bitmap) overlay.setTracked(new Map([[o.objectId, bitmap]]));
-        reporter.emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask: o.mask, frame: o.frame, time: o.time });
+        reporter.emit('mask-change', {
+          objectId: o.objectId,
+          score: o.score,
+          objectScore: o.objectScore,
+          candidate: -1,
+          mask: o.mask,
+          frame: o.frame,
+          time: o.time,
+        });
       },
       onFrame: (f, bitmaps) => {
         if (this.#session !== session) {
@@ -83,7 +91,15 @@ export class TrackingController implements ReactiveController {
         }
         if (isOwn) overlay.setTracked(bitmaps);
         for (const o of f.objects) {
-          reporter.emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask: o.mask, frame: o.frame, time: o.time });
+          reporter.emit('mask-change', {
+            objectId: o.objectId,
+            score: o.score,
+            objectScore: o.objectScore,
+            candidate: -1,
+            mask: o.mask,
+            frame: o.frame,
+            time: o.time,
+          });
         }
         reporter.emit('track-frame', f);
       },

@@ -6,7 +6,16 @@ import { SAM2_PREPROCESS } from '../preprocess.js';
 import { ort } from '../runtime.js';
 import type { VideoConstants } from '../tracker/constants.js';
 import { packMemoryInputs, toStoredMemory, type MemoryPlan } from '../tracker/memory-bank.js';
-import { disposeTensor, readFloats, type GraphRunner, type LayoutDecoded, type LayoutMemory, type Outputs, type TrackerLayout, type DecodeCondition } from './layout.js';
+import {
+  disposeTensor,
+  readFloats,
+  type GraphRunner,
+  type LayoutDecoded,
+  type LayoutMemory,
+  type Outputs,
+  type TrackerLayout,
+  type DecodeCondition,
+} from './layout.js';
 import type { DecoderPoints } from '../math/prompts.js';
 import type { PixelValues } from '../preprocess.js';
 import { Sam2Error } from '../../shared/errors.js';
@@ -70,7 +79,12 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
       return t;
     },
 
-    async decode(frame: Outputs, cond: DecodeCondition, pts: DecoderPoints, maskInput: Float32Array | null): Promise<LayoutDecoded> {
+    async decode(
+      frame: Outputs,
+      cond: DecodeCondition,
+      pts: DecoderPoints,
+      maskInput: Float32Array | null,
+    ): Promise<LayoutDecoded> {
       const embed = cond.kind === 'initial' ? frame['image_embed']! : cond.features;
       const n = pts.labels.length;
       const out = await graphs.maskDecoder.run({
@@ -95,7 +109,11 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
       return { gated, objPtr, objectScore: score, score: sel.iou };
     },
 
-    async memoryEncode(frame: Outputs, mask: { tracked: LayoutDecoded } | { prompted: Float32Array }, score: number): Promise<LayoutMemory> {
+    async memoryEncode(
+      frame: Outputs,
+      mask: { tracked: LayoutDecoded } | { prompted: Float32Array },
+      score: number,
+    ): Promise<LayoutMemory> {
       // §3.5.4: a tracked frame's memory is the sigmoid of the gated mask BEFORE hole filling (binarize = 0); a
       // prompted frame's is its stored hole-filled logits, binarised (§3.4).
       const tracked = 'tracked' in mask;
@@ -106,7 +124,9 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
         binarize: f32(Float32Array.of(tracked ? 0 : 1), [1]),
         object_score_logits: f32(Float32Array.of(score), [1, 1]),
       });
-      return { tokens: toStoredMemory(await readFloats(out['maskmem_features'], 'memory_encoder', 'maskmem_features')) };
+      return {
+        tokens: toStoredMemory(await readFloats(out['maskmem_features'], 'memory_encoder', 'maskmem_features')),
+      };
     },
   };
 }

@@ -55,8 +55,14 @@ function argmaxFirst(v: Float32Array): number {
 }
 
 /** Layout C as a tracker layout; `noMemoryEmbedding` comes from constants.json or the preset's sidecar. */
-export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemoryEmbedding: Float32Array, id: string): TrackerLayout {
-  if (noMemoryEmbedding.length !== 256) throw new Sam2Error('model-contract', 'no_memory_embedding must hold 256 values');
+export function edgeTamLayout(
+  graphs: EdgeTamGraphs,
+  K: ExportConstants,
+  noMemoryEmbedding: Float32Array,
+  id: string,
+): TrackerLayout {
+  if (noMemoryEmbedding.length !== 256)
+    throw new Sam2Error('model-contract', 'no_memory_embedding must hold 256 values');
   const noMemCache = new WeakMap<object, ort.Tensor>();
   let posTokens: Float32Array | null = null;
 
@@ -77,7 +83,14 @@ export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemor
 
   return {
     id,
-    settings: { numMaskmem: K.numMaskmem, maxObjPtrs: K.maxObjPtrs, maxCondFramesInAttn: -1, noObjScore: -1024, fillHoleArea: 8, maskPromptClamp: 32 },
+    settings: {
+      numMaskmem: K.numMaskmem,
+      maxObjPtrs: K.maxObjPtrs,
+      maxCondFramesInAttn: -1,
+      noObjScore: -1024,
+      fillHoleArea: 8,
+      maskPromptClamp: 32,
+    },
     preprocess: { size: S, mean: K.mean, std: K.std, resize: 'stretch' },
     hasMaskInput: false,
     noObjPtr: null,
@@ -101,27 +114,37 @@ export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemor
         pointer_memory_position_embeddings: f32(m.pointerPos, [m.p * 4, 1, 64]),
       });
       const tokens = await readFloats(out['conditioned_features'], 'memory_attention', 'conditioned_features');
-      if (tokens.length !== T * 256) throw new Sam2Error('model-contract', `memory_attention conditioned_features has ${tokens.length} values, expected 4096×256`);
+      if (tokens.length !== T * 256)
+        throw new Sam2Error(
+          'model-contract',
+          `memory_attention conditioned_features has ${tokens.length} values, expected 4096×256`,
+        );
       // Token-major 4096×256 → [1,256,64,64] for the decoder.
       return f32(tokensToChannels(tokens, 256, T), [1, 256, F, F]);
     },
 
     async decode(frame: Outputs, cond: DecodeCondition, pts: DecoderPoints): Promise<LayoutDecoded> {
       const [points, labels] = scalePoints(pts, S);
-      const out = await graphs.maskDecoder.run({
-        feats0: frame['feats0']!,
-        feats1: frame['feats1']!,
-        // The graph starts after the no-memory embedding: the host adds it on a prompted frame without memory.
-        feats2: cond.kind === 'initial' ? await withNoMemory(frame) : cond.features,
-        input_points: points!,
-        input_labels: labels!,
-      }, DECODER_FETCHES);
+      const out = await graphs.maskDecoder.run(
+        {
+          feats0: frame['feats0']!,
+          feats1: frame['feats1']!,
+          // The graph starts after the no-memory embedding: the host adds it on a prompted frame without memory.
+          feats2: cond.kind === 'initial' ? await withNoMemory(frame) : cond.features,
+          input_points: points!,
+          input_labels: labels!,
+        },
+        DECODER_FETCHES,
+      );
       // Candidates (1 or 3) are split by the number of IoU scores; the best IoU wins (first on ties).
       const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
       const n = iou.length;
       const masks = await readFloats(out['pred_masks'], 'mask_decoder', 'pred_masks');
       if (n === 0 || masks.length !== n * AREA) {
-        throw new Sam2Error('model-contract', `mask_decoder returned ${n} IoU scores for ${masks.length / AREA} masks of 256×256`);
+        throw new Sam2Error(
+          'model-contract',
+          `mask_decoder returned ${n} IoU scores for ${masks.length / AREA} masks of 256×256`,
+        );
       }
       const k = argmaxFirst(iou);
       const scores = await readFloats(out['object_score_logits'], 'mask_decoder', 'object_score_logits');
@@ -134,9 +157,15 @@ export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemor
       return { gated, objPtr, objectScore: score, score: iou[k]! };
     },
 
-    async memoryEncode(frame: Outputs, mask: { tracked: LayoutDecoded } | { prompted: Float32Array }): Promise<LayoutMemory> {
+    async memoryEncode(
+      frame: Outputs,
+      mask: { tracked: LayoutDecoded } | { prompted: Float32Array },
+    ): Promise<LayoutMemory> {
       const tracked = 'tracked' in mask;
-      const hi = tracked && mask.tracked.memoryMask ? mask.tracked.memoryMask : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
+      const hi =
+        tracked && mask.tracked.memoryMask
+          ? mask.tracked.memoryMask
+          : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
       const out = await graphs.memoryEncoder.run({
         vision_features: frame['feats2']!,
         pred_masks_high_res: hi,
@@ -145,7 +174,8 @@ export function edgeTamLayout(graphs: EdgeTamGraphs, K: ExportConstants, noMemor
       const len = EDGETAM_MEMORY_TOKENS * 64;
       const tokens = await readFloats(out['memory_tokens'], 'memory_encoder', 'memory_tokens');
       const pos = await readFloats(out['memory_pos_enc'], 'memory_encoder', 'memory_pos_enc');
-      if (tokens.length !== len || pos.length !== len) throw new Sam2Error('model-contract', `memory_encoder returned ${tokens.length} values, expected 512×64`);
+      if (tokens.length !== len || pos.length !== len)
+        throw new Sam2Error('model-contract', `memory_encoder returned ${tokens.length} values, expected 512×64`);
       return { tokens: f32ToF16(tokens), pos: f32ToF16(pos) };
     },
   };

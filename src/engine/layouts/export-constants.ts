@@ -39,14 +39,22 @@ function flatNumbers(v: unknown): number[] | null {
 }
 
 function triple(v: unknown, fallback: readonly [number, number, number]): readonly [number, number, number] {
-  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as [number, number, number]) : fallback;
+  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')
+    ? (v as [number, number, number])
+    : fallback;
 }
 
-function int(j: Record<string, unknown>, keys: readonly string[], fallback: number | null, file: string): number | null {
+function int(
+  j: Record<string, unknown>,
+  keys: readonly string[],
+  fallback: number | null,
+  file: string,
+): number | null {
   for (const k of keys) {
     const v = j[k];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(file, `"${k}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw bad(file, `"${k}" must be a positive integer, got ${JSON.stringify(v)}`);
     return v;
   }
   return fallback;
@@ -95,7 +103,8 @@ export const SIDECAR_FORMAT = 'sam2-segmenter/no-memory-embedding@1';
 /** Reads a no-memory-embedding sidecar; a wrong format or length fails with `model-contract`. */
 export function parseNoMemorySidecar(json: unknown, file: string): Float32Array {
   const j = (json ?? {}) as Record<string, unknown>;
-  if (j['format'] !== SIDECAR_FORMAT) throw bad(file, `format must be "${SIDECAR_FORMAT}", got ${JSON.stringify(j['format'])}`);
+  if (j['format'] !== SIDECAR_FORMAT)
+    throw bad(file, `format must be "${SIDECAR_FORMAT}", got ${JSON.stringify(j['format'])}`);
   const v = flatNumbers(j['no_memory_embedding']);
   if (!v || v.length !== 256) throw bad(file, '"no_memory_embedding" must hold 256 numbers');
   return Float32Array.from(v);

@@ -52,7 +52,14 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
   let posTokens: Float32Array | null = null;
   return {
     id,
-    settings: { numMaskmem: K.numMaskmem, maxObjPtrs: K.maxObjPtrs, maxCondFramesInAttn: -1, noObjScore: -1024, fillHoleArea: 8, maskPromptClamp: 32 },
+    settings: {
+      numMaskmem: K.numMaskmem,
+      maxObjPtrs: K.maxObjPtrs,
+      maxCondFramesInAttn: -1,
+      noObjScore: -1024,
+      fillHoleArea: 8,
+      maskPromptClamp: 32,
+    },
     preprocess: { size: S, mean: K.mean, std: K.std, resize: 'stretch' },
     hasMaskInput: false,
     noObjPtr: null,
@@ -68,7 +75,11 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
       const tp = await graphs.pointerTpos.run({ normalized_diffs: f32(bank.normalizedDiffs, [geom.pointers]) });
       writePointerPositions(bank.memoryPos, await readFloats(tp['pointer_pos'], 'pointer_tpos', 'pointer_pos'), geom);
       const feats = channelsToTokens(await readFloats(frame['feats2'], 'vision_encoder', 'feats2'), 256, T);
-      posTokens ??= channelsToTokens(await readFloats(frame['vision_pos_embed'], 'vision_encoder', 'vision_pos_embed'), 256, T);
+      posTokens ??= channelsToTokens(
+        await readFloats(frame['vision_pos_embed'], 'vision_encoder', 'vision_pos_embed'),
+        256,
+        T,
+      );
       const rows = bank.memory.length / 64;
       const out = await graphs.memoryAttention.run({
         current_vision_features: f32(feats, [T, 1, 256]),
@@ -94,7 +105,8 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
       // Selection (best of tokens 1–3 for ≤ 1 real point, else token 0 with the stability fallback) and gating
       // (−1024 masks, no-object pointer) happen in the graph.
       const gated = (await readFloats(out['low_res_mask'], 'mask_decoder', 'low_res_mask')).slice();
-      if (gated.length !== LOW * LOW) throw new Sam2Error('model-contract', `mask_decoder low_res_mask has ${gated.length} values, expected 256×256`);
+      if (gated.length !== LOW * LOW)
+        throw new Sam2Error('model-contract', `mask_decoder low_res_mask has ${gated.length} values, expected 256×256`);
       const d: LayoutDecoded = {
         gated,
         objPtr: (await readFloats(out['object_pointer'], 'mask_decoder', 'object_pointer')).slice(0, 256),
@@ -105,11 +117,18 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
       return d;
     },
 
-    async memoryEncode(frame: Outputs, mask: { tracked: LayoutDecoded } | { prompted: Float32Array }, score: number): Promise<LayoutMemory> {
+    async memoryEncode(
+      frame: Outputs,
+      mask: { tracked: LayoutDecoded } | { prompted: Float32Array },
+      score: number,
+    ): Promise<LayoutMemory> {
       // Tracked: the decoder's own gated high-res mask (pre hole filling), sigmoid in-graph. Prompted: the stored
       // hole-filled logits upsampled on the host, binarised in-graph.
       const tracked = 'tracked' in mask;
-      const hi = tracked && mask.tracked.memoryMask ? mask.tracked.memoryMask : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
+      const hi =
+        tracked && mask.tracked.memoryMask
+          ? mask.tracked.memoryMask
+          : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
       const out = await graphs.memoryEncoder.run({
         feats2: frame['feats2']!,
         high_res_mask: hi,
@@ -117,7 +136,11 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
         binarize: f32(Float32Array.of(tracked ? 0 : 1), []),
       });
       const tokens = await readFloats(out['memory_tokens'], 'memory_encoder', 'memory_tokens');
-      if (tokens.length !== T * 64) throw new Sam2Error('model-contract', `memory_encoder memory_tokens has ${tokens.length} values, expected ${T}×64`);
+      if (tokens.length !== T * 64)
+        throw new Sam2Error(
+          'model-contract',
+          `memory_encoder memory_tokens has ${tokens.length} values, expected ${T}×64`,
+        );
       memPos ??= (await readFloats(out['memory_pos'], 'memory_encoder', 'memory_pos')).slice();
       return { tokens: f32ToF16(tokens) };
     },

@@ -82,19 +82,29 @@ export interface TrackerLayout {
   /** Memory-conditioned features of the current frame for one object (memory attention). */
   attend(frame: Outputs, plan: MemoryPlan, f: number): Promise<ort.Tensor>;
   /** Decodes, selects and gates. `points` are in 1024-space; `maskInput` only where `hasMaskInput`. */
-  decode(frame: Outputs, cond: DecodeCondition, points: DecoderPoints, maskInput: Float32Array | null): Promise<LayoutDecoded>;
+  decode(
+    frame: Outputs,
+    cond: DecodeCondition,
+    points: DecoderPoints,
+    maskInput: Float32Array | null,
+  ): Promise<LayoutDecoded>;
   /**
    * Memory-encodes a mask: `tracked` gives the decode of a tracked frame (sigmoid of the gated mask before hole
    * filling), `prompted` the stored hole-filled logits of a prompted frame (binarised).
    */
-  memoryEncode(frame: Outputs, mask: { tracked: LayoutDecoded } | { prompted: Float32Array }, score: number): Promise<LayoutMemory>;
+  memoryEncode(
+    frame: Outputs,
+    mask: { tracked: LayoutDecoded } | { prompted: Float32Array },
+    score: number,
+  ): Promise<LayoutMemory>;
 }
 
 /** Reads a float32 output on the CPU (downloading it from the GPU when needed). */
 export async function readFloats(t: ort.Tensor | undefined, graph: string, name: string): Promise<Float32Array> {
   if (!t) throw new Sam2Error('model-contract', `${graph} has no output "${name}"`);
   const data = t.location === 'cpu' || t.location === undefined ? t.data : await t.getData(true);
-  if (!(data instanceof Float32Array)) throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
+  if (!(data instanceof Float32Array))
+    throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
   return data;
 }
 
@@ -104,7 +114,12 @@ export function disposeTensor(t: ort.Tensor | undefined): void {
 }
 
 /** [C, N] channel-major (NCHW without batch) → [N, C] token-major, and back. */
-export function channelsToTokens(src: Float32Array, channels: number, tokens: number, out = new Float32Array(channels * tokens)): Float32Array {
+export function channelsToTokens(
+  src: Float32Array,
+  channels: number,
+  tokens: number,
+  out = new Float32Array(channels * tokens),
+): Float32Array {
   for (let c = 0; c < channels; c++) {
     const o = c * tokens;
     for (let n = 0; n < tokens; n++) out[n * channels + c] = src[o + n]!;
@@ -112,7 +127,12 @@ export function channelsToTokens(src: Float32Array, channels: number, tokens: nu
   return out;
 }
 
-export function tokensToChannels(src: Float32Array, channels: number, tokens: number, out = new Float32Array(channels * tokens)): Float32Array {
+export function tokensToChannels(
+  src: Float32Array,
+  channels: number,
+  tokens: number,
+  out = new Float32Array(channels * tokens),
+): Float32Array {
   for (let n = 0; n < tokens; n++) {
     const o = n * channels;
     for (let c = 0; c < channels; c++) out[c * tokens + n] = src[o + c]!;

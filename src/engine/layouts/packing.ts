@@ -51,10 +51,17 @@ export interface FixedBankAssignment {
  * recent memory, else the conditioning one, with its own temporal row (as the public consumers do). Pointers: the
  * plan's order (conditioning, then recent newest first), cut at `pointers`; unused slots repeat the last one.
  */
-export function assignFixedBank(plan: MemoryPlan, f: number, g: FixedBankGeometry, condRow: number): FixedBankAssignment {
+export function assignFixedBank(
+  plan: MemoryPlan,
+  f: number,
+  g: FixedBankGeometry,
+  condRow: number,
+): FixedBankAssignment {
   if (plan.slots.length === 0) throw new RangeError('memory attention needs at least one memory');
   if (plan.pointers.length === 0) throw new RangeError('a fixed bank needs at least one object pointer');
-  const conds = plan.slots.filter((s) => s.row === condRow).sort((a, b) => Math.abs(a.frame - f) - Math.abs(b.frame - f));
+  const conds = plan.slots
+    .filter((s) => s.row === condRow)
+    .sort((a, b) => Math.abs(a.frame - f) - Math.abs(b.frame - f));
   const recents = plan.slots.filter((s) => s.row !== condRow).sort((a, b) => a.row - b.row);
   const ordered = [...conds.slice(0, 1), ...recents, ...conds.slice(1)];
   const blocks = ordered.slice(0, g.blocks);
@@ -100,19 +107,22 @@ export function packFixedBank(
   const T = g.tokens;
   const blockLen = T * MEM_DIM;
   if (memPos.length !== blockLen) throw new RangeError(`memory_pos has ${memPos.length} values, expected ${blockLen}`);
-  if (tpos.length !== g.blocks * MEM_DIM) throw new RangeError(`temporal table has ${tpos.length} values, expected ${g.blocks * MEM_DIM}`);
+  if (tpos.length !== g.blocks * MEM_DIM)
+    throw new RangeError(`temporal table has ${tpos.length} values, expected ${g.blocks * MEM_DIM}`);
   const a = assignFixedBank(plan, f, g, g.blocks - 1);
   const rows = fixedBankRows(g);
   const memory = new Float32Array(rows * MEM_DIM);
   const memoryPos = new Float32Array(rows * MEM_DIM);
   a.blocks.forEach((s, b) => {
-    if (s.maskmem.length !== blockLen) throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${blockLen}`);
+    if (s.maskmem.length !== blockLen)
+      throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${blockLen}`);
     if (!(s.row >= 0 && s.row < g.blocks)) throw new RangeError(`temporal row ${s.row} outside the table`);
     const dst = memory.subarray(b * blockLen, (b + 1) * blockLen);
     f16ToF32(s.maskmem, dst);
     const pos = memoryPos.subarray(b * blockLen, (b + 1) * blockLen);
     const row = tpos.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM);
-    for (let t = 0; t < T; t++) for (let c = 0; c < MEM_DIM; c++) pos[t * MEM_DIM + c] = memPos[t * MEM_DIM + c]! + row[c]!;
+    for (let t = 0; t < T; t++)
+      for (let c = 0; c < MEM_DIM; c++) pos[t * MEM_DIM + c] = memPos[t * MEM_DIM + c]! + row[c]!;
   });
   const ptrBase = g.blocks * blockLen;
   const span = Math.max(1, plan.maxPtr - 1);
@@ -128,7 +138,8 @@ export function packFixedBank(
 
 /** Copies pointer_tpos's output [16,64] into each pointer's 4 rows of `memoryPos`. */
 export function writePointerPositions(memoryPos: Float32Array, pointerPos: Float32Array, g: FixedBankGeometry): void {
-  if (pointerPos.length !== g.pointers * MEM_DIM) throw new RangeError(`pointer_pos has ${pointerPos.length} values, expected ${g.pointers * MEM_DIM}`);
+  if (pointerPos.length !== g.pointers * MEM_DIM)
+    throw new RangeError(`pointer_pos has ${pointerPos.length} values, expected ${g.pointers * MEM_DIM}`);
   const base = g.blocks * g.tokens * MEM_DIM;
   for (let i = 0; i < g.pointers; i++) {
     const row = pointerPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM);
@@ -169,14 +180,16 @@ export function packDynamic(plan: MemoryPlan, tokens: number, tpos: Float32Array
   const spatialPos = new Float32Array(n * len);
   const scratch = new Float32Array(len);
   slots.forEach((s, b) => {
-    if (s.maskmem.length !== len) throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${len}`);
+    if (s.maskmem.length !== len)
+      throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${len}`);
     if (!s.pos || s.pos.length !== len) throw new RangeError(`memory of frame ${s.frame} has no positions`);
     f16ToF32(s.maskmem, spatial.subarray(b * len, (b + 1) * len));
     f16ToF32(s.pos, scratch);
     const row = tpos.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM);
     if (row.length !== MEM_DIM) throw new RangeError(`temporal row ${s.row} outside the table`);
     const dst = spatialPos.subarray(b * len, (b + 1) * len);
-    for (let t = 0; t < tokens; t++) for (let c = 0; c < MEM_DIM; c++) dst[t * MEM_DIM + c] = scratch[t * MEM_DIM + c]! + row[c]!;
+    for (let t = 0; t < tokens; t++)
+      for (let c = 0; c < MEM_DIM; c++) dst[t * MEM_DIM + c] = scratch[t * MEM_DIM + c]! + row[c]!;
   });
   const p = plan.pointers.length;
   const pointers = new Float32Array(p * PTR_DIM);

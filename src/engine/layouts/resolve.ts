@@ -11,7 +11,12 @@ import type { DecoderPoints } from '../math/prompts.js';
 import type { PixelValues, PreprocessConfig } from '../preprocess.js';
 import type { SerialSession } from '../runtime.js';
 import { edgeTamLayout } from './edgetam.js';
-import { isExportConstants, parseExportConstants, parseNoMemorySidecar, type ExportConstants } from './export-constants.js';
+import {
+  isExportConstants,
+  parseExportConstants,
+  parseNoMemorySidecar,
+  type ExportConstants,
+} from './export-constants.js';
 import { fixedBankLayout } from './fixed-bank.js';
 import type { GraphRunner, TrackerLayout } from './layout.js';
 
@@ -104,9 +109,13 @@ export async function resolveExport(
   return { ...(kind === 'fixed-bank' ? fixedBank(K, file) : await edgeTam(K, hint, io, file)), fp16Inside };
 }
 
-function fixedBank(K: ExportConstants, file: (graph: string, path: string) => ExportFile): Omit<ResolvedExport, 'fp16Inside'> {
+function fixedBank(
+  K: ExportConstants,
+  file: (graph: string, path: string) => ExportFile,
+): Omit<ResolvedExport, 'fp16Inside'> {
   const S = K.imageSize ?? 1024;
-  if (S !== 512 && S !== 1024) throw new Sam2Error('model-contract', `constants.json image_size ${S} is not supported (512 or 1024)`);
+  if (S !== 512 && S !== 1024)
+    throw new Sam2Error('model-contract', `constants.json image_size ${S} is not supported (512 or 1024)`);
   const contract = fiveGraphContract(S);
   const at = (g: string) => file(g, `onnx/${g}.onnx`);
   const build = (run: (g: string) => GraphRunner): TrackerLayout =>
@@ -128,7 +137,12 @@ function fixedBank(K: ExportConstants, file: (graph: string, path: string) => Ex
     preprocess: { size: S, mean: K.mean, std: K.std, resize: 'stretch' },
     imageFiles: [at('vision_encoder'), at('mask_decoder')],
     videoFiles: [at('memory_encoder'), at('memory_attention'), at('pointer_tpos')],
-    adapter: (s) => new ExportImageAdapter(contract, build((g) => s[g] ?? notLoaded(g)), s),
+    adapter: (s) =>
+      new ExportImageAdapter(
+        contract,
+        build((g) => s[g] ?? notLoaded(g)),
+        s,
+      ),
     layout: (image, video) => build((g) => image[g] ?? video[g]!),
   };
 }
@@ -142,7 +156,8 @@ async function edgeTam(
   let noMem = K.noMemoryEmbedding;
   if (!noMem && hint?.sidecar) {
     const side = await io.jsonOrNull(hint.sidecar, 'no-memory-embedding sidecar');
-    if (!side) throw new Sam2Error('model-fetch', `the no-memory-embedding sidecar ${hint.sidecar} was not found (HTTP 404)`);
+    if (!side)
+      throw new Sam2Error('model-fetch', `the no-memory-embedding sidecar ${hint.sidecar} was not found (HTTP 404)`);
     if (side['no_memory_embedding'] === null) {
       throw new Sam2Error(
         'model-contract',
@@ -162,7 +177,12 @@ async function edgeTam(
   const at = (g: string) => file(g, `${g}.onnx`);
   const build = (run: (g: string) => GraphRunner): TrackerLayout =>
     edgeTamLayout(
-      { visionEncoder: run('vision_encoder'), maskDecoder: run('mask_decoder'), memoryEncoder: run('memory_encoder'), memoryAttention: run('memory_attention') },
+      {
+        visionEncoder: run('vision_encoder'),
+        maskDecoder: run('mask_decoder'),
+        memoryEncoder: run('memory_encoder'),
+        memoryAttention: run('memory_attention'),
+      },
       K,
       embedding,
       contract.id,
@@ -173,7 +193,12 @@ async function edgeTam(
     preprocess: { size: 1024, mean: K.mean, std: K.std, resize: 'stretch' },
     imageFiles: [at('vision_encoder'), at('mask_decoder')],
     videoFiles: [at('memory_encoder'), at('memory_attention')],
-    adapter: (s) => new ExportImageAdapter(contract, build((g) => s[g] ?? notLoaded(g)), s),
+    adapter: (s) =>
+      new ExportImageAdapter(
+        contract,
+        build((g) => s[g] ?? notLoaded(g)),
+        s,
+      ),
     layout: (image, video) => build((g) => image[g] ?? video[g]!),
   };
 }

@@ -34,7 +34,6 @@ export interface DecoderPoints {
   nPts: number;
 }
 
-
 function checkFinite(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw invalidPrompt(`${what} must be a finite number, got ${String(value)}`);

@@ -208,7 +208,8 @@ export function packMemoryInputs(
   const maskmemTpos = new Float32Array(S * MEM_DIM);
   const maskmemValid = new Float32Array(S);
   plan.slots.forEach((s, i) => {
-    if (s.maskmem.length !== MASKMEM_SIZE) throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values`);
+    if (s.maskmem.length !== MASKMEM_SIZE)
+      throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values`);
     if (!(s.row >= 0 && s.row < rows)) throw new RangeError(`temporal row ${s.row} outside maskmem_tpos_enc`);
     f16ToF32(s.maskmem, maskmemFeatures.subarray(i * MASKMEM_SIZE, (i + 1) * MASKMEM_SIZE));
     maskmemTpos.set(tables.maskmemTposEnc.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM), i * MEM_DIM);
@@ -223,8 +224,13 @@ export function packMemoryInputs(
   plan.pointers.forEach((p, i) => {
     objPtrs.set(p.ptr, i * PTR_DIM);
     if (tables.objPtrTposProj) {
-      objPtrPosEnc(p.pos, maxPtr, tables.objPtrTposProj.weight, tables.objPtrTposProj.bias,
-        objPtrPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM));
+      objPtrPosEnc(
+        p.pos,
+        maxPtr,
+        tables.objPtrTposProj.weight,
+        tables.objPtrTposProj.bias,
+        objPtrPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM),
+      );
     }
     objPtrValid[i] = 1;
   });
@@ -233,7 +239,8 @@ export function packMemoryInputs(
 
 /** Stores fp32 memory features as fp16 bits (§3.8: the reference keeps bf16, which is less precise). */
 export function toStoredMemory(features: Float32Array): Uint16Array {
-  if (features.length !== MASKMEM_SIZE) throw new RangeError(`memory features have ${features.length} values, expected ${MASKMEM_SIZE}`);
+  if (features.length !== MASKMEM_SIZE)
+    throw new RangeError(`memory features have ${features.length} values, expected ${MASKMEM_SIZE}`);
   return f32ToF16(features);
 }
 
@@ -306,7 +313,13 @@ export function invalidateAhead(o: ObjectState, f: number, dir: Direction): numb
 
 /** Bytes held by one frame output. */
 export function frameBytes(out: FrameOut): number {
-  return (out.lowRes?.byteLength ?? 0) + out.objPtr.byteLength + (out.maskmem?.byteLength ?? 0) + (out.maskmemPos?.byteLength ?? 0) + 8;
+  return (
+    (out.lowRes?.byteLength ?? 0) +
+    out.objPtr.byteLength +
+    (out.maskmem?.byteLength ?? 0) +
+    (out.maskmemPos?.byteLength ?? 0) +
+    8
+  );
 }
 
 /** Memory held by one object's state. */

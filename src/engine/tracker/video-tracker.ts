@@ -10,7 +10,13 @@ import { buildDecoderPoints, emptyDecoderPoints, type Box, type DecoderPoints, t
 import { upsampleAndThreshold } from '../math/resample.js';
 import { preprocess, type PixelValues, type PreprocessSource } from '../preprocess.js';
 import type { ort } from '../runtime.js';
-import { disposeTensor, type LayoutDecoded, type Outputs, type TrackerLayout, type TrackerStep } from '../layouts/layout.js';
+import {
+  disposeTensor,
+  type LayoutDecoded,
+  type Outputs,
+  type TrackerLayout,
+  type TrackerStep,
+} from '../layouts/layout.js';
 import {
   ObjectState,
   defaultRetention,
@@ -194,7 +200,14 @@ export class VideoTracker {
     }
     const features = kind === 'correction' ? await this.attend(o, f, dir!, enc) : null;
     const out = await this.decodeAndGate(features, enc, pts, maskInput);
-    const stored: FrameOut = { lowRes: out.filled, objPtr: out.objPtr, objectScore: out.objectScore, score: out.score, prompted: true, maskmem: null };
+    const stored: FrameOut = {
+      lowRes: out.filled,
+      objPtr: out.objPtr,
+      objectScore: out.objectScore,
+      score: out.score,
+      prompted: true,
+      maskmem: null,
+    };
     o.points.set(f, pts);
     let invalidated: number[] = [];
     if (kind === 'correction') {
@@ -223,7 +236,9 @@ export class VideoTracker {
         const out = o?.cond.get(f) ?? o?.nonCond.get(f);
         if (!out || out.maskmem || !out.prompted) continue;
         if (!enc) throw new Error(`encoder output of prompted frame ${f} is gone`);
-        const m = await this.timed('memoryEncoder', () => this.layout.memoryEncode(enc.tensors, { prompted: out.lowRes! }, out.objectScore));
+        const m = await this.timed('memoryEncoder', () =>
+          this.layout.memoryEncode(enc.tensors, { prompted: out.lowRes! }, out.objectScore),
+        );
         out.maskmem = m.tokens;
         if (m.pos) out.maskmemPos = m.pos;
       }
@@ -238,7 +253,8 @@ export class VideoTracker {
    */
   async track(frameIndex: number, frameSource: FrameSource, direction: Direction = 1): Promise<FrameResult> {
     this.checkFrame(frameIndex);
-    if (direction !== 1 && direction !== -1) throw new RangeError(`direction must be 1 or -1, got ${String(direction)}`);
+    if (direction !== 1 && direction !== -1)
+      throw new RangeError(`direction must be 1 or -1, got ${String(direction)}`);
     await this.preflight();
     const f = frameIndex;
     const results: ObjectFrameResult[] = [];
@@ -255,9 +271,18 @@ export class VideoTracker {
         const features = await this.attend(o, f, direction, e);
         const d = await this.decodeAndGate(features, e, emptyDecoderPoints(), null);
         // §3.5.4: memory of a tracked frame = sigmoid of the gated mask BEFORE hole filling (binarize = 0).
-        const m = await this.timed('memoryEncoder', () => this.layout.memoryEncode(e.tensors, { tracked: d }, d.objectScore));
+        const m = await this.timed('memoryEncoder', () =>
+          this.layout.memoryEncode(e.tensors, { tracked: d }, d.objectScore),
+        );
         disposeTensor(d.memoryMask);
-        out = { lowRes: d.filled, objPtr: d.objPtr, objectScore: d.objectScore, score: d.score, prompted: false, maskmem: m.tokens };
+        out = {
+          lowRes: d.filled,
+          objPtr: d.objPtr,
+          objectScore: d.objectScore,
+          score: d.score,
+          prompted: false,
+          maskmem: m.tokens,
+        };
         if (m.pos) out.maskmemPos = m.pos;
         o.nonCond.set(f, out);
       }
@@ -330,7 +355,9 @@ export class VideoTracker {
   private async encode(f: number, src: FrameSource): Promise<Encoded> {
     const hit = this.encoded.get(f);
     if (hit) return hit;
-    const px = isPixelValues(src) ? src : await (this.options.preprocess ?? ((s: PreprocessSource) => preprocess(s, this.layout.preprocess)))(src);
+    const px = isPixelValues(src)
+      ? src
+      : await (this.options.preprocess ?? ((s: PreprocessSource) => preprocess(s, this.layout.preprocess)))(src);
     const tensors = await this.timed('imageEncoder', () => this.layout.encode(px));
     const enc = { tensors, width: px.width, height: px.height };
     this.encoded.set(f, enc);
@@ -359,7 +386,12 @@ export class VideoTracker {
   }
 
   /** G2 with the layout's selection and gating (§2.4, §2.5), then hole filling on the host (§2.6). */
-  private async decodeAndGate(features: ort.Tensor | null, enc: Encoded, pts: DecoderPoints, maskInput: Float32Array | null): Promise<Decoded> {
+  private async decodeAndGate(
+    features: ort.Tensor | null,
+    enc: Encoded,
+    pts: DecoderPoints,
+    maskInput: Float32Array | null,
+  ): Promise<Decoded> {
     let d: LayoutDecoded;
     try {
       d = await this.timed('maskDecoder', () =>

@@ -8,7 +8,13 @@ import { canonicalLayout } from '../../../src/engine/layouts/canonical.js';
 import { fixedBankLayout } from '../../../src/engine/layouts/fixed-bank.js';
 import { edgeTamLayout } from '../../../src/engine/layouts/edgetam.js';
 import { parseExportConstants, parseNoMemorySidecar } from '../../../src/engine/layouts/export-constants.js';
-import { VIDEO_A_CONTRACT, VIDEO_B512_CONTRACT, VIDEO_C_CONTRACT, VIDEO_4G_CONTRACT, type BundleContract } from '../../../src/engine/contracts.js';
+import {
+  VIDEO_A_CONTRACT,
+  VIDEO_B512_CONTRACT,
+  VIDEO_C_CONTRACT,
+  VIDEO_4G_CONTRACT,
+  type BundleContract,
+} from '../../../src/engine/contracts.js';
 import type { GraphRunner, TrackerLayout } from '../../../src/engine/layouts/layout.js';
 
 export type LayoutName = '4g' | 'A' | 'B512' | 'C';
@@ -24,11 +30,34 @@ export const TWIN_C_SIDECAR = root('sidecars/edgetam-video-twin-c.json');
 export const TWIN_GRAPHS: Record<LayoutName, { contract: BundleContract; files: Record<string, string> }> = {
   '4g': {
     contract: VIDEO_4G_CONTRACT,
-    files: Object.fromEntries(['image_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention'].map((g) => [g, `${VIDEO_BASE}${g}.onnx`])),
+    files: Object.fromEntries(
+      ['image_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention'].map((g) => [g, `${VIDEO_BASE}${g}.onnx`]),
+    ),
   },
-  A: { contract: VIDEO_A_CONTRACT, files: Object.fromEntries(['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention', 'pointer_tpos'].map((g) => [g, `${TWIN_A}onnx/${g}.onnx`])) },
-  B512: { contract: VIDEO_B512_CONTRACT, files: Object.fromEntries(['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention', 'pointer_tpos'].map((g) => [g, `${TWIN_B512}onnx/${g}.onnx`])) },
-  C: { contract: VIDEO_C_CONTRACT, files: Object.fromEntries(['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention'].map((g) => [g, `${TWIN_C}${g}.onnx`])) },
+  A: {
+    contract: VIDEO_A_CONTRACT,
+    files: Object.fromEntries(
+      ['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention', 'pointer_tpos'].map((g) => [
+        g,
+        `${TWIN_A}onnx/${g}.onnx`,
+      ]),
+    ),
+  },
+  B512: {
+    contract: VIDEO_B512_CONTRACT,
+    files: Object.fromEntries(
+      ['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention', 'pointer_tpos'].map((g) => [
+        g,
+        `${TWIN_B512}onnx/${g}.onnx`,
+      ]),
+    ),
+  },
+  C: {
+    contract: VIDEO_C_CONTRACT,
+    files: Object.fromEntries(
+      ['vision_encoder', 'mask_decoder', 'memory_encoder', 'memory_attention'].map((g) => [g, `${TWIN_C}${g}.onnx`]),
+    ),
+  },
 };
 
 const json = async (url: string): Promise<unknown> => (await fetch(url)).json();
@@ -44,23 +73,37 @@ export interface LayoutTwin {
 /** Opens one layout's twin graphs on `backend`. */
 export async function openLayoutTwin(name: LayoutName, backend: TestBackend): Promise<LayoutTwin> {
   const { files } = TWIN_GRAPHS[name];
-  const sessions = Object.fromEntries(await Promise.all(Object.entries(files).map(async ([g, url]) => [g, await createSession(url, backend)] as const)));
+  const sessions = Object.fromEntries(
+    await Promise.all(Object.entries(files).map(async ([g, url]) => [g, await createSession(url, backend)] as const)),
+  );
   const calls: Record<string, number> = Object.fromEntries(Object.keys(files).map((g) => [g, 0]));
   const run = (g: string): GraphRunner => ({
     run: (feeds, fetches) => {
       calls[g]!++;
-      return (fetches ? sessions[g]!.run(feeds, [...fetches]) : sessions[g]!.run(feeds)) as ReturnType<GraphRunner['run']>;
+      return (fetches ? sessions[g]!.run(feeds, [...fetches]) : sessions[g]!.run(feeds)) as ReturnType<
+        GraphRunner['run']
+      >;
     },
   });
   if (name === '4g') {
     const C = await loadConstants(VIDEO_BASE + 'constants.json');
-    const graphs = { imageEncoder: run('image_encoder'), maskDecoder: run('mask_decoder'), memoryEncoder: run('memory_encoder'), memoryAttention: run('memory_attention') };
+    const graphs = {
+      imageEncoder: run('image_encoder'),
+      maskDecoder: run('mask_decoder'),
+      memoryEncoder: run('memory_encoder'),
+      memoryAttention: run('memory_attention'),
+    };
     return { name, calls, make: () => canonicalLayout(graphs, C) };
   }
   if (name === 'C') {
     const K = parseExportConstants(await json(TWIN_C + 'constants.json'));
     const noMem = parseNoMemorySidecar(await json(TWIN_C_SIDECAR), TWIN_C_SIDECAR);
-    const graphs = { visionEncoder: run('vision_encoder'), maskDecoder: run('mask_decoder'), memoryEncoder: run('memory_encoder'), memoryAttention: run('memory_attention') };
+    const graphs = {
+      visionEncoder: run('vision_encoder'),
+      maskDecoder: run('mask_decoder'),
+      memoryEncoder: run('memory_encoder'),
+      memoryAttention: run('memory_attention'),
+    };
     return { name, calls, make: () => edgeTamLayout(graphs, K, noMem, VIDEO_C_CONTRACT.id) };
   }
   const base = name === 'A' ? TWIN_A : TWIN_B512;
