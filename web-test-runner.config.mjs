@@ -1,6 +1,6 @@
-// Browser tests: every file in test/browser runs twice, once per group:
-//   wasm   - plain headless Chromium, ORT 'wasm' execution provider
-//   webgpu - headless Chromium with WebGPU on SwiftShader (a CPU Vulkan implementation bundled with
+// Browser tests, in three groups:
+//   wasm   - every file in test/browser: plain headless Chromium, ORT 'wasm' execution provider
+//   webgpu - the parity files (webgpuFiles below): headless Chromium with WebGPU on SwiftShader (a CPU Vulkan implementation bundled with
 //            Chromium), ORT 'webgpu' execution provider. No physical GPU needed, but it is slow.
 //   faults - the fault suite (test/faults): a fault-injecting server, broken storage, killed workers, removed
 //            elements; each case ends with a health check. WASM only: faults are about delivery, not kernels.
@@ -20,6 +20,19 @@ const rootDir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.env.BROWSER_TEST_FILES?.split(',');
 const testFiles = only ?? 'test/browser/**/*.test.ts';
 const faultFiles = only ?? 'test/faults/**/*.test.ts';
+// WebGPU on SwiftShader is slow: that group runs the files that hold backend parity checks (graph contracts, engine
+// outputs, tracker parity per layout), not every behaviour test a second time.
+const webgpuFiles = only ?? [
+  'test/browser/infra.test.ts',
+  'test/browser/twins.test.ts',
+  'test/browser/engine.test.ts',
+  'test/browser/tracker.test.ts',
+  'test/browser/tracker-a.test.ts',
+  'test/browser/tracker-b512.test.ts',
+  'test/browser/tracker-c.test.ts',
+  'test/browser/video-exports.test.ts',
+  'test/browser/dist.test.ts',
+];
 
 // Debian's /usr/bin/chromium is a wrapper script that adds distro flags; it works with puppeteer.
 const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -84,7 +97,7 @@ export default {
   middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
-  groups: [group('wasm', []), group('webgpu', webgpuArgs), group('faults', [], faultFiles, 'wasm')],
+  groups: [group('wasm', []), group('webgpu', webgpuArgs, webgpuFiles), group('faults', [], faultFiles, 'wasm')],
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.
   concurrentBrowsers: 1,
   concurrency: 1,

@@ -42,6 +42,7 @@ const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'n
  * @event track-frame - A video frame was tracked; `detail` is `{frame, time, objects, processed, dropped, progress}`.
  * @event track-end - A tracking session ended; `detail` is its summary `{reason, mode, frames, dropped, objects, fps, stats}`.
  * @event error - Loading, decoding, segmenting or tracking failed; `detail` is `{code, message}`. Does not bubble.
+ * @event warning - A non-fatal problem, e.g. code `storage` when the model cache is unavailable (models then load from the network); `detail` is `{code, message}`.
  *
  * @csspart base - The focusable stage holding the media and the overlay.
  * @csspart media - The `<img>`, `<video>` or `<canvas>` showing the media; style its `object-fit` (contain, cover, fill).
