@@ -23,7 +23,7 @@ import {
   withReopenedClip,
   type FrameTimeline,
 } from './clip-source.js';
-import { frameAtTime, isStream, openVideoSource, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
+import { followPlayback, frameAtTime, isStream, openVideoSource, type RvfcVideo } from './video-source.js';
 import type {
   ClipSummary,
   VideoExportOptions,
@@ -98,10 +98,7 @@ export class VideoTrackingSession implements TrackingSession {
     });
     // Hosts that only listen to events must not see an unhandled rejection; awaiting `finished` still rejects.
     this.finished.catch(() => undefined);
-    this.finished.then(
-      () => this.#clipKnown(null),
-      () => this.#clipKnown(null),
-    );
+    void this.finished.finally(() => this.#clipKnown(null)).catch(() => undefined);
     const signal = options.signal;
     if (signal?.aborted) this.#abort.abort();
     else signal?.addEventListener('abort', () => void this.stop(), { once: true });
@@ -177,7 +174,7 @@ export class VideoTrackingSession implements TrackingSession {
     this.#startTime = performance.now();
     let reason: TrackSummary['reason'] = 'stopped';
     try {
-      const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
+      const seg = this.#segmenter();
       const numFrames = this.mode === 'complete' ? await this.#openClip(seg) : undefined;
       this.#check();
       const video =
@@ -185,12 +182,11 @@ export class VideoTrackingSession implements TrackingSession {
         (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
       this.#video = video;
       this.#check();
-      this.#check();
       this.#tracker = await seg.openTracker(
         numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal },
       );
       this.#check();
-      this.#current = video ? this.#frameAt(video.currentTime) : 0;
+      this.#current = video ? this.frameAtTime(video.currentTime) : 0;
       const prompts = this.options.prompts ?? [];
       for (const p of prompts)
         this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
@@ -215,17 +211,13 @@ export class VideoTrackingSession implements TrackingSession {
     if (this.#abort.signal.aborted) throw abortedError('tracking');
   }
 
-  #frameAt(t: number): number {
-    return this.#timeline ? frameIndexAt(this.#timeline.timestamps, t) : frameAtTime(t, this.#fps);
-  }
-
   /** Presentation time of frame i (complete: the clip's own; live clips: i / fps). */
   #timeOf(i: number): number {
     return this.#timeline?.timestamps[i] ?? i / this.#fps;
   }
 
   frameAtTime(time: number): number {
-    return this.#frameAt(time);
+    return this.#timeline ? frameIndexAt(this.#timeline.timestamps, time) : frameAtTime(time, this.#fps);
   }
 
   /** Shows frame i of the element: the middle of its interval in the clip's own frame table. */
@@ -233,10 +225,7 @@ export class VideoTrackingSession implements TrackingSession {
     return seekTimelineFrame(video, this.#timeline, i, this.#fps, this.#abort.signal);
   }
 
-  /**
-   * Complete mode: reads the clip in the worker where it can, else steps the `<video>` to find its frames; resolves
-   * with the frame count.
-   */
+  /** Complete mode: the clip read in the worker, else the `<video>` stepped; resolves with the frame count. */
   async #openClip(seg: Segmenter): Promise<number> {
     const opened = await openCompleteSource(seg, this.source, this.mode, this.#abort.signal, this.#cleanups);
     this.#clip = opened.clip;
@@ -380,36 +369,21 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   async #live(video: RvfcVideo): Promise<TrackSummary['reason']> {
-    if (!video.requestVideoFrameCallback)
-      throw new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback');
     const stream = isStream(this.source);
     const t = this.#tracker!;
     let base: number | null = null;
-    let busy = false;
-    let handle = 0;
-    return new Promise<TrackSummary['reason']>((resolve, reject) => {
-      const end = (reason: TrackSummary['reason']): void => {
-        video.cancelVideoFrameCallback?.(handle);
-        video.removeEventListener('ended', onEnded);
-        this.#abort.signal.removeEventListener('abort', onAbort);
-        // The frame in flight settles first.
-        void this.#lock.then(() => resolve(reason));
-      };
-      const onEnded = (): void => end('ended');
-      const onAbort = (): void => end('stopped');
-      video.addEventListener('ended', onEnded);
-      this.#abort.signal.addEventListener('abort', onAbort, { once: true });
-      const onFrame: VideoFrameCallback = (_now, meta) => {
-        handle = video.requestVideoFrameCallback!(onFrame);
-        if (this.#state !== 'running' || this.#abort.signal.aborted) return;
+    return followPlayback(
+      video,
+      this.#abort.signal,
+      () => this.#lock,
+      (meta) => {
+        if (this.#state !== 'running') return null;
         base ??= meta.presentedFrames;
-        if (busy) return;
         let pixels: VideoFrame;
         try {
           pixels = new VideoFrame(video);
         } catch {
-          // No frame to read yet (or any more): wait for the next one.
-          return;
+          return null; // No frame to read yet (or any more): wait for the next one.
         }
         // Clips number frames by the time of the frame actually read (it can be newer than `meta` when this callback
         // runs late); streams by the frames presented since tracking began.
@@ -417,31 +391,20 @@ export class VideoTrackingSession implements TrackingSession {
         const i = stream ? meta.presentedFrames - base : Math.round(mediaTime * this.#fps);
         if (this.#lastLive !== null && i <= this.#lastLive) {
           pixels.close();
-          return;
+          return null;
         }
         if (this.#lastLive !== null) this.#dropped += i - this.#lastLive - 1;
         this.#lastLive = i;
-        busy = true;
         const time = stream ? video.currentTime : mediaTime;
         this.#current = i;
         const at = this.#liveIndex(i);
-        this.#locked(() => t.track(at, pixels, 1, { overlay: this.hooks.overlay === true })).then(
-          (r) => {
-            busy = false;
-            this.#processed++;
-            this.#emit(i, time, r.objects, null);
-          },
-          (e: unknown) => {
-            // The client closes a frame it could not send.
-            busy = false;
-            end('stopped');
-            reject(e);
-          },
-        );
-      };
-      handle = video.requestVideoFrameCallback!(onFrame);
-      if (video.ended) end('ended');
-    });
+        // The client closes a frame it could not send.
+        return this.#locked(() => t.track(at, pixels, 1, { overlay: this.hooks.overlay === true })).then((r) => {
+          this.#processed++;
+          this.#emit(i, time, r.objects, null);
+        });
+      },
+    );
   }
 
   #object(r: TrackObjectData, frame: number, time: number): TrackedObject {

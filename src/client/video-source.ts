@@ -159,3 +159,50 @@ export async function seekFrame(video: HTMLVideoElement, i: number, fps: number,
   await seeked;
   await presented;
 }
+
+/**
+ * Live mode's loop: calls `onFrame` for each frame the video presents, unless the previous call is still running
+ * (that frame is dropped, never queued). `onFrame` returns null when it took nothing. Resolves with `ended` when
+ * the video ends and `stopped` on abort, after `settled()` (the frame in flight); rejects when a frame fails.
+ */
+export function followPlayback(
+  video: RvfcVideo,
+  signal: AbortSignal,
+  settled: () => Promise<unknown>,
+  onFrame: (meta: { mediaTime: number; presentedFrames: number }) => Promise<void> | null,
+): Promise<'ended' | 'stopped'> {
+  if (!video.requestVideoFrameCallback) {
+    return Promise.reject(new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback'));
+  }
+  let busy = false;
+  let handle = 0;
+  return new Promise((resolve, reject) => {
+    const end = (reason: 'ended' | 'stopped'): void => {
+      video.cancelVideoFrameCallback?.(handle);
+      video.removeEventListener('ended', onEnded);
+      signal.removeEventListener('abort', onAbort);
+      void settled().then(() => resolve(reason));
+    };
+    const onEnded = (): void => end('ended');
+    const onAbort = (): void => end('stopped');
+    video.addEventListener('ended', onEnded);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const tick: VideoFrameCallback = (_now, meta) => {
+      handle = video.requestVideoFrameCallback!(tick);
+      if (busy || signal.aborted) return;
+      const work = onFrame(meta);
+      if (!work) return;
+      busy = true;
+      work.then(
+        () => (busy = false),
+        (e: unknown) => {
+          busy = false;
+          end('stopped');
+          reject(e);
+        },
+      );
+    };
+    handle = video.requestVideoFrameCallback!(tick);
+    if (video.ended) end('ended');
+  });
+}
