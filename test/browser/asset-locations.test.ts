@@ -160,10 +160,15 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
     expect(await cachedKeys(id)).to.deep.equal([]);
   });
 
-  it('without no-cache the same element caches, and a second load makes no model request', async () => {
+  it('without no-cache the same element caches, and a second load downloads no graph (only the manifest is revalidated)', async () => {
     const id = uid();
     await settled();
-    for (const expected of [3, 0]) {
+    // First load: manifest and two graphs. Second: the manifest alone, revalidated with the server so that a changed
+    // model reaches returning visitors; the graphs come from IndexedDB.
+    for (const [expected, graphs] of [
+      [3, 2],
+      [1, 0],
+    ] as const) {
       const el = await fixture<Sam2SegmenterElement>(
         html`<sam2-segmenter
           device=${backend}
@@ -173,7 +178,12 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
       );
       expect(el.noCache).to.equal(false);
       await el.preload();
-      expect(count(await requests(id), isModel)).to.equal(expected);
+      const paths = await requests(id);
+      expect(count(paths, isModel), JSON.stringify(paths)).to.equal(expected);
+      expect(
+        count(paths, (p) => p.endsWith('.onnx')),
+        JSON.stringify(paths),
+      ).to.equal(graphs);
       el.remove();
       await settled();
     }
