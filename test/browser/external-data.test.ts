@@ -86,7 +86,10 @@ describe(`external data, onnx-community layout (${backend})`, () => {
 
     const warm = await loadAndSegment({ model: repoUrl(`id=${id}`) });
     expect(warm.score).to.be.at.least(0.9);
-    expect(await requests(id)).to.deep.equal({});
+    // No graph or data file is asked again; the JSON configs may be revalidated with the server (issue 12), so a
+    // changed repository reaches returning visitors.
+    const warmPaths = Object.keys(await requests(id));
+    expect(warmPaths.filter((p) => !p.endsWith('.json'))).to.deep.equal([]);
     expect(warm.progress.filter((p) => p.phase === 'download')).to.deep.equal([]);
     expect(warm.progress.filter((p) => p.phase === 'cache').map((p) => p.file)).to.include.members(DATA_FILES);
   });
