@@ -27,11 +27,7 @@ const webgpuFiles = only ?? [
   'test/browser/twins.test.ts',
   'test/browser/engine.test.ts',
   'test/browser/tracker.test.ts',
-  'test/browser/tracker-a.test.ts',
-  'test/browser/tracker-b512.test.ts',
-  'test/browser/tracker-c.test.ts',
   'test/browser/video-exports.test.ts',
-  'test/browser/dist.test.ts',
 ];
 
 // Debian's /usr/bin/chromium is a wrapper script that adds distro flags; it works with puppeteer.
