@@ -14,7 +14,6 @@ import type { VideoClip } from './clip.js';
 
 import type { FrameSourceKind, TrackMode, TrackSource } from './tracking-types.js';
 import { isStream, isVideo, once, openVideoSource, seekFrame } from './video-source.js';
-import { mediaLoaded } from './media-wait.js';
 
 /** The frame table of a clip. */
 export interface FrameTimeline {
@@ -216,9 +215,6 @@ export async function openCompleteSource(
   cleanups: (() => void)[],
 ): Promise<{ clip: VideoClip | null; timeline: FrameTimeline; video: RvfcVideo | null }> {
   if (isStream(source)) throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
-  // A host's <video> that never loads (no source, a 404, a server that stalls) ends here, bounded, before the worker
-  // is asked to fetch the same URL (a fetch of a stalled server would have no end of its own).
-  if (isVideo(source)) await mediaLoaded(source, signal);
   const clip = await tryOpenClip(seg, source, signal);
   if (clip) {
     cleanups.push(() => void clip.close());
