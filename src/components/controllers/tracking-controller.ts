@@ -6,6 +6,7 @@ import type { Segmenter } from '../../client/segmenter.js';
 import { Sam2Error } from '../../shared/errors.js';
 import {
   VideoTrackingSession,
+  type TrackedObject,
   frameAtTime,
   type RvfcVideo,
   type TrackOptions,
@@ -69,20 +70,17 @@ export class TrackingController implements ReactiveController {
       engine.ready().catch(() => undefined);
       return engine.segmenter;
     };
+    // A tracked object as the element's `mask-change` (candidate -1: the tracker picks it, not a click).
+    const emitMask = (o: TrackedObject): void => {
+      const { objectId, score, objectScore, mask, frame, time } = o;
+      reporter.emit('mask-change', { objectId, score, objectScore, candidate: -1, mask, frame, time });
+    };
     const session = new VideoTrackingSession(segmenter, target as TrackSource, opts, {
       overlay: isOwn,
       onPrompt: (o, bitmap) => {
         if (this.#session !== session) return bitmap?.close();
         if (bitmap) overlay.setTracked(new Map([[o.objectId, bitmap]]));
-        reporter.emit('mask-change', {
-          objectId: o.objectId,
-          score: o.score,
-          objectScore: o.objectScore,
-          candidate: -1,
-          mask: o.mask,
-          frame: o.frame,
-          time: o.time,
-        });
+        emitMask(o);
       },
       onFrame: (f, bitmaps) => {
         if (this.#session !== session) {
@@ -91,15 +89,7 @@ export class TrackingController implements ReactiveController {
         }
         if (isOwn) overlay.setTracked(bitmaps);
         for (const o of f.objects) {
-          reporter.emit('mask-change', {
-            objectId: o.objectId,
-            score: o.score,
-            objectScore: o.objectScore,
-            candidate: -1,
-            mask: o.mask,
-            frame: o.frame,
-            time: o.time,
-          });
+          emitMask(o);
         }
         reporter.emit('track-frame', f);
       },
