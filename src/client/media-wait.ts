@@ -5,6 +5,9 @@ import { Sam2Error, abortedError } from '../shared/errors.js';
 /** How long a video may take to show its first frame before the wait gives up (default of `mediaLoaded`). */
 export const MEDIA_LOAD_TIMEOUT_MS = 30_000;
 
+/** Long enough for the load algorithm's transient NETWORK_NO_SOURCE to pass once a source is set. */
+const NO_SOURCE_SETTLE_MS = 1_000;
+
 function isCrossOrigin(url: string): boolean {
   try {
     const u = new URL(url, location.href);
@@ -42,15 +45,16 @@ export function mediaLoaded(
   if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve();
   if (video.error) return Promise.reject(mediaLoadError(video, 'the video failed to load'));
   const noSource = !video.currentSrc && !video.src && !video.srcObject && !video.querySelector('source');
-  if (
-    video.networkState === HTMLMediaElement.NETWORK_NO_SOURCE ||
-    (video.networkState === HTMLMediaElement.NETWORK_EMPTY && noSource)
-  ) {
+  // NETWORK_NO_SOURCE alone proves nothing: the load algorithm passes through it right after a src is set, until
+  // its next stable state. Only a video with nothing to load fails at once; one whose sources all failed is caught
+  // by the recheck below.
+  if (noSource && video.networkState !== HTMLMediaElement.NETWORK_LOADING) {
     return Promise.reject(new Sam2Error('media-decode', 'the video has no source it can load'));
   }
   return new Promise<void>((resolve, reject) => {
     const cleanup = (): void => {
       clearTimeout(timer);
+      clearTimeout(recheck);
       video.removeEventListener('loadeddata', ok);
       video.removeEventListener('error', fail, true);
       signal?.removeEventListener('abort', abort);
@@ -67,6 +71,13 @@ export function mediaLoaded(
       cleanup();
       reject(abortedError('loading the video'));
     };
+    // <source> children that all failed leave NETWORK_NO_SOURCE and no error on the video itself.
+    const recheck = setTimeout(() => {
+      if (video.networkState === HTMLMediaElement.NETWORK_NO_SOURCE && video.readyState === 0) {
+        cleanup();
+        reject(new Sam2Error('media-decode', 'the video has no source it can load'));
+      }
+    }, NO_SOURCE_SETTLE_MS);
     const timer = setTimeout(() => {
       cleanup();
       reject(
