@@ -23,6 +23,8 @@ describe('faults: media', function () {
         ['404', faultUrl(`id=${id},missing`, 'clip.webm')],
         // The worker's demux fetch gives up after its stall bound, then the <video> path's load wait gives up too.
         ['a server that never answers', faultUrl(`id=${id},hang`, 'clip.webm')],
+        // Half the file, then silence: the worker's read stalls, and so do the <video>'s seeks into the missing half.
+        ['a server that stops mid-file', faultUrl(`id=${id},stall`, 'test/faults/fixtures/small-clip.webm')],
       ];
       for (const [what, src] of cases) {
         const video = document.createElement('video');
