@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-web';
 import { Sam2Error } from '../shared/errors.js';
 import type { DeviceOption } from '../shared/types.js';
+import { countRun } from './tensors.js';
 
 /** A backend that actually runs a session. */
 export type Backend = 'webgpu' | 'wasm';
@@ -62,6 +63,8 @@ export class SerialSession {
     readonly name: string,
     /** The wrapped session. */
     readonly session: ort.InferenceSession,
+    /** Its backend: WebGPU runs are counted (bytes uploaded and read back, tensors.ts). */
+    readonly backend: Backend = 'wasm',
   ) {}
 
   /** Inputs the graph declares. */
@@ -71,7 +74,11 @@ export class SerialSession {
 
   /** Runs after every earlier run of any session has settled. */
   run(feeds: Feeds): Promise<Outputs> {
-    const result = runTail.then(() => this.session.run(feeds));
+    const result = runTail.then(async () => {
+      const out = await this.session.run(feeds);
+      if (this.backend === 'webgpu') countRun(feeds, out as Record<string, ort.Tensor>);
+      return out;
+    });
     runTail = result.catch(() => undefined);
     return result;
   }
@@ -87,8 +94,11 @@ export class SerialSession {
 export interface GraphSpec {
   name: string;
   bytes: Uint8Array;
-  /** Keep outputs on the GPU (WebGPU only): encoder features go straight to the decoder without a readback. */
-  outputsOnDevice?: boolean;
+  /**
+   * Keep outputs on the GPU (WebGPU only): true for all of them, or the names of those that stay (features that
+   * feed another graph); the others come back to the CPU.
+   */
+  outputsOnDevice?: boolean | readonly string[];
   /** Weights stored outside the graph; each `path` is the location string the graph records for that file. */
   externalData?: readonly { path: string; data: Uint8Array }[];
 }
@@ -101,9 +111,12 @@ async function createOn(backend: Backend, graphs: readonly GraphSpec[]): Promise
         executionProviders: [backend],
         graphOptimizationLevel: 'all',
       };
-      if (backend === 'webgpu' && g.outputsOnDevice) options.preferredOutputLocation = 'gpu-buffer';
+      if (backend === 'webgpu' && g.outputsOnDevice === true) options.preferredOutputLocation = 'gpu-buffer';
+      else if (backend === 'webgpu' && Array.isArray(g.outputsOnDevice)) {
+        options.preferredOutputLocation = Object.fromEntries(g.outputsOnDevice.map((n) => [n, 'gpu-buffer' as const]));
+      }
       if (g.externalData) options.externalData = [...g.externalData];
-      sessions[g.name] = new SerialSession(g.name, await ort.InferenceSession.create(g.bytes, options));
+      sessions[g.name] = new SerialSession(g.name, await ort.InferenceSession.create(g.bytes, options), backend);
     }
     return sessions;
   } catch (e) {

@@ -10,6 +10,7 @@ import { upsampleAndThreshold } from '../math/resample.js';
 import { selectMask } from '../math/select.js';
 import { preprocess, type PixelValues, type PreprocessSource } from '../preprocess.js';
 import { ort } from '../runtime.js';
+import { readFloats } from '../tensors.js';
 import type { VideoConstants } from './constants.js';
 import {
   ObjectState,
@@ -122,8 +123,8 @@ function isPixelValues(src: FrameSource): src is PixelValues {
 
 async function floats(t: ort.Tensor | undefined, name: string): Promise<Float32Array> {
   if (!t) throw new Sam2Error('model-contract', `graph output "${name}" is missing`);
-  const data = t.location === 'cpu' || t.location === undefined ? t.data : await t.getData(true);
-  if (!(data instanceof Float32Array)) throw new Sam2Error('model-contract', `graph output "${name}" is not float32`);
+  const data = await readFloats(t);
+  if (!data) throw new Sam2Error('model-contract', `graph output "${name}" is not float32`);
   return data;
 }
 
