@@ -1,12 +1,14 @@
 // Measured in the page that bench/run.mjs opens. Baseline: raw onnxruntime-web session.run on the main
 // thread of this page, same twin graphs, WASM, one thread. Product path: <sam2-segmenter> with its worker.
+// `?mode=wasm` (default) measures the image path, WASM tracking and loading; `?mode=webgpu` (a browser with WebGPU
+// on SwiftShader) only the byte counters of a short tracked clip, which do not depend on the GPU's speed.
+// Every figure also goes into `metrics` under the names bench/README.md lists.
 
 import * as ort from 'onnxruntime-web';
 import '../src/components/sam2-segmenter.js';
 import type { Sam2SegmenterElement } from '../src/components/sam2-segmenter.component.js';
 import { preprocess } from '../src/engine/preprocess.js';
-import { loadConstants } from '../src/engine/tracker/constants.js';
-import { VideoTracker, type VideoGraphs } from '../src/engine/tracker/video-tracker.js';
+import { CACHE_DB } from '../src/shared/cache.js';
 import { createSegmenter } from '../src/client/segmenter.js';
 import { trackVideo } from '../src/client/tracking-session.js';
 import { makeClip } from '../tools/clips/synthetic-clip.js';
@@ -15,6 +17,7 @@ interface BenchResult {
   done: boolean;
   env: string;
   lines: string[];
+  metrics: Record<string, number>;
   error?: string;
 }
 declare global {
@@ -23,7 +26,9 @@ declare global {
   }
 }
 
-const runs = Number(new URLSearchParams(location.search).get('runs') ?? 15);
+const params = new URLSearchParams(location.search);
+const runs = Number(params.get('runs') ?? 7);
+const metrics: Record<string, number> = {};
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -75,6 +80,8 @@ async function rawBaseline(canvas: HTMLCanvasElement, lines: string[]): Promise<
     });
     decTimes.push(performance.now() - t);
   }
+  metrics['image.encoderMs'] = median(encTimes);
+  metrics['image.decoderMs'] = median(decTimes);
   lines.push(`raw session.run, image_encoder (twin): median ${ms(median(encTimes))} over ${runs}`);
   lines.push(`raw session.run, mask_decoder (twin):  median ${ms(median(decTimes))} over ${runs}`);
   await enc.release();
@@ -141,6 +148,9 @@ async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines:
     longest = Math.max(longest, seen.longest);
   }
   const click = median(latencies);
+  metrics['image.clickToMaskMs'] = click;
+  metrics['image.clickToMaskRatio'] = click / rawDecoder;
+  metrics['image.longestMainThreadTaskMs'] = Math.max(longest, worstGap);
   lines.push(`element (${info.backend}, ${info.threads} thread): click -> mask-change median ${ms(click)} over ${runs}`);
   lines.push(`  ratio to raw decoder session.run: ${(click / rawDecoder).toFixed(2)}x (overhead ${ms(click - rawDecoder)})`);
   lines.push(`  main thread from click to drawn mask: longest task ${longest ? ms(longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(worstGap)}`);
@@ -164,58 +174,19 @@ function clipFrame(t: number): HTMLCanvasElement {
   return c;
 }
 
-/** The video tracker on raw sessions (this page's main thread): frames per second and memory held. */
-async function tracking(lines: string[]): Promise<void> {
-  const base = '/demo/models/sam2-twin/';
-  const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'] };
-  const open = (f: string) => ort.InferenceSession.create(`${base}${f}.onnx`, opts);
-  const graphs = {
-    imageEncoder: await open('image_encoder'),
-    maskDecoder: await open('mask_decoder'),
-    memoryEncoder: await open('memory_encoder'),
-    memoryAttention: await open('memory_attention'),
-  };
-  const constants = await loadConstants(base + 'constants.json');
-  const frames = Number(new URLSearchParams(location.search).get('frames') ?? 1000);
-  const tracker = new VideoTracker(graphs as unknown as VideoGraphs, constants, { numFrames: frames });
-  await tracker.addPrompt(0, 1, [{ x: 34, y: 44, label: 'positive' }], null, clipFrame(0));
-  const perFrame: number[] = [];
-  let at100 = 0;
-  let lost = 0;
-  for (let t = 0; t < frames; t++) {
-    const f = clipFrame(t);
-    const t0 = performance.now();
-    const r = await tracker.track(t, f, 1);
-    perFrame.push(performance.now() - t0);
-    if (!r.objects[0]?.present) lost++;
-    if (t === 99) at100 = tracker.memoryStats().bytes;
-  }
-  const graphMs = Object.values(tracker.timings).reduce((a, g) => a + g.ms, 0) / frames;
-  const split = Object.entries(tracker.timings)
-    .map(([k, g]) => `${k} ${(g.ms / frames).toFixed(1)}`)
-    .join(', ');
-  const frameMs = median(perFrame);
-  lines.push(`tracking (twin, 320x240, 1 object, ${frames} frames, raw sessions): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s; object lost on ${lost} frames`);
-  lines.push(`  sum of graph times per frame ${ms(graphMs)} (${split}); ratio frame/graphs ${(frameMs / graphMs).toFixed(2)}x`);
-  const mib = (b: number) => `${(b / 1048576).toFixed(2)} MiB`;
-  lines.push(`  memory held by the tracker: after 100 frames ${mib(at100)}, after ${frames} frames ${mib(tracker.memoryStats().bytes)}`);
-  tracker.dispose();
-  for (const g of Object.values(graphs)) await g.release();
-}
+const workerUrl = (): URL => new URL('/src/workers/sam2.worker.ts', location.href);
+const wasmPaths = '/node_modules/onnxruntime-web/dist/';
 
 /**
  * The product path: a `complete` tracking session over a real <video> clip (seek, VideoFrame transfer, the worker's
  * tracker, masks and RLE back), against the graph time the worker reports for the same frames.
  */
-async function sdkTracking(lines: string[]): Promise<void> {
-  const frames = Number(new URLSearchParams(location.search).get('clipFrames') ?? 150);
+async function sdkTracking(lines: string[], device: 'wasm' | 'webgpu', frames: number): Promise<void> {
   const clip = await makeClip({ width: 320, height: 240, fps: 30, frames, draw: (g, t) => g.drawImage(clipFrame(t), 0, 0) });
-  const seg = createSegmenter({
-    device: 'wasm',
-    wasmPaths: '/node_modules/onnxruntime-web/dist/',
-    workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
-  });
+  const seg = createSegmenter({ device, wasmPaths, workerUrl: workerUrl() });
   try {
+    await seg.ready;
+    const stop = watchMainThread();
     const session = trackVideo(seg, clip.blob, { prompts: [{ frame: 0, points: [{ x: 34, y: 44, label: 'positive' }] }] });
     const perFrame: number[] = [];
     let last = performance.now();
@@ -227,33 +198,94 @@ async function sdkTracking(lines: string[]): Promise<void> {
       if (!f.objects[0]?.present) lost++;
     }
     const summary = await session.finished;
-    const timings = summary.stats!.timings;
-    // The prompt's encoder and decoder runs belong to frame 0's cost as well; spread over the tracked frames.
+    const seen = stop();
+    const stats = summary.stats!;
+    const timings = stats.timings;
+    const perGraph = Object.entries(timings).map(([k, g]) => `${k} ${(g.ms / Math.max(1, g.calls)).toFixed(1)} ms x${g.calls}`);
+    const x = stats.transfer;
+    const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+    if (device === 'webgpu') {
+      metrics['track.webgpu.readbackBytesPerFrameObject'] = x.readbackBytes / Math.max(1, x.objectFrames);
+      metrics['track.webgpu.uploadBytesPerFrame'] = x.uploadBytes / Math.max(1, x.frames);
+      metrics['track.webgpu.promptReadbackBytes'] = x.promptReadbackBytes / Math.max(1, x.prompts);
+      metrics['track.webgpu.promptUploadBytes'] = x.promptUploadBytes / Math.max(1, x.prompts);
+      lines.push(`tracking on WebGPU (SwiftShader; byte counters only), ${x.frames} tracked frames, 1 object:`);
+      lines.push(`  read back per tracked frame and object ${kb(x.readbackBytes / Math.max(1, x.objectFrames))}; uploaded per tracked frame ${kb(x.uploadBytes / Math.max(1, x.frames))}`);
+      lines.push(`  per prompt: read back ${kb(x.promptReadbackBytes / Math.max(1, x.prompts))}, uploaded ${kb(x.promptUploadBytes / Math.max(1, x.prompts))}`);
+      return;
+    }
+    // Graph-bound rate: the graphs of the tracked frames alone (the prompt's encoder and decoder runs excluded by
+    // counting only step frames: frame 0 is the prompt's).
     const graphMs = Object.values(timings).reduce((a, g) => a + g.ms, 0) / summary.frames;
     const frameMs = median(perFrame.slice(1));
+    const fps = 1000 / frameMs;
+    metrics['track.wasm.fps'] = fps;
+    metrics['track.wasm.graphMsPerFrame'] = graphMs;
+    metrics['track.wasm.fpsRatio'] = fps / (1000 / graphMs);
+    metrics['track.longestMainThreadTaskMs'] = Math.max(seen.longest, seen.worstGap);
+    for (const [k, g] of Object.entries(timings)) metrics[`track.wasm.${k}Ms`] = g.ms / Math.max(1, g.calls);
     lines.push(
-      `tracking through the SDK (trackVideo, complete, WebM clip 320x240, ${summary.frames} frames, worker): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s (${summary.fps.toFixed(1)} over the whole run); object lost on ${lost} frames`,
+      `tracking through the SDK (trackVideo, complete, WebM clip 320x240, ${summary.frames} frames, worker, WASM): median ${ms(frameMs)} per frame = ${fps.toFixed(1)} frames/s; object lost on ${lost} frames`,
     );
-    lines.push(`  graph time per frame in the worker ${ms(graphMs)}; ratio frame/graphs ${(frameMs / graphMs).toFixed(2)}x (the rest: seeking, frame transfer, upsampling, RLE)`);
+    lines.push(`  graph time per frame in the worker ${ms(graphMs)} (${perGraph.join(', ')}); fps / graph-bound fps ${(fps / (1000 / graphMs)).toFixed(2)}`);
+    lines.push(`  main thread while tracking: longest task ${seen.longest ? ms(seen.longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(seen.worstGap)}`);
   } finally {
     seg.dispose();
   }
 }
 
+/** Time to `ready` (worker start, model and ORT .wasm, sessions): cold with an empty IndexedDB cache, then warm. */
+async function loading(lines: string[]): Promise<void> {
+  const load = async (): Promise<number> => {
+    const t = performance.now();
+    const seg = createSegmenter({ device: 'wasm', wasmPaths, workerUrl: workerUrl() });
+    try {
+      await seg.ready;
+      return performance.now() - t;
+    } finally {
+      seg.dispose();
+    }
+  };
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((r, j) => {
+      const q = indexedDB.deleteDatabase(CACHE_DB);
+      q.onsuccess = () => r();
+      q.onerror = () => j(q.error);
+      q.onblocked = () => r();
+    });
+    cold.push(await load());
+    warm.push(await load());
+  }
+  metrics['load.coldMs'] = median(cold);
+  metrics['load.warmMs'] = median(warm);
+  lines.push(`time to ready (WASM, twin): cold (empty cache) median ${ms(median(cold))}, warm (cached) median ${ms(median(warm))} over 3`);
+}
+
 async function main(): Promise<void> {
   const lines: string[] = [];
-  const canvas = scene();
-  const rawDecoder = await rawBaseline(canvas, lines);
-  await elementPath(canvas, rawDecoder, lines);
-  await tracking(lines);
-  await sdkTracking(lines);
+  const mode = params.get('mode') ?? 'wasm';
+  if (mode === 'webgpu') {
+    await sdkTracking(lines, 'webgpu', Number(params.get('clipFrames') ?? 4));
+  } else {
+    const canvas = scene();
+    const rawDecoder = await rawBaseline(canvas, lines);
+    console.info('raw baseline done');
+    await elementPath(canvas, rawDecoder, lines);
+    console.info('element clicks done');
+    await sdkTracking(lines, 'wasm', Number(params.get('clipFrames') ?? 40));
+    console.info('tracking done');
+    await loading(lines);
+  }
   window.__bench = {
     done: true,
     env: `${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'}, ${navigator.hardwareConcurrency} cores, crossOriginIsolated=${crossOriginIsolated}`,
     lines,
+    metrics,
   };
 }
 
 main().catch((e: unknown) => {
-  window.__bench = { done: true, env: '', lines: [], error: String(e instanceof Error ? e.stack : e) };
+  window.__bench = { done: true, env: '', lines: [], metrics, error: String(e instanceof Error ? e.stack : e) };
 });
