@@ -22,6 +22,8 @@ export class CommandQueue {
   readonly #cancelled = new Set<number>();
   /** Newest queued command per supersession key. */
   readonly #newest = new Map<string, number>();
+  /** Commands queued or running. */
+  #busy = 0;
   /** Ids for commands queued without one (they cannot be cancelled from the page). */
   #autoId = -1;
 
@@ -31,10 +33,14 @@ export class CommandQueue {
     const key = options.supersede;
     this.#queued.add(callId);
     if (key !== undefined) this.#newest.set(key, callId);
+    // A command queued behind another waits one trip through the event loop before it starts: WASM inference blocks
+    // this thread, so newer calls and cancels pile up as unread messages, and the trip lets them register (or
+    // supersession could never happen). A command queued on an idle queue starts at once: nothing piled up behind
+    // a run, and the hop would only add its delay to every click.
+    const behind = this.#busy > 0;
+    this.#busy++;
     const result = this.#tail.then(async () => {
-      // WASM inference blocks this thread, so newer calls and cancels pile up as unread messages; one trip through
-      // the event loop lets them register before the next command starts, or supersession could never happen.
-      await yieldToEventLoop();
+      if (behind) await yieldToEventLoop();
       this.#queued.delete(callId);
       const superseded = key !== undefined && this.#newest.get(key) !== callId;
       try {
@@ -44,6 +50,7 @@ export class CommandQueue {
         }
         return await fn();
       } finally {
+        this.#busy--;
         if (key !== undefined && this.#newest.get(key) === callId) this.#newest.delete(key);
       }
     });

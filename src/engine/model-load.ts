@@ -75,8 +75,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       const spec: GraphSpec = {
         name: f.graph,
         bytes: model,
-        // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
-        outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
+        outputsOnDevice: outputsOnDevice(f.graph),
       };
       const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
       if (externalData.length > 0) spec.externalData = externalData;
@@ -140,6 +139,19 @@ async function openGraphs(
   return opened;
 }
 
+/**
+ * Outputs that stay on the GPU on WebGPU (WASM ignores this): the encoder's features go straight to the decoder and
+ * the memory graphs; memory attention's conditioned features go straight to the decoder; of the decoder's outputs the
+ * four candidate masks stay there and only the selected one is copied back (tensors.ts `readFloatSlice`), after the
+ * IoU scores (read through onnxruntime, which submits the run's pending GPU work first).
+ */
+function outputsOnDevice(graph: string): boolean | string[] {
+  if (graph === 'image_encoder' || graph === 'vision_encoder') return true;
+  if (graph === 'memory_attention') return ['pix_feat_with_mem'];
+  if (graph === 'mask_decoder') return ['low_res_masks', 'iou_scores'];
+  return false;
+}
+
 /** Fetches the memory graphs and constants.json through the same store, opens them on the image graphs' backend. */
 async function loadVideoModel(
   files: readonly FileEntry[],
@@ -158,7 +170,7 @@ async function loadVideoModel(
     if (e instanceof Sam2Error) throw e;
     throw new Sam2Error('model-contract', `constants.json is not valid JSON: ${String(e)}`, { cause: e });
   }
-  const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
+  const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]!, outputsOnDevice: outputsOnDevice(f.graph) }));
   const { sessions } = await openGraphs(graphFiles, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
   return {
     graphs: {

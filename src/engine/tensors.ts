@@ -70,7 +70,8 @@ const MAP_MODE_READ = 0x0001;
  */
 export async function readFloatSlice(t: ort.Tensor, offset: number, length: number): Promise<Float32Array | null> {
   if (onCpu(t)) return t.data instanceof Float32Array ? t.data.subarray(offset, offset + length) : null;
-  const device = (ort.env.webgpu as unknown as Partial<GpuLike>).device;
+  // ORT's own device (a promise of it): the output's buffer belongs to it.
+  const device = (await (ort.env.webgpu as unknown as { device: Promise<GpuLike['device'] | undefined> }).device) ?? null;
   if (!device || t.type !== 'float32') {
     const all = await readFloats(t);
     return all ? all.subarray(offset, offset + length) : null;

@@ -6,9 +6,9 @@ import type { VideoModel } from './model-load.js';
 import { Sam2Error, isCrossOriginError, mediaReadError } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
 import { validateObjectPrompt } from '../shared/prompts.js';
-import { maskArea, maskBbox } from '../shared/polygons.js';
+import { upsampleThresholdRegion } from './math/resample.js';
 import { encodeRle } from '../shared/rle.js';
-import { VideoTracker, toNaturalMask, type ObjectFrameResult } from './tracker/video-tracker.js';
+import { VideoTracker, type ObjectFrameResult } from './tracker/video-tracker.js';
 import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats, TransferStats } from '../shared/types.js';
 import { transferCounters } from './tensors.js';
 
@@ -163,7 +163,9 @@ export class VideoEngine {
 
   async #toData(r: ObjectFrameResult, options: ResultOptions): Promise<TrackObjectData> {
     const { width, height } = r;
-    const data = r.present ? toNaturalMask(r.lowRes, width, height) : new Uint8Array(width * height);
+    // Only the object's band of rows is upsampled, and bbox and area come out of the same pass.
+    const m = r.present ? upsampleThresholdRegion(r.lowRes, 256, 256, width, height) : null;
+    const data = m?.data ?? new Uint8Array(width * height);
     const rle = encodeRle(data, width, height);
     const out: TrackObjectData = {
       objectId: r.objectId,
@@ -171,7 +173,7 @@ export class VideoEngine {
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      mask: { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
+      mask: { width, height, data, bbox: m?.bbox ?? [0, 0, 0, 0], area: m?.area ?? 0 },
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
     };
     if (options.overlay) {

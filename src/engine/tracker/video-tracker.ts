@@ -10,7 +10,7 @@ import { upsampleAndThreshold } from '../math/resample.js';
 import { selectMask } from '../math/select.js';
 import { preprocess, type PixelValues, type PreprocessSource } from '../preprocess.js';
 import { ort } from '../runtime.js';
-import { readFloats } from '../tensors.js';
+import { disposeTensor, readFloatSlice, readFloats } from '../tensors.js';
 import type { VideoConstants } from './constants.js';
 import {
   ObjectState,
@@ -126,10 +126,6 @@ async function floats(t: ort.Tensor | undefined, name: string): Promise<Float32A
   const data = await readFloats(t);
   if (!data) throw new Sam2Error('model-contract', `graph output "${name}" is not float32`);
   return data;
-}
-
-function disposeTensor(t: ort.Tensor): void {
-  if (t.location === 'gpu-buffer') t.dispose();
 }
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
@@ -417,17 +413,26 @@ export class VideoTracker {
       });
     });
     if (disposeEmbed) disposeTensor(embed);
-    const masks = await floats(out['low_res_masks'], 'low_res_masks');
+    // On WebGPU the candidate masks stay on the GPU: only the selected one is read back (the IoU first, which
+    // also submits the run's GPU work). With nPts ≥ 2 the stability test needs every candidate (prompts only).
     const iou = await floats(out['iou_scores'], 'iou_scores');
     const objectScore = (await floats(out['object_score_logits'], 'object_score_logits'))[0]!;
     const ptrs = await floats(out['obj_ptrs'], 'obj_ptrs');
+    const masksOut = out['low_res_masks'];
+    if (!masksOut) throw new Sam2Error('model-contract', 'graph output "low_res_masks" is missing');
+    const all = pts.nPts > 1 ? await floats(masksOut, 'low_res_masks') : null;
     // Multimask for nPts ≤ 1 (tracking frames: nPts = 0 → k = 1 + argmax(iou[1..3])); stability on un-gated logits.
-    const sel = selectMask(iou, masks, pts.nPts, this.C.stabilityThresh, this.C.stabilityDelta);
+    const sel = selectMask(iou, all ?? new Float32Array(4), pts.nPts, this.C.stabilityThresh, this.C.stabilityDelta);
     const present = objectScore > 0;
     // §2.5: absent → every logit noObjScore and the pointer is no_obj_ptr (fixed_no_obj_ptr, λ = 0).
-    const gated = present
-      ? masks.slice(sel.k * LOW_AREA, (sel.k + 1) * LOW_AREA)
-      : new Float32Array(LOW_AREA).fill(this.C.noObjScore);
+    let gated: Float32Array;
+    try {
+      const picked = !present ? null : all ? all.subarray(sel.k * LOW_AREA, (sel.k + 1) * LOW_AREA) : await readFloatSlice(masksOut, sel.k * LOW_AREA, LOW_AREA);
+      if (present && !picked) throw new Sam2Error('model-contract', 'graph output "low_res_masks" is not float32');
+      gated = picked ? picked.slice() : new Float32Array(LOW_AREA).fill(this.C.noObjScore);
+    } finally {
+      for (const t of Object.values(out)) disposeTensor(t);
+    }
     const objPtr = present ? ptrs.slice(sel.ptrToken * 256, (sel.ptrToken + 1) * 256) : this.C.noObjPtr.slice();
     const filled = fillHoles(gated, LOW, LOW, this.C.fillHoleArea);
     return { gated, filled, objPtr, objectScore, score: sel.iou };
