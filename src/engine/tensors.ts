@@ -20,7 +20,20 @@ export function transferCounters(): TransferCounters {
   return { ...counters };
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, int64: 8, float16: 2, uint8: 1, int8: 1, bool: 1, uint16: 2, int16: 2, uint32: 4, float64: 8, uint64: 8 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  int64: 8,
+  float16: 2,
+  uint8: 1,
+  int8: 1,
+  bool: 1,
+  uint16: 2,
+  int16: 2,
+  uint32: 4,
+  float64: 8,
+  uint64: 8,
+};
 
 /** Bytes of a tensor's data. */
 export function tensorBytes(t: ort.Tensor): number {
@@ -49,7 +62,10 @@ export async function readFloats(t: ort.Tensor): Promise<Float32Array | null> {
 interface GpuLike {
   device: {
     createBuffer(d: { size: number; usage: number }): GpuBufferLike;
-    createCommandEncoder(): { copyBufferToBuffer(a: GpuBufferLike, ao: number, b: GpuBufferLike, bo: number, n: number): void; finish(): unknown };
+    createCommandEncoder(): {
+      copyBufferToBuffer(a: GpuBufferLike, ao: number, b: GpuBufferLike, bo: number, n: number): void;
+      finish(): unknown;
+    };
     queue: { submit(c: unknown[]): void };
   };
 }
@@ -71,7 +87,8 @@ const MAP_MODE_READ = 0x0001;
 export async function readFloatSlice(t: ort.Tensor, offset: number, length: number): Promise<Float32Array | null> {
   if (onCpu(t)) return t.data instanceof Float32Array ? t.data.subarray(offset, offset + length) : null;
   // ORT's own device (a promise of it): the output's buffer belongs to it.
-  const device = (await (ort.env.webgpu as unknown as { device: Promise<GpuLike['device'] | undefined> }).device) ?? null;
+  const device =
+    (await (ort.env.webgpu as unknown as { device: Promise<GpuLike['device'] | undefined> }).device) ?? null;
   if (!device || t.type !== 'float32') {
     const all = await readFloats(t);
     return all ? all.subarray(offset, offset + length) : null;

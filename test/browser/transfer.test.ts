@@ -27,12 +27,20 @@ describe(`GPU transfer counter (${backend})`, function () {
   this.timeout(600_000);
 
   it('counts per tracked frame only the selected mask, scores, pointers and memory features as read back', async () => {
-    const seg = createSegmenter({ model: VIDEO_MANIFEST, device: backend, wasmPaths: WASM_PATHS, workerUrl: WORKER_URL });
+    const seg = createSegmenter({
+      model: VIDEO_MANIFEST,
+      device: backend,
+      wasmPaths: WASM_PATHS,
+      workerUrl: WORKER_URL,
+    });
     try {
       const n = 4;
       const t = await seg.openTracker({ numFrames: n });
       const f0 = frame(0);
-      await t.addPrompt(0, f0.canvas, { objectId: 1, points: [{ x: square(0).x + 24, y: square(0).y + 24, label: 'positive' }] });
+      await t.addPrompt(0, f0.canvas, {
+        objectId: 1,
+        points: [{ x: square(0).x + 24, y: square(0).y + 24, label: 'positive' }],
+      });
       await t.track(0, f0.canvas, 1); // the prompt's memory encoding (preflight) happens here
       const perFrame: { up: number; down: number }[] = [];
       for (let i = 1; i < n; i++) {
