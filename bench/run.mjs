@@ -30,7 +30,7 @@ async function elementSize() {
     external: ['onnxruntime-web', 'onnxruntime-web/*'],
     logLevel: 'silent',
   });
-  const js = out.outputFiles.find((f) => f.path.endsWith('.js'));
+  const js = out.outputFiles[0];
   return { min: js.contents.length, gz: gzipSync(js.contents, { level: 9 }).length };
 }
 
