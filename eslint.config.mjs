@@ -6,7 +6,16 @@ import wc from 'eslint-plugin-wc';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'demo/models/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'demo/models/**',
+      'coverage/**',
+      'examples/*/dist/**',
+      'examples/.types-check/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,11 +46,21 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // The consumer examples run in the browser; the examples test also runs code in the page (page.evaluate).
+    files: ['examples/**/*.{js,ts,tsx}', 'tools/examples-test.mjs'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       // chai's property assertions (`expect(x).to.be.true`) are expressions.
       '@typescript-eslint/no-unused-expressions': 'off',
     },
+  },
+  {
+    // The element's class merges with an interface that only adds typed addEventListener overloads (events.ts).
+    files: ['src/components/sam2-segmenter.component.ts'],
+    rules: { '@typescript-eslint/no-unsafe-declaration-merging': 'off' },
   },
 );

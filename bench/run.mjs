@@ -3,7 +3,8 @@
 // page without cross-origin isolation gets), then again in a Chromium with WebGPU on SwiftShader for the byte
 // counters, measures the element entry's size, prints the figures and writes bench/results.json (names in
 // bench/README.md). Figures, not assertions: medians of several runs and ratios measured in the same run.
-// BENCH_RUNS (default 7) and BENCH_CLIP_FRAMES (default 20), BENCH_PAGE_TIMEOUT_S (default 420) trade time for noise.
+// BENCH_RUNS (default 5) and BENCH_CLIP_FRAMES (default 20), BENCH_PAGE_TIMEOUT_S (default 420) trade time for noise;
+// BENCH_ONLY=big|raw|clips runs one other part of the page alone (BENCH_FRAMES: raw tracker frames), without results.json.
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 import { ortRuntimePassthrough, tsSourceForJs } from '../tools/ort-dev-server-plugin.mjs';
+import { mediabunnyBrowserShim } from '../tools/mediabunny-dev-server-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now();
@@ -40,7 +42,7 @@ const server = await startDevServer({
     port: Number(process.env.BENCH_PORT ?? 8765),
     nodeResolve: true,
     middleware: [tsSourceForJs(rootDir)],
-    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
   },
   readCliArgs: false,
   readFileConfig: false,
@@ -70,9 +72,18 @@ async function runPage(mode, args) {
       if (m.type() === 'error' && !m.text().includes('404')) console.error('[page]', m.text());
       if (m.type() === 'info') console.log(`  (${mode}) ${m.text()}`);
     });
-    const runs = Number(process.env.BENCH_RUNS ?? 7);
-    const frames = process.env.BENCH_CLIP_FRAMES ? `&clipFrames=${process.env.BENCH_CLIP_FRAMES}` : '';
-    await page.goto(`http://localhost:${port}/bench/bench.html?mode=${mode}&runs=${runs}${frames}`);
+    const runs = Number(process.env.BENCH_RUNS ?? 5);
+    const extra = [
+      ['clipFrames', process.env.BENCH_CLIP_FRAMES],
+      ['frames', process.env.BENCH_FRAMES],
+      ['only', process.env.BENCH_ONLY],
+    ]
+      .filter(([, v]) => v)
+      .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
+      .join('');
+    await page.goto(`http://localhost:${port}/bench/bench.html?mode=${mode}&runs=${runs}${extra}`, {
+      timeout: 300_000,
+    });
     let result;
     try {
       await page.waitForFunction('window.__bench?.done === true', {
@@ -99,6 +110,10 @@ async function runPage(mode, args) {
 const metrics = {};
 try {
   Object.assign(metrics, await runPage('wasm', []));
+  if (process.env.BENCH_ONLY) {
+    await server.stop();
+    process.exit(failed ? 1 : 0);
+  }
   if (process.env.BENCH_WEBGPU !== '0')
     Object.assign(metrics, await runPage('webgpu', ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']));
   const size = await elementSize();

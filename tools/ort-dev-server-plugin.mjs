@@ -23,7 +23,6 @@ export function ortRuntimePassthrough() {
   };
 }
 
-
 // Why: source modules name the worker the way bundlers and the built package need it,
 // `new URL('../workers/sam2.worker.js', import.meta.url)`. The dev server maps .js to .ts only inside import
 // statements, not for a URL that `new Worker` fetches, so this middleware serves the .ts source for any
@@ -31,7 +30,7 @@ export function ortRuntimePassthrough() {
 // runtime files beside itself, as in dist/; in the source tree they are in node_modules.
 export function tsSourceForJs(rootDir) {
   return async (ctx, next) => {
-    const ortFile = /^\/src\/workers\/(ort-wasm[^/]*)$/.exec(ctx.path);
+    const ortFile = /^\/src\/(?:workers|engine)\/(ort-wasm[^/]*)$/.exec(ctx.path);
     if (ortFile) ctx.url = `/node_modules/onnxruntime-web/dist/${ortFile[1]}`;
     const m = /^(\/src\/.+)\.js$/.exec(ctx.path);
     if (m && !existsSync(join(rootDir, ctx.path)) && existsSync(join(rootDir, `${m[1]}.ts`))) {

@@ -1,5 +1,6 @@
-// The element's events, one `CustomEvent<Detail>` type each, declared in the global event maps so that
-// `el.addEventListener('mask-change', (e) => e.detail.mask)` type-checks in host code.
+// The element's events, one `CustomEvent<Detail>` type each. They are typed on the element's own addEventListener
+// overloads (and `document.querySelector('sam2-segmenter')` returns the element through HTMLElementTagNameMap), not in
+// the global HTMLElementEventMap: names like `ready` or `error` there would clash with other libraries' (TS2717).
 import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2Mask } from '../client/mask.js';
 import type { TrackFrame, TrackSummary } from '../client/tracking-session.js';
@@ -41,6 +42,9 @@ export type Sam2MaskChangeEvent = CustomEvent<Sam2MaskChangeDetail>;
 /** Fired when loading, decoding or segmenting fails; does not bubble. */
 export type Sam2ErrorEvent = CustomEvent<Sam2ErrorDetail>;
 
+/** A non-fatal problem, e.g. code `storage` when the model cache is unavailable; the element keeps working. */
+export type Sam2WarningEvent = CustomEvent<Sam2ErrorDetail>;
+
 /** Fired once per tracked frame, after that frame's `mask-change` events; `detail` has every object. */
 export type Sam2TrackFrameEvent = CustomEvent<TrackFrame>;
 /** Fired when a tracking session ends without an error (an error fires `error` instead). */
@@ -54,15 +58,5 @@ export interface Sam2SegmenterEventMap {
   'track-frame': Sam2TrackFrameEvent;
   'track-end': Sam2TrackEndEvent;
   error: Sam2ErrorEvent;
-}
-
-declare global {
-  // `error` is already an ErrorEvent in HTMLElementEventMap; the element's own addEventListener overloads type it.
-  interface HTMLElementEventMap {
-    ready: Sam2ReadyEvent;
-    'model-progress': Sam2ModelProgressEvent;
-    'mask-change': Sam2MaskChangeEvent;
-    'track-frame': Sam2TrackFrameEvent;
-    'track-end': Sam2TrackEndEvent;
-  }
+  warning: Sam2WarningEvent;
 }

@@ -3,7 +3,7 @@
 // the stage. This module has no side effects: the tag is defined by ./sam2-segmenter.ts.
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import type { SegmenterOptions } from '../client/segmenter.js';
-import { frameAtTime, type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
+import { type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
 import type { DeviceOption, PromptBox, PromptPoint, ReadyInfo } from '../shared/types.js';
 import { EngineController } from './controllers/engine-controller.js';
 import { InputController, type Sam2SegmenterMode } from './controllers/input-controller.js';
@@ -25,7 +25,8 @@ export interface Sam2SegmenterPrompt {
 }
 
 /** Events of the element; `error` is the element's CustomEvent, not the global ErrorEvent. */
-export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2SegmenterEventMap> & Sam2SegmenterEventMap;
+export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2SegmenterEventMap> &
+  Sam2SegmenterEventMap;
 
 /** Properties read when a segmenter is created: a change replaces it. */
 const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'noCache', 'persistStorage'] as const;
@@ -41,6 +42,7 @@ const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'n
  * @event track-frame - A video frame was tracked; `detail` is `{frame, time, objects, processed, dropped, progress}`.
  * @event track-end - A tracking session ended; `detail` is its summary `{reason, mode, frames, dropped, objects, fps, stats}`.
  * @event error - Loading, decoding, segmenting or tracking failed; `detail` is `{code, message}`. Does not bubble.
+ * @event warning - A non-fatal problem, e.g. code `storage` when the model cache is unavailable (models then load from the network); `detail` is `{code, message}`.
  *
  * @csspart base - The focusable stage holding the media and the overlay.
  * @csspart media - The `<img>`, `<video>` or `<canvas>` showing the media; style its `object-fit` (contain, cover, fill).
@@ -111,6 +113,7 @@ export class Sam2SegmenterElement extends LitElement {
     onReady: (info) => this.#reporter.emit('ready', info),
     onProgress: (p) => this.#reporter.emit('model-progress', p),
     onError: (e) => this.#reporter.error(e, 'model-fetch'),
+    onWarning: (w) => this.#reporter.emit('warning', { code: w.code, message: w.message, error: w }),
     onImagePosted: () => this.#prompts.imagePosted(),
   });
   readonly #overlay = new OverlayController(this, () => ({
@@ -126,7 +129,7 @@ export class Sam2SegmenterElement extends LitElement {
       if (why === 'source') this.#tracking.reset();
     },
     changed: (decoding, time) => {
-      if (time !== undefined) this.#tracking.showRecorded(frameAtTime(time, this.fps || 30));
+      if (time !== undefined) this.#tracking.showRecorded(this.#tracking.frameAt(time));
       this.#prompts.encodeEarly(decoding);
     },
   });
@@ -142,7 +145,11 @@ export class Sam2SegmenterElement extends LitElement {
       this.#overlay.setTracked(new Map());
     },
   });
-  readonly #input = new InputController(this, { overlay: this.#overlay, prompts: this.#prompts, mode: () => this.mode });
+  readonly #input = new InputController(this, {
+    overlay: this.#overlay,
+    prompts: this.#prompts,
+    mode: () => this.mode,
+  });
   readonly #tracking: TrackingController = new TrackingController(this, {
     engine: this.#engine,
     overlay: this.#overlay,
@@ -175,11 +182,13 @@ export class Sam2SegmenterElement extends LitElement {
    * element's video the overlay shows the masks, and follows playback afterwards. A new `track()` stops the previous.
    */
   track(source?: TrackSource | null, options: TrackOptions = {}): TrackingSession {
+    this.#applyMedia();
     return this.#tracking.track(source, options);
   }
 
   /** Segments with exactly these points and/or box (natural pixels); shows and returns the mask. */
   segment(prompt: Sam2SegmenterPrompt): Promise<Sam2MaskChangeDetail> {
+    this.#applyMedia();
     return this.#prompts.segment(prompt);
   }
 
@@ -202,10 +211,25 @@ export class Sam2SegmenterElement extends LitElement {
     }
   }
 
+  /** The `source` and `src` the media was last loaded from. */
+  #appliedMedia: { source: unknown; src: string | undefined } = { source: null, src: undefined };
+
+  /**
+   * Loads the media when `source` or `src` changed since it was last loaded. Lit applies properties in `willUpdate`, a
+   * microtask later; a method called right after the host set them must already work on the new media.
+   */
+  #applyMedia(): void {
+    const source = this.source ?? null;
+    const src = this.src;
+    if (source === this.#appliedMedia.source && src === this.#appliedMedia.src) return;
+    this.#appliedMedia = { source, src };
+    this.#media.load();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
     if (ENGINE_OPTIONS.some((k) => changed.has(k)) && this.#engine.existing) this.#prompts.resetEngine();
-    if (changed.has('src') || changed.has('source')) this.#media.load();
+    if (changed.has('src') || changed.has('source')) this.#applyMedia();
     if (changed.has('mode') && this.mode !== 'hover') this.#prompts.cancelHover();
   }
 
@@ -230,20 +254,22 @@ export class Sam2SegmenterElement extends LitElement {
         @focus=${input.onFocus}
         @blur=${input.onBlur}
       >
-        ${url === null
-          ? html`<canvas part="media" aria-hidden="true"></canvas>`
-          : this.#media.isVideo
-            ? html`<video
-                part="media"
-                src=${url}
-                muted
-                playsinline
-                preload="auto"
-                @seeked=${this.#media.onShownFrame}
-                @pause=${this.#media.onShownFrame}
-                @play=${this.#tracking.onPlay}
-              ></video>`
-            : html`<img part="media" src=${url} alt="" draggable="false" />`}
+        ${
+          url === null
+            ? html`<canvas part="media" aria-hidden="true"></canvas>`
+            : this.#media.isVideo
+              ? html`<video
+                  part="media"
+                  src=${url}
+                  muted
+                  playsinline
+                  preload="auto"
+                  @seeked=${this.#media.onShownFrame}
+                  @pause=${this.#media.onShownFrame}
+                  @play=${this.#tracking.onPlay}
+                ></video>`
+              : html`<img part="media" src=${url} alt="" draggable="false" />`
+        }
         <canvas part="overlay" aria-hidden="true"></canvas>
       </div>
       <div id="help" class="visually-hidden">
@@ -273,11 +299,19 @@ export interface Sam2SegmenterElement {
     listener: (this: Sam2SegmenterElement, ev: Sam2SegmenterElementEventMap[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   removeEventListener<K extends keyof Sam2SegmenterElementEventMap>(
     type: K,
     listener: (this: Sam2SegmenterElement, ev: Sam2SegmenterElementEventMap[K]) => unknown,
     options?: boolean | EventListenerOptions,
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }

@@ -1,10 +1,13 @@
 // onnxruntime-web sessions for one bundle on one backend. Runs in the worker.
 //
-// The default entry is the JSEP build, which registers both the 'webgpu' and the 'wasm' backends. Sessions are
-// created with exactly one execution provider each: an EP list falls back only on unsupported ops, not on a model
-// that fails to load, and ['webgpu', 'wasm'] breaks in Safari/Firefox workers (sam2-reference.md §5.6).
+// 'onnxruntime-web/webgpu' (ORT's native WebGPU EP, asyncify build) registers both the 'webgpu' and the 'wasm'
+// backends. It is the smallest build with both: 26.8 MB of .wasm (6.58 MB gzip) and 118 KB of JS, against the JSEP
+// build's 28.3 MB (6.62 MB gzip) and 413 KB; the JSPI build (16.8 MB) needs JSPI, which Safari lacks, and the
+// wasm-only build (14.2 MB) has no WebGPU. Sessions are created with exactly one execution provider each: an EP list
+// falls back only on unsupported ops, not on a model that fails to load, and ['webgpu', 'wasm'] breaks in
+// Safari/Firefox workers (sam2-reference.md §5.6).
 
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/webgpu';
 import { Sam2Error } from '../shared/errors.js';
 import type { DeviceOption } from '../shared/types.js';
 import { countRun } from './tensors.js';
@@ -19,10 +22,34 @@ export interface RuntimeInfo {
 
 let configured: RuntimeInfo | null = null;
 
+/** ORT's runtime binary and its emscripten glue, the files this build loads. */
+export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
+const ORT_MJS_FILE = 'ort-wasm-simd-threaded.asyncify.mjs';
+
+/** Absolute URLs of ORT's runtime files. */
+export interface OrtFileUrls {
+  wasm: string;
+  mjs: string;
+}
+
+/**
+ * Where ORT's runtime files are: under `prefix` (a host's `wasmPaths`) when given, else beside this module. The two
+ * literal URLs are what host bundlers (Vite, webpack, esbuild) see: they emit the files and rewrite the URLs.
+ * dist/ puts the files beside the worker; the dev server maps them to node_modules.
+ */
+export function ortFileUrls(prefix?: string): OrtFileUrls {
+  if (prefix) return { wasm: new URL(ORT_WASM_FILE, prefix).href, mjs: new URL(ORT_MJS_FILE, prefix).href };
+  return {
+    wasm: new URL('./ort-wasm-simd-threaded.asyncify.wasm', import.meta.url).href,
+    mjs: new URL('./ort-wasm-simd-threaded.asyncify.mjs', import.meta.url).href,
+  };
+}
+
 /** Configures ORT's global settings once per worker; `wasmPaths` is the URL prefix of ORT's .wasm/.mjs files. */
 export function configureRuntime(wasmPaths: string | undefined): RuntimeInfo {
   if (configured) return configured;
-  if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
+  // The object form names each file, so hashed names that a bundler gave them still resolve.
+  ort.env.wasm.wasmPaths = ortFileUrls(wasmPaths);
   // Threads need SharedArrayBuffer, which only cross-origin-isolated pages have; asking without it makes ORT
   // warn and fall back silently (§5.7), so ask for one thread and report it.
   const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
@@ -44,6 +71,18 @@ export async function webgpuAvailable(): Promise<boolean> {
   }
 }
 
+/** True when this context's WebGPU adapter can run fp16 shaders ('shader-f16'). */
+export async function webgpuHasF16(): Promise<boolean> {
+  const gpu = (
+    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }
+  ).gpu;
+  try {
+    return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+  } catch {
+    return false;
+  }
+}
+
 type Feeds = Record<string, ort.Tensor>;
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
@@ -57,7 +96,6 @@ let runTail: Promise<unknown> = Promise.resolve();
 
 /** An InferenceSession whose `run` calls never overlap with any other session's (see `runTail`). */
 export class SerialSession {
-
   constructor(
     /** The graph's name in its bundle. */
     readonly name: string,
@@ -72,10 +110,10 @@ export class SerialSession {
     return this.session.inputNames;
   }
 
-  /** Runs after every earlier run of any session has settled. */
-  run(feeds: Feeds): Promise<Outputs> {
+  /** Runs after every earlier run of any session has settled; `fetches` names the outputs wanted (default all). */
+  run(feeds: Feeds, fetches?: readonly string[]): Promise<Outputs> {
     const result = runTail.then(async () => {
-      const out = await this.session.run(feeds);
+      const out = await (fetches ? this.session.run(feeds, [...fetches]) : this.session.run(feeds));
       if (this.backend === 'webgpu') countRun(feeds, out as Record<string, ort.Tensor>);
       return out;
     });

@@ -3,7 +3,7 @@
 // add those bytes up, independently of how fast the GPU is, so `stats()` and the bench can show which outputs stay
 // on the GPU. On WASM nothing crosses, and the counters stay at zero.
 
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/webgpu';
 
 /** Bytes moved between the CPU and the GPU since the worker started (WebGPU sessions only). */
 export interface TransferCounters {
@@ -107,9 +107,4 @@ export async function readFloatSlice(t: ort.Tensor, offset: number, length: numb
   } finally {
     staging.destroy();
   }
-}
-
-/** Frees a tensor's GPU buffer (CPU tensors are left to the garbage collector). */
-export function disposeTensor(t: ort.Tensor): void {
-  if (t.location === 'gpu-buffer') t.dispose();
 }

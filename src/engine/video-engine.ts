@@ -9,7 +9,14 @@ import { validateObjectPrompt } from '../shared/prompts.js';
 import { upsampleThresholdRegion } from './math/resample.js';
 import { encodeRle } from '../shared/rle.js';
 import { VideoTracker, type ObjectFrameResult } from './tracker/video-tracker.js';
-import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats, TransferStats } from '../shared/types.js';
+import type {
+  TrackFrameData,
+  TrackObjectData,
+  TrackPrompt,
+  TrackPromptData,
+  TrackerStats,
+  TransferStats,
+} from '../shared/types.js';
 import { transferCounters } from './tensors.js';
 
 /** A frame as it crosses to the worker. */
@@ -37,7 +44,10 @@ export function closeFrame(f: WorkerFrame | null | undefined): void {
 }
 
 function isFrame(f: unknown): f is WorkerFrame {
-  return (typeof ImageBitmap !== 'undefined' && f instanceof ImageBitmap) || (typeof VideoFrame !== 'undefined' && f instanceof VideoFrame);
+  return (
+    (typeof ImageBitmap !== 'undefined' && f instanceof ImageBitmap) ||
+    (typeof VideoFrame !== 'undefined' && f instanceof VideoFrame)
+  );
 }
 
 /** Frame indices, prompts and directions from the page become `invalid-prompt` errors, never crashes. */
@@ -52,7 +62,10 @@ export class VideoEngine {
   readonly #trackers = new Map<number, VideoTracker>();
   readonly #transfer = new Map<number, TransferStats>();
 
-  constructor(private readonly load: (() => Promise<VideoModel>) | null, private readonly contract: string) {}
+  constructor(
+    private readonly load: (() => Promise<VideoModel>) | null,
+    private readonly contract: string,
+  ) {}
 
   /** Opens tracker `id` (loading the memory graphs on first use). */
   async open(id: number, options: TrackerOpenOptions = {}): Promise<void> {
@@ -60,23 +73,38 @@ export class VideoEngine {
       throw new Sam2Error(
         'model-contract',
         `this model ("${this.contract}") has no video graphs: tracking needs a four-graph sam2-video-4g/1 bundle ` +
-          '(the default twin preset, or a manifest listing memory_encoder, memory_attention and constants.json)',
+          '(the default twin preset, or a manifest listing memory_encoder, memory_attention and constants.json), ' +
+          'or a SAM 2.1 / EdgeTAM video export (the *-video presets)',
       );
     }
     if (this.#trackers.has(id)) throw new Error(`tracker ${id} is already open`);
     const model = await this.load();
     let tracker: VideoTracker;
     try {
-      tracker = new VideoTracker(model.graphs, model.constants, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
+      tracker = new VideoTracker(model.layout, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
     } catch (e) {
       asPromptError(e);
     }
     this.#trackers.set(id, tracker);
-    this.#transfer.set(id, { uploadBytes: 0, readbackBytes: 0, frames: 0, objectFrames: 0, promptUploadBytes: 0, promptReadbackBytes: 0, prompts: 0 });
+    this.#transfer.set(id, {
+      uploadBytes: 0,
+      readbackBytes: 0,
+      frames: 0,
+      objectFrames: 0,
+      promptUploadBytes: 0,
+      promptReadbackBytes: 0,
+      prompts: 0,
+    });
   }
 
   /** A prompt for one object on one frame; `frame` pixels are needed unless that frame is the one last sent. */
-  prompt(id: number, frame: number, pixels: WorkerFrame | null, prompt: TrackPrompt, options: ResultOptions = {}): Promise<TrackPromptData> {
+  prompt(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame | null,
+    prompt: TrackPrompt,
+    options: ResultOptions = {},
+  ): Promise<TrackPromptData> {
     return this.#run(id, pixels, async (t) => {
       const { objectId, points, box } = validateObjectPrompt(prompt);
       if (!pixels) throw new Sam2Error('invalid-prompt', `frame ${frame} pixels are needed for a prompt`);
@@ -88,7 +116,13 @@ export class VideoEngine {
   }
 
   /** Tracks every object on one frame, in `direction` (1 forward, -1 backward). */
-  step(id: number, frame: number, pixels: WorkerFrame, direction: 1 | -1, options: ResultOptions = {}): Promise<TrackFrameData> {
+  step(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame,
+    direction: 1 | -1,
+    options: ResultOptions = {},
+  ): Promise<TrackFrameData> {
     return this.#run(id, pixels, async (t) => {
       const before = transferCounters();
       const r = await t.track(frame, pixels, direction).catch(asPromptError);
@@ -132,7 +166,12 @@ export class VideoEngine {
   }
 
   /** Adds the bytes moved since `before` to tracker `id` (the preflight of pending prompts counts with the frame). */
-  #count(id: number, before: { uploadBytes: number; readbackBytes: number }, kind: 'prompt' | 'frame', objects: number): void {
+  #count(
+    id: number,
+    before: { uploadBytes: number; readbackBytes: number },
+    kind: 'prompt' | 'frame',
+    objects: number,
+  ): void {
     const s = this.#transfer.get(id);
     if (!s) return;
     const now = transferCounters();
@@ -154,7 +193,8 @@ export class VideoEngine {
     try {
       const t = this.#trackers.get(id);
       if (!t) throw new Sam2Error('not-ready', `tracker ${id} is not open (stopped, or the worker restarted)`);
-      if (pixels !== null && !isFrame(pixels)) throw new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap');
+      if (pixels !== null && !isFrame(pixels))
+        throw new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap');
       return await fn(t);
     } finally {
       closeFrame(pixels);

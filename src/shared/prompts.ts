@@ -14,11 +14,13 @@ export function validatePrompt(points: readonly PromptPoint[] | undefined, box: 
   if (points !== undefined && !Array.isArray(points)) throw invalidPrompt('points must be an array');
   for (const [i, p] of (points ?? []).entries()) {
     if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
-    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-      throw invalidPrompt(`point ${i} has non-finite coordinates (${String(p.x)}, ${String(p.y)})`);
+    // Name the field, as hosts debug the prompt they built.
+    for (const axis of ['x', 'y'] as const) {
+      if (!Number.isFinite(p[axis]))
+        throw invalidPrompt(`points[${i}].${axis} must be a finite number, got ${String(p[axis])}`);
     }
     if (p.label !== 'positive' && p.label !== 'negative') {
-      throw invalidPrompt(`point ${i} has label ${JSON.stringify(p.label)}; expected positive or negative`);
+      throw invalidPrompt(`points[${i}].label must be 'positive' or 'negative', got ${JSON.stringify(p.label)}`);
     }
   }
   if (box) {

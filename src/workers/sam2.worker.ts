@@ -1,9 +1,9 @@
 // Worker entry: builds the engine core and exposes it with comlink. The main thread imports only `WorkerApi`.
 
-import * as Comlink from 'comlink';
 import { EngineCore } from '../engine/engine-core.js';
-import { createWorkerApi } from './worker-api.js';
+import { createWorkerApi, exposeWorkerApi } from './worker-api.js';
 
-Comlink.expose(createWorkerApi(new EngineCore(), { defaultWasmPaths: new URL('./', import.meta.url).href }));
+// Without a `wasmPaths`, ORT's runtime files are the ones beside this script (engine/runtime.ts, ortFileUrls).
+exposeWorkerApi(createWorkerApi(new EngineCore(), {}));
 
 export type { WorkerApi } from './worker-api.js';

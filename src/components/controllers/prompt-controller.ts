@@ -20,6 +20,8 @@ export interface PromptEntry {
   box: PromptBox | null;
   /** The result, once decoded (and not dropped to bound memory). */
   detail: Sam2MaskChangeDetail | null;
+  /** Its mask was shown; entries superseded before theirs was are dropped from the history. */
+  shown?: boolean;
 }
 
 /** The object the element's prompts refine, as hosts see it. */
@@ -94,7 +96,11 @@ export class PromptController implements ReactiveController {
     let entry: PromptEntry | null = null;
     try {
       validatePrompt(prompt?.points, prompt?.box);
-      entry = this.#push({ points: [...(prompt.points ?? [])], box: prompt.box ? { ...prompt.box } : null, detail: null });
+      entry = this.#push({
+        points: [...(prompt.points ?? [])],
+        box: prompt.box ? { ...prompt.box } : null,
+        detail: null,
+      });
       return await this.#run(entry);
     } catch (e) {
       if (entry) this.#rollback(entry);
@@ -217,8 +223,18 @@ export class PromptController implements ReactiveController {
       throw abortedError('the prompt');
     }
     this.options.willShowMask?.();
-    const detail: Sam2MaskChangeDetail = { objectId: OBJECT_ID, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
+    const detail: Sam2MaskChangeDetail = {
+      objectId: OBJECT_ID,
+      score: r.score,
+      objectScore: r.objectScore,
+      candidate: r.candidate,
+      mask,
+    };
     entry.detail = detail;
+    entry.shown = true;
+    // Undo steps back through what the user saw: prompts superseded before their mask was shown leave the history.
+    const at = this.#entries.indexOf(entry);
+    if (at > 0) this.#entries = [...this.#entries.slice(0, at).filter((e) => e.shown), ...this.#entries.slice(at)];
     this.options.overlay.setMask(alpha);
     this.#announceMask(detail, 'Mask updated');
     this.options.reporter.emit('mask-change', detail);
@@ -270,7 +286,10 @@ export class PromptController implements ReactiveController {
     const bitmap = this.options.bitmap();
     const width = bitmap?.width ?? 0;
     const height = bitmap?.height ?? 0;
-    const mask = new Sam2Mask({ width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 }, bitmap);
+    const mask = new Sam2Mask(
+      { width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 },
+      bitmap,
+    );
     this.options.reporter.emit('mask-change', { objectId: OBJECT_ID, score: 0, objectScore: 0, candidate: -1, mask });
   }
 
@@ -309,7 +328,11 @@ export class PromptController implements ReactiveController {
           const { seg, bitmap } = await this.#image();
           if (seq !== this.#hoverSeq) continue;
           this.options.engine.reclaim(seg, bitmap);
-          const r = await seg.segment({ points: [{ x: p.x, y: p.y, label: 'positive' }], objectId: this.#hoverObjectId, refine: false });
+          const r = await seg.segment({
+            points: [{ x: p.x, y: p.y, label: 'positive' }],
+            objectId: this.#hoverObjectId,
+            refine: false,
+          });
           if (seq !== this.#hoverSeq) continue;
           const alpha = await maskToBitmap(r.mask, r.overlay);
           if (seq !== this.#hoverSeq) {

@@ -34,7 +34,6 @@ export interface DecoderPoints {
   nPts: number;
 }
 
-
 function checkFinite(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw invalidPrompt(`${what} must be a finite number, got ${String(value)}`);
@@ -75,6 +74,12 @@ export function emptyDecoderPoints(): DecoderPoints {
   };
 }
 
+/**
+ * Most clicks one prompt may carry. SAM 2 is trained on up to a handful of clicks; thousands only cost decoder time
+ * (the point tensor grows with them) and main-thread memory, so a runaway caller gets a clear error instead.
+ */
+export const MAX_PROMPT_POINTS = 64;
+
 /** Builds decoder points from clicks and an optional box: box corners (labels 2, 3) first, then clicks (1/0). */
 export function buildDecoderPoints(
   points: readonly Point[],
@@ -84,6 +89,9 @@ export function buildDecoderPoints(
 ): DecoderPoints {
   checkSize(width, height);
   if (!Array.isArray(points)) throw invalidPrompt('points must be an array');
+  if (points.length > MAX_PROMPT_POINTS) {
+    throw invalidPrompt(`a prompt has ${points.length} points; at most ${MAX_PROMPT_POINTS} are accepted`);
+  }
 
   const n = points.length + (box ? 2 : 0);
   if (n === 0) return emptyDecoderPoints();

@@ -29,7 +29,12 @@ function axisPlan(inSize: number, outSize: number): AxisPlan {
 }
 
 function checkDims(src: ArrayLike<number>, inW: number, inH: number, outW: number, outH: number): void {
-  for (const [name, v] of [['inW', inW], ['inH', inH], ['outW', outW], ['outH', outH]] as const) {
+  for (const [name, v] of [
+    ['inW', inW],
+    ['inH', inH],
+    ['outW', outW],
+    ['outH', outH],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
   if (src.length < inW * inH) throw new RangeError(`src has ${src.length} values, expected ${inW * inH}`);
@@ -180,7 +185,14 @@ export interface RegionMask {
  * above the threshold is all zeros: only the object's band of rows is interpolated. Bit-identical to
  * upsampleAndThreshold (same weights, same float32 rounding).
  */
-export function upsampleThresholdRegion(src: ArrayLike<number>, inW: number, inH: number, outW: number, outH: number, threshold = 0): RegionMask {
+export function upsampleThresholdRegion(
+  src: ArrayLike<number>,
+  inW: number,
+  inH: number,
+  outW: number,
+  outH: number,
+  threshold = 0,
+): RegionMask {
   checkDims(src, inW, inH, outW, outH);
   const data = new Uint8Array(outW * outH);
   const rowHas = new Uint8Array(inH);

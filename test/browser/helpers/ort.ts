@@ -1,11 +1,9 @@
 // One place that configures onnxruntime-web for the browser tests.
 //
-// Which build: in onnxruntime-web 1.30 the bare 'onnxruntime-web' entry resolves (browser, ESM
-// `import` condition) to dist/ort.bundle.min.mjs, the JSEP build, which registers BOTH the 'wasm'
-// (cpu) and the 'webgpu' backends. 'onnxruntime-web/webgpu' also registers both but is the newer
-// native WebGPU EP (asyncify build, ort-wasm-simd-threaded.asyncify.wasm); we stay on the default
-// entry so tests exercise what the SDK ships. 'onnxruntime-web/wasm' has no WebGPU at all.
-import * as ort from 'onnxruntime-web';
+// Which build: the one the SDK's worker ships (src/engine/runtime.ts), 'onnxruntime-web/webgpu': ORT's native
+// WebGPU EP (asyncify build, ort-wasm-simd-threaded.asyncify.wasm), which registers both the 'wasm' (cpu) and the
+// 'webgpu' backends.
+import * as ort from 'onnxruntime-web/webgpu';
 import type { TestBackend } from './backend.js';
 
 // The dev server serves the repo root, so ORT's runtime files are reachable under /node_modules.
@@ -47,6 +45,14 @@ export async function createSession(
     if (backend !== 'webgpu') throw new Error('outputsOnGpu needs the webgpu backend');
     sessionOptions.preferredOutputLocation = 'gpu-buffer';
   }
-  if (model instanceof Uint8Array) return ort.InferenceSession.create(model, sessionOptions);
-  return ort.InferenceSession.create(String(model), sessionOptions);
+  const create = (): Promise<ort.InferenceSession> =>
+    model instanceof Uint8Array
+      ? ort.InferenceSession.create(model, sessionOptions)
+      : ort.InferenceSession.create(String(model), sessionOptions);
+  // onnxruntime-web's WebGPU build refuses to create a WebGPU session while another is being created.
+  const next = creating.then(create, create);
+  creating = next.catch(() => undefined);
+  return next;
 }
+
+let creating: Promise<unknown> = Promise.resolve();
