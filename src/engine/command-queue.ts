@@ -12,8 +12,26 @@ export interface CommandOptions {
   onSkip?(): void;
 }
 
+let hop: MessagePort | null = null;
+const hopWaiting: (() => void)[] = [];
+
+/**
+ * One trip through the event loop: the messages that reached this thread before it (newer calls, cancels) are handled
+ * first. A message posted to ourselves rather than setTimeout(0): it queues behind those messages (the same task
+ * source) without a timer, whose scheduling a loaded machine delays.
+ */
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  if (!hop) {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => hopWaiting.shift()?.();
+    hop = channel.port2;
+  }
+  const port = hop;
+  return new Promise((resolve) => {
+    hopWaiting.push(resolve);
+    port.postMessage(null);
+  });
 }
 
 export class CommandQueue {
@@ -22,8 +40,6 @@ export class CommandQueue {
   readonly #cancelled = new Set<number>();
   /** Newest queued command per supersession key. */
   readonly #newest = new Map<string, number>();
-  /** Commands queued or running. */
-  #busy = 0;
   /** Ids for commands queued without one (they cannot be cancelled from the page). */
   #autoId = -1;
 
@@ -33,14 +49,12 @@ export class CommandQueue {
     const key = options.supersede;
     this.#queued.add(callId);
     if (key !== undefined) this.#newest.set(key, callId);
-    // A command queued behind another waits one trip through the event loop before it starts: WASM inference blocks
-    // this thread, so newer calls and cancels pile up as unread messages, and the trip lets them register (or
-    // supersession could never happen). A command queued on an idle queue starts at once: nothing piled up behind
-    // a run, and the hop would only add its delay to every click.
-    const behind = this.#busy > 0;
-    this.#busy++;
+    // WASM inference blocks this thread, so newer calls and cancels pile up as unread messages; one trip through the
+    // event loop lets them register before the next command starts, or supersession could never happen. A command on
+    // an idle queue needs it too: calls posted together arrive as a burst, and the first must not start before a
+    // newer one of the same object in that burst has been seen.
     const result = this.#tail.then(async () => {
-      if (behind) await yieldToEventLoop();
+      await yieldToEventLoop();
       this.#queued.delete(callId);
       const superseded = key !== undefined && this.#newest.get(key) !== callId;
       try {
@@ -50,7 +64,6 @@ export class CommandQueue {
         }
         return await fn();
       } finally {
-        this.#busy--;
         if (key !== undefined && this.#newest.get(key) === callId) this.#newest.delete(key);
       }
     });
