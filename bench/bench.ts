@@ -1,5 +1,10 @@
 // Measured in the page that bench/run.mjs opens. Baseline: raw onnxruntime-web session.run on the main
 // thread of this page, same twin graphs, WASM, one thread. Product path: <sam2-segmenter> with its worker.
+// `?mode=wasm` (default) measures the image path, WASM tracking and loading; `?mode=webgpu` (a browser with WebGPU
+// on SwiftShader) only the byte counters of a short tracked clip, which do not depend on the GPU's speed.
+// Every figure also goes into `metrics` under the names bench/README.md lists. `?only=big` (a 4000x3000 image),
+// `?only=raw` (the tracker on raw sessions of this page) and `?only=clips` (decode-only, demux and <video> paths)
+// run one part alone.
 
 import * as ort from 'onnxruntime-web';
 import '../src/components/sam2-segmenter.js';
@@ -8,15 +13,17 @@ import { preprocess } from '../src/engine/preprocess.js';
 import { loadConstants } from '../src/engine/tracker/constants.js';
 import { VideoTracker, type VideoGraphs } from '../src/engine/tracker/video-tracker.js';
 import { canonicalLayout } from '../src/engine/layouts/canonical.js';
+import { ClipReader } from '../src/engine/media/clip-reader.js';
+import { CACHE_DB } from '../src/shared/cache.js';
 import { createSegmenter } from '../src/client/segmenter.js';
 import { trackVideo } from '../src/client/tracking-session.js';
 import { makeClip, type Clip } from '../tools/clips/synthetic-clip.js';
-import { ClipReader } from '../src/engine/media/clip-reader.js';
 
 interface BenchResult {
   done: boolean;
   env: string;
   lines: string[];
+  metrics: Record<string, number>;
   error?: string;
 }
 declare global {
@@ -25,7 +32,12 @@ declare global {
   }
 }
 
-const runs = Number(new URLSearchParams(location.search).get('runs') ?? 15);
+const params = new URLSearchParams(location.search);
+const runs = Number(params.get('runs') ?? 5);
+const metrics: Record<string, number> = {};
+/** What has been measured so far, for bench/run.mjs to keep when a later part runs past its time. */
+const partial = { lines: [] as string[], metrics };
+(window as unknown as { __benchPartial: typeof partial }).__benchPartial = partial;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -77,6 +89,8 @@ async function rawBaseline(canvas: HTMLCanvasElement, lines: string[]): Promise<
     });
     decTimes.push(performance.now() - t);
   }
+  metrics['image.encoderMs'] = median(encTimes);
+  metrics['image.decoderMs'] = median(decTimes);
   lines.push(`raw session.run, image_encoder (twin): median ${ms(median(encTimes))} over ${runs}`);
   lines.push(`raw session.run, mask_decoder (twin):  median ${ms(median(decTimes))} over ${runs}`);
   await enc.release();
@@ -153,6 +167,9 @@ async function elementPath(canvas: HTMLCanvasElement, rawDecoder: number, lines:
     longest = Math.max(longest, seen.longest);
   }
   const click = median(latencies);
+  metrics['image.clickToMaskMs'] = click;
+  metrics['image.clickToMaskRatio'] = click / rawDecoder;
+  metrics['image.longestMainThreadTaskMs'] = Math.max(longest, worstGap);
   lines.push(
     `element (${info.backend}, ${info.threads} thread): click -> mask-change median ${ms(click)} over ${runs}`,
   );
@@ -247,7 +264,7 @@ async function tracking(lines: string[]): Promise<void> {
     memoryAttention: await open('memory_attention'),
   };
   const constants = await loadConstants(base + 'constants.json');
-  const frames = Number(new URLSearchParams(location.search).get('frames') ?? 1000);
+  const frames = Number(new URLSearchParams(location.search).get('frames') ?? 100);
   const tracker = new VideoTracker(canonicalLayout(graphs as unknown as VideoGraphs, constants), { numFrames: frames });
   await tracker.addPrompt(0, 1, [{ x: 34, y: 44, label: 'positive' }], null, clipFrame(0));
   const perFrame: number[] = [];
@@ -312,18 +329,37 @@ async function mseVideo(blob: Blob): Promise<HTMLVideoElement> {
   return video;
 }
 
-/**
- * The product path: a `complete` tracking session over a clip (demuxed and decoded in the worker, or the <video>
- * stepped where it cannot be), against the graph time the worker reports for the same frames.
- */
-async function sdkTracking(clip: Clip, lines: string[], path: 'demux' | 'element'): Promise<void> {
-  const seg = createSegmenter({
-    device: 'wasm',
-    wasmPaths: '/node_modules/onnxruntime-web/dist/',
-    workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
+const workerUrl = (): URL => new URL('/src/workers/sam2.worker.ts', location.href);
+const wasmPaths = '/node_modules/onnxruntime-web/dist/';
+
+/** The generated clip the SDK paths track: keyframes every 30 frames, as real clips have. */
+function benchClip(frames: number): Promise<Clip> {
+  return makeClip({
+    width: 320,
+    height: 240,
+    fps: 30,
+    frames,
+    keyInterval: 30,
+    draw: (g, t) => g.drawImage(clipFrame(t), 0, 0),
   });
+}
+
+/**
+ * The product path: a `complete` tracking session over a clip (demuxed and decoded in the worker, or a <video>
+ * stepped where the worker cannot fetch it), against the graph time the worker reports for the same frames. The
+ * metrics come from the demux path (WASM), or the byte counters (WebGPU).
+ */
+async function sdkTracking(
+  clip: Clip,
+  lines: string[],
+  device: 'wasm' | 'webgpu',
+  path: 'demux' | 'element' = 'demux',
+): Promise<void> {
+  const seg = createSegmenter({ device, wasmPaths, workerUrl: workerUrl() });
   const video = path === 'element' ? await mseVideo(clip.blob) : null;
   try {
+    await seg.ready;
+    const stop = watchMainThread();
     const t0 = performance.now();
     const session = trackVideo(seg, video ?? clip.blob, {
       prompts: [{ frame: 0, points: [{ x: 34, y: 44, label: 'positive' }] }],
@@ -333,20 +369,59 @@ async function sdkTracking(clip: Clip, lines: string[], path: 'demux' | 'element
     let lost = 0;
     for await (const f of session) {
       const now = performance.now();
+      // The first frame carries the session's setup and the prompt: not a tracked frame's cost.
       if (last > 0) perFrame.push(now - last);
       last = now;
       if (!f.objects[0]?.present) lost++;
     }
     const summary = await session.finished;
-    const timings = summary.stats!.timings;
-    // The prompt's encoder and decoder runs belong to frame 0's cost as well; spread over the tracked frames.
+    const seen = stop();
+    const stats = summary.stats!;
+    const timings = stats.timings;
+    const perGraph = Object.entries(timings).map(
+      ([k, g]) => `${k} ${(g.ms / Math.max(1, g.calls)).toFixed(1)} ms x${g.calls}`,
+    );
+    const x = stats.transfer;
+    const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+    if (device === 'webgpu') {
+      metrics['track.webgpu.readbackBytesPerFrameObject'] = x.readbackBytes / Math.max(1, x.objectFrames);
+      metrics['track.webgpu.uploadBytesPerFrame'] = x.uploadBytes / Math.max(1, x.frames);
+      metrics['track.webgpu.promptReadbackBytes'] = x.promptReadbackBytes / Math.max(1, x.prompts);
+      metrics['track.webgpu.promptUploadBytes'] = x.promptUploadBytes / Math.max(1, x.prompts);
+      lines.push(`tracking on WebGPU (SwiftShader; byte counters only), ${x.frames} tracked frames, 1 object:`);
+      lines.push(
+        `  read back per tracked frame and object ${kb(x.readbackBytes / Math.max(1, x.objectFrames))}; uploaded per tracked frame ${kb(x.uploadBytes / Math.max(1, x.frames))}`,
+      );
+      lines.push(
+        `  per prompt: read back ${kb(x.promptReadbackBytes / Math.max(1, x.prompts))}, uploaded ${kb(x.promptUploadBytes / Math.max(1, x.prompts))}`,
+      );
+      return;
+    }
+    // Graph-bound rate: the graphs of the tracked frames alone (the prompt's encoder and decoder runs excluded by
+    // counting only step frames: frame 0 is the prompt's).
     const graphMs = Object.values(timings).reduce((a, g) => a + g.ms, 0) / summary.frames;
     const frameMs = median(perFrame);
+    const fps = 1000 / frameMs;
+    const source = `source ${summary.source}, ${clip.codec} 320x240, ${summary.frames} of ${summary.clip?.frameCount} frames`;
+    if (path === 'element') {
+      lines.push(
+        `tracking through the SDK (trackVideo, complete, ${source}, WASM): median ${ms(frameMs)} per frame = ${fps.toFixed(1)} frames/s (${((performance.now() - t0) / 1000).toFixed(1)} s with setup); fps / graph-bound fps ${(fps / (1000 / graphMs)).toFixed(2)}`,
+      );
+      return;
+    }
+    metrics['track.wasm.fps'] = fps;
+    metrics['track.wasm.graphMsPerFrame'] = graphMs;
+    metrics['track.wasm.fpsRatio'] = fps / (1000 / graphMs);
+    metrics['track.longestMainThreadTaskMs'] = Math.max(seen.longest, seen.worstGap);
+    for (const [k, g] of Object.entries(timings)) metrics[`track.wasm.${k}Ms`] = g.ms / Math.max(1, g.calls);
     lines.push(
-      `tracking through the SDK (trackVideo, complete, source ${summary.source}, ${clip.codec} 320x240, ${summary.frames} of ${summary.clip?.frameCount} frames, worker): median ${ms(frameMs)} per frame = ${(1000 / frameMs).toFixed(1)} frames/s (${summary.fps.toFixed(1)} over the whole run, ${((performance.now() - t0) / 1000).toFixed(1)} s with setup); object lost on ${lost} frames`,
+      `tracking through the SDK (trackVideo, complete, ${source}, worker, WASM): median ${ms(frameMs)} per frame = ${fps.toFixed(1)} frames/s (${((performance.now() - t0) / 1000).toFixed(1)} s with setup); object lost on ${lost} frames`,
     );
     lines.push(
-      `  graph time per frame in the worker ${ms(graphMs)}; tracked rate / graph-bound rate = ${(graphMs / frameMs).toFixed(2)} (goal >= 0.9)`,
+      `  graph time per frame in the worker ${ms(graphMs)} (${perGraph.join(', ')}); fps / graph-bound fps ${(fps / (1000 / graphMs)).toFixed(2)}`,
+    );
+    lines.push(
+      `  main thread while tracking: longest task ${seen.longest ? ms(seen.longest) : 'none >= 50 ms'}; worst 4 ms-timer gap ${ms(seen.worstGap)}`,
     );
   } finally {
     video?.remove();
@@ -354,41 +429,71 @@ async function sdkTracking(clip: Clip, lines: string[], path: 'demux' | 'element
   }
 }
 
+/** Time to `ready` (worker start, model and ORT .wasm, sessions): cold with an empty IndexedDB cache, then warm. */
+async function loading(lines: string[]): Promise<void> {
+  const load = async (): Promise<number> => {
+    const t = performance.now();
+    const seg = createSegmenter({ device: 'wasm', wasmPaths, workerUrl: workerUrl() });
+    try {
+      await seg.ready;
+      return performance.now() - t;
+    } finally {
+      seg.dispose();
+    }
+  };
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((r, j) => {
+      const q = indexedDB.deleteDatabase(CACHE_DB);
+      q.onsuccess = () => r();
+      q.onerror = () => j(q.error);
+      q.onblocked = () => r();
+    });
+    cold.push(await load());
+    warm.push(await load());
+  }
+  metrics['load.coldMs'] = median(cold);
+  metrics['load.warmMs'] = median(warm);
+  lines.push(
+    `time to ready (WASM, twin): cold (empty cache) median ${ms(median(cold))}, warm (cached) median ${ms(median(warm))} over 3`,
+  );
+}
+
 async function main(): Promise<void> {
-  const lines: string[] = [];
-  if (new URLSearchParams(location.search).get('only') === 'big') {
+  const lines = partial.lines;
+  const mode = params.get('mode') ?? 'wasm';
+  const only = params.get('only');
+  const clipFrames = (fallback: number) => Number(params.get('clipFrames') ?? fallback);
+  if (mode === 'webgpu') {
+    await sdkTracking(await benchClip(clipFrames(4)), lines, 'webgpu');
+  } else if (only === 'big') {
     await bigImage(lines);
-    window.__bench = { done: true, env: navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser', lines };
-    return;
-  }
-  const canvas = scene();
-  // ?only=clips: just the clip figures (decode-only, demux and element paths), for a busy machine.
-  if (new URLSearchParams(location.search).get('only') !== 'clips') {
-    const rawDecoder = await rawBaseline(canvas, lines);
-    await elementPath(canvas, rawDecoder, lines);
-    await bigImage(lines);
+  } else if (only === 'raw') {
     await tracking(lines);
+  } else if (only === 'clips') {
+    const clip = await benchClip(clipFrames(150));
+    await decodeOnly(clip, lines);
+    await sdkTracking(clip, lines, 'wasm', 'demux');
+    await sdkTracking(clip, lines, 'wasm', 'element');
+  } else {
+    const canvas = scene();
+    const rawDecoder = await rawBaseline(canvas, lines);
+    console.info('raw baseline done');
+    await elementPath(canvas, rawDecoder, lines);
+    console.info('element clicks done');
+    await sdkTracking(await benchClip(clipFrames(20)), lines, 'wasm');
+    console.info('tracking done');
+    await loading(lines);
   }
-  const frames = Number(new URLSearchParams(location.search).get('clipFrames') ?? 150);
-  // Keyframes every 30 frames, as real clips have (decoding then depends on the previous frame).
-  const clip = await makeClip({
-    width: 320,
-    height: 240,
-    fps: 30,
-    frames,
-    keyInterval: 30,
-    draw: (g, t) => g.drawImage(clipFrame(t), 0, 0),
-  });
-  await decodeOnly(clip, lines);
-  await sdkTracking(clip, lines, 'demux');
-  await sdkTracking(clip, lines, 'element');
   window.__bench = {
     done: true,
     env: `${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'}, ${navigator.hardwareConcurrency} cores, crossOriginIsolated=${crossOriginIsolated}`,
     lines,
+    metrics,
   };
 }
 
 main().catch((e: unknown) => {
-  window.__bench = { done: true, env: '', lines: [], error: String(e instanceof Error ? e.stack : e) };
+  window.__bench = { done: true, env: '', lines: [], metrics, error: String(e instanceof Error ? e.stack : e) };
 });

@@ -1,15 +1,41 @@
 #!/usr/bin/env node
 // `npm run bench`: serves the repository, opens bench/bench.html in headless Chromium (WASM, one thread, as a
-// page without cross-origin isolation gets) and prints the figures the page measures. Figures, not
-// assertions: medians of several runs and ratios against raw onnxruntime-web calls made in the same run.
+// page without cross-origin isolation gets), then again in a Chromium with WebGPU on SwiftShader for the byte
+// counters, measures the element entry's size, prints the figures and writes bench/results.json (names in
+// bench/README.md). Figures, not assertions: medians of several runs and ratios measured in the same run.
+// BENCH_RUNS (default 5) and BENCH_CLIP_FRAMES (default 20), BENCH_PAGE_TIMEOUT_S (default 420) trade time for noise;
+// BENCH_ONLY=big|raw|clips runs one other part of the page alone (BENCH_FRAMES: raw tracker frames), without results.json.
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { startDevServer } from '@web/dev-server';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 import { ortRuntimePassthrough, tsSourceForJs } from '../tools/ort-dev-server-plugin.mjs';
 import { mediabunnyBrowserShim } from '../tools/mediabunny-dev-server-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
+const t0 = Date.now();
+const load0 = loadavg()[0];
+
+/** The element entry (src/index.ts: element + headless client), minified and gzipped, without onnxruntime-web. */
+async function elementSize() {
+  const out = await build({
+    entryPoints: [`${rootDir}src/index.ts`],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    external: ['onnxruntime-web', 'onnxruntime-web/*'],
+    logLevel: 'silent',
+  });
+  const js = out.outputFiles[0];
+  return { min: js.contents.length, gz: gzipSync(js.contents, { level: 9 }).length };
+}
+
 const server = await startDevServer({
   config: {
     rootDir,
@@ -23,51 +49,89 @@ const server = await startDevServer({
   logStartMessage: false,
 });
 const port = server.config.port;
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  // No protocol timeout: a busy machine can hold one call longer than puppeteer's default 180 s.
-  protocolTimeout: 0,
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-dev-shm-usage',
-  ],
-});
 let failed = false;
-try {
-  const page = await browser.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.error('[page]', m.text());
+const baseArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+async function runPage(mode, args) {
+  // The raw-session baseline blocks the page's main thread for seconds on a loaded machine: long protocol timeout.
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    protocolTimeout: 600_000,
+    args: [...baseArgs, ...args],
   });
-  const runs = Number(process.env.BENCH_RUNS ?? 15);
-  // Shorter runs on a busy machine: BENCH_FRAMES (raw tracker frames), BENCH_CLIP_FRAMES (clip frames per SDK run),
-  // BENCH_ONLY=clips (only the clip figures).
-  const extra = [
-    ['frames', process.env.BENCH_FRAMES],
-    ['clipFrames', process.env.BENCH_CLIP_FRAMES],
-    ['only', process.env.BENCH_ONLY],
-  ]
-    .filter(([, v]) => v)
-    .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
-    .join('');
-  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}${extra}`, { timeout: 300_000 });
-  // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
-  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__bench?.done === true'));) {
-    if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');
-    await new Promise((r) => setTimeout(r, 2000));
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().includes('404')) console.error('[page]', m.text());
+      if (m.type() === 'info') console.log(`  (${mode}) ${m.text()}`);
+    });
+    const runs = Number(process.env.BENCH_RUNS ?? 5);
+    const extra = [
+      ['clipFrames', process.env.BENCH_CLIP_FRAMES],
+      ['frames', process.env.BENCH_FRAMES],
+      ['only', process.env.BENCH_ONLY],
+    ]
+      .filter(([, v]) => v)
+      .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
+      .join('');
+    await page.goto(`http://localhost:${port}/bench/bench.html?mode=${mode}&runs=${runs}${extra}`, {
+      timeout: 300_000,
+    });
+    let result;
+    try {
+      await page.waitForFunction('window.__bench?.done === true', {
+        timeout: Number(process.env.BENCH_PAGE_TIMEOUT_S ?? 420) * 1000,
+        polling: 2000,
+      });
+      result = await page.evaluate('window.__bench');
+    } catch (e) {
+      // Keep what was measured before the time ran out (a loaded machine): the figures say which are missing.
+      const p = await page.evaluate('window.__benchPartial').catch(() => null);
+      console.error(`(${mode}) page did not finish: ${e.message}; keeping the figures measured so far`);
+      failed = true;
+      result = { env: 'partial', lines: p?.lines ?? [], metrics: p?.metrics ?? {} };
+    }
+    if (result.error) throw new Error(result.error);
+    console.log(`sam2-segmenter bench (${mode}): ${result.env}`);
+    for (const line of result.lines) console.log(line);
+    return result.metrics;
+  } finally {
+    await browser.close();
   }
-  const result = await page.evaluate('window.__bench');
-  if (result.error) throw new Error(result.error);
-  console.log(`sam2-segmenter bench: ${result.env}`);
-  for (const line of result.lines) console.log(line);
+}
+
+const metrics = {};
+try {
+  Object.assign(metrics, await runPage('wasm', []));
+  if (process.env.BENCH_ONLY) {
+    await server.stop();
+    process.exit(failed ? 1 : 0);
+  }
+  if (process.env.BENCH_WEBGPU !== '0')
+    Object.assign(metrics, await runPage('webgpu', ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']));
+  const size = await elementSize();
+  metrics['size.elementMinBytes'] = size.min;
+  metrics['size.elementMinGzBytes'] = size.gz;
+  console.log(`element entry (src/index.ts, minified, without onnxruntime-web): ${size.min} B, gzip ${size.gz} B`);
 } catch (e) {
   failed = true;
   console.error(e);
 } finally {
-  await browser.close();
   await server.stop();
 }
+const results = {
+  date: new Date().toISOString(),
+  machine: { cores: cpus().length, loadAverage1mStart: load0, loadAverage1mEnd: loadavg()[0] },
+  seconds: Math.round((Date.now() - t0) / 1000),
+  metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Math.round(v * 100) / 100])),
+};
+writeFileSync(new URL('results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+console.log(JSON.stringify(results, null, 2));
 process.exit(failed ? 1 : 0);

@@ -49,4 +49,5 @@ export type {
   TrackPrompt,
   TrackPromptData,
   TrackerStats,
+  TransferStats,
 } from '../shared/types.js';

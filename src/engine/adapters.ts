@@ -5,6 +5,7 @@ import { HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, type BundleContract } from './cont
 import type { DecoderPoints } from './math/prompts.js';
 import type { PixelValues, PreprocessConfig } from './preprocess.js';
 import { ort, type SerialSession } from './runtime.js';
+import { readFloats } from './tensors.js';
 
 /** Side of the decoder's low-res mask. */
 export const LOW_RES = 256;
@@ -49,9 +50,11 @@ export interface ModelAdapter {
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
 
-function floats(t: ort.Tensor | undefined, name: string): Float32Array {
-  if (!t || !(t.data instanceof Float32Array)) throw new Error(`decoder output "${name}" is missing or not float32`);
-  return t.data;
+async function floats(t: ort.Tensor | undefined, name: string): Promise<Float32Array> {
+  const data = t ? await readFloats(t) : null;
+  if (t?.location === 'gpu-buffer') t.dispose();
+  if (!data) throw new Error(`decoder output "${name}" is missing or not float32`);
+  return data;
 }
 
 /** Views (no copies) of n consecutive 256×256 maps. */
@@ -93,9 +96,9 @@ export class CanonicalAdapter implements ModelAdapter {
       has_mask_input: f32(Float32Array.of(maskInput ? 1 : 0), [1]),
     });
     return {
-      masks: splitMasks(floats(out['low_res_masks'], 'low_res_masks'), 4),
-      iou: Array.from(floats(out['iou_scores'], 'iou_scores')),
-      objectScore: floats(out['object_score_logits'], 'object_score_logits')[0]!,
+      iou: Array.from(await floats(out['iou_scores'], 'iou_scores')),
+      masks: splitMasks(await floats(out['low_res_masks'], 'low_res_masks'), 4),
+      objectScore: (await floats(out['object_score_logits'], 'object_score_logits'))[0]!,
       hasSingleMaskToken: true,
     };
   }
@@ -141,9 +144,9 @@ export class HfAdapter implements ModelAdapter {
     for (const name of session.inputNames) if (all[name]) feeds[name] = all[name]!;
     const out = await session.run(feeds);
     return {
-      masks: splitMasks(floats(out['pred_masks'], 'pred_masks'), 3),
-      iou: Array.from(floats(out['iou_scores'], 'iou_scores')),
-      objectScore: floats(out['object_score_logits'], 'object_score_logits')[0]!,
+      masks: splitMasks(await floats(out['pred_masks'], 'pred_masks'), 3),
+      iou: Array.from(await floats(out['iou_scores'], 'iou_scores')),
+      objectScore: (await floats(out['object_score_logits'], 'object_score_logits'))[0]!,
       hasSingleMaskToken: false,
     };
   }

@@ -12,8 +12,26 @@ export interface CommandOptions {
   onSkip?(): void;
 }
 
+let hop: MessagePort | null = null;
+const hopWaiting: (() => void)[] = [];
+
+/**
+ * One trip through the event loop: the messages that reached this thread before it (newer calls, cancels) are handled
+ * first. A message posted to ourselves rather than setTimeout(0): it queues behind those messages (the same task
+ * source) without a timer, whose scheduling a loaded machine delays.
+ */
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  if (!hop) {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => hopWaiting.shift()?.();
+    hop = channel.port2;
+  }
+  const port = hop;
+  return new Promise((resolve) => {
+    hopWaiting.push(resolve);
+    port.postMessage(null);
+  });
 }
 
 export class CommandQueue {
@@ -31,9 +49,11 @@ export class CommandQueue {
     const key = options.supersede;
     this.#queued.add(callId);
     if (key !== undefined) this.#newest.set(key, callId);
+    // WASM inference blocks this thread, so newer calls and cancels pile up as unread messages; one trip through the
+    // event loop lets them register before the next command starts, or supersession could never happen. A command on
+    // an idle queue needs it too: calls posted together arrive as a burst, and the first must not start before a
+    // newer one of the same object in that burst has been seen.
     const result = this.#tail.then(async () => {
-      // WASM inference blocks this thread, so newer calls and cancels pile up as unread messages; one trip through
-      // the event loop lets them register before the next command starts, or supersession could never happen.
       await yieldToEventLoop();
       this.#queued.delete(callId);
       const superseded = key !== undefined && this.#newest.get(key) !== callId;

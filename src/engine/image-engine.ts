@@ -7,7 +7,7 @@ import { Sam2Error, mediaReadError } from '../shared/errors.js';
 import { buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
 import { validateObjectPrompt } from '../shared/prompts.js';
 import { maskArea, maskBbox } from '../shared/polygons.js';
-import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
+import { upsampleAndThreshold, upsampleBilinear, upsampleThresholdRegion, type RegionMask } from './math/resample.js';
 import { selectAmongThree, selectMask } from './math/select.js';
 import { preprocess } from './preprocess.js';
 import type { PromptBox, PromptPoint, SegmentPrompt, SegmentResultData } from '../shared/types.js';
@@ -98,9 +98,10 @@ export class ImageEngine {
   }
 
   /** Low-res logits → binary mask at the natural size: interpolate logits, then threshold (§2.6). */
-  private toNatural(logits: Float32Array, img: CurrentImage): Uint8Array {
+  private toNatural(logits: Float32Array, img: CurrentImage): Uint8Array | RegionMask {
     if (img.contentWidth === img.size && img.contentHeight === img.size) {
-      return upsampleAndThreshold(logits, LOW_RES, LOW_RES, img.width, img.height);
+      // Only the object's band of rows is interpolated; bbox and area come out of the same pass.
+      return upsampleThresholdRegion(logits, LOW_RES, LOW_RES, img.width, img.height);
     }
     // Letterbox: up to the model input, crop the content area, then to the natural size (transformers.js
     // post_process_masks does the same three steps).
@@ -145,7 +146,8 @@ export class ImageEngine {
     const logits = out.masks[k]!;
 
     // The image predictor ignores the object score (§2.5): it is reported, the mask is not blanked.
-    const data = this.toNatural(logits, img);
+    const natural = this.toNatural(logits, img);
+    const data = natural instanceof Uint8Array ? natural : natural.data;
     const stored = new Float32Array(logits.length);
     for (let i = 0; i < logits.length; i++) {
       const v = logits[i]!;
@@ -163,8 +165,8 @@ export class ImageEngine {
         width: img.width,
         height: img.height,
         data,
-        bbox: maskBbox(data, img.width, img.height),
-        area: maskArea(data),
+        bbox: natural instanceof Uint8Array ? maskBbox(data, img.width, img.height) : natural.bbox,
+        area: natural instanceof Uint8Array ? maskArea(data) : natural.area,
       },
     };
   }

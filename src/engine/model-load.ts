@@ -98,8 +98,7 @@ export async function loadModel(
         const spec: GraphSpec = {
           name: f.graph,
           bytes: model,
-          // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
-          outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
+          outputsOnDevice: outputsOnDevice(f.graph, bundle.kind === 'canonical'),
         };
         const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
         if (externalData.length > 0) spec.externalData = externalData;
@@ -188,6 +187,20 @@ async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
 }
 
 /**
+ * Outputs that stay on the GPU on WebGPU (WASM ignores this). Every bundle: the encoder's features go straight to the
+ * decoder and the memory graphs. The canonical bundle (layouts/canonical.ts reads them so): memory attention's
+ * conditioned features go straight to the decoder, and of the decoder's outputs the four candidate masks stay there
+ * (only the selected one is copied back) with the IoU scores (read through onnxruntime, which submits the run).
+ */
+function outputsOnDevice(graph: string, canonical: boolean): boolean | string[] {
+  if (graph === 'image_encoder' || graph === 'vision_encoder') return true;
+  if (!canonical) return false;
+  if (graph === 'memory_attention') return ['pix_feat_with_mem'];
+  if (graph === 'mask_decoder') return ['low_res_masks', 'iou_scores'];
+  return false;
+}
+
+/**
  * Creates the sessions with `compile` progress and checks every graph against its contract; a mismatch releases them
  * and rejects with `model-contract`, naming the graph and tensor.
  */
@@ -245,7 +258,11 @@ async function loadVideoModel(
     if (e instanceof Sam2Error) throw e;
     throw new Sam2Error('model-contract', `constants.json is not valid JSON: ${String(e)}`, { cause: e });
   }
-  const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
+  const specs: GraphSpec[] = graphFiles.map((f) => ({
+    name: f.graph,
+    bytes: bytes[files.indexOf(f)]!,
+    outputsOnDevice: outputsOnDevice(f.graph, true),
+  }));
   const { sessions } = await openGraphs(
     graphFiles,
     specs,

@@ -10,6 +10,7 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { Sam2Error } from '../shared/errors.js';
 import type { DeviceOption } from '../shared/types.js';
+import { countRun } from './tensors.js';
 
 /** A backend that actually runs a session. */
 export type Backend = 'webgpu' | 'wasm';
@@ -100,6 +101,8 @@ export class SerialSession {
     readonly name: string,
     /** The wrapped session. */
     readonly session: ort.InferenceSession,
+    /** Its backend: WebGPU runs are counted (bytes uploaded and read back, tensors.ts). */
+    readonly backend: Backend = 'wasm',
   ) {}
 
   /** Inputs the graph declares. */
@@ -109,7 +112,11 @@ export class SerialSession {
 
   /** Runs after every earlier run of any session has settled; `fetches` names the outputs wanted (default all). */
   run(feeds: Feeds, fetches?: readonly string[]): Promise<Outputs> {
-    const result = runTail.then(() => (fetches ? this.session.run(feeds, [...fetches]) : this.session.run(feeds)));
+    const result = runTail.then(async () => {
+      const out = await (fetches ? this.session.run(feeds, [...fetches]) : this.session.run(feeds));
+      if (this.backend === 'webgpu') countRun(feeds, out as Record<string, ort.Tensor>);
+      return out;
+    });
     runTail = result.catch(() => undefined);
     return result;
   }
@@ -125,8 +132,11 @@ export class SerialSession {
 export interface GraphSpec {
   name: string;
   bytes: Uint8Array;
-  /** Keep outputs on the GPU (WebGPU only): encoder features go straight to the decoder without a readback. */
-  outputsOnDevice?: boolean;
+  /**
+   * Keep outputs on the GPU (WebGPU only): true for all of them, or the names of those that stay (features that
+   * feed another graph); the others come back to the CPU.
+   */
+  outputsOnDevice?: boolean | readonly string[];
   /** Weights stored outside the graph; each `path` is the location string the graph records for that file. */
   externalData?: readonly { path: string; data: Uint8Array }[];
 }
@@ -139,9 +149,12 @@ async function createOn(backend: Backend, graphs: readonly GraphSpec[]): Promise
         executionProviders: [backend],
         graphOptimizationLevel: 'all',
       };
-      if (backend === 'webgpu' && g.outputsOnDevice) options.preferredOutputLocation = 'gpu-buffer';
+      if (backend === 'webgpu' && g.outputsOnDevice === true) options.preferredOutputLocation = 'gpu-buffer';
+      else if (backend === 'webgpu' && Array.isArray(g.outputsOnDevice)) {
+        options.preferredOutputLocation = Object.fromEntries(g.outputsOnDevice.map((n) => [n, 'gpu-buffer' as const]));
+      }
       if (g.externalData) options.externalData = [...g.externalData];
-      sessions[g.name] = new SerialSession(g.name, await ort.InferenceSession.create(g.bytes, options));
+      sessions[g.name] = new SerialSession(g.name, await ort.InferenceSession.create(g.bytes, options), backend);
     }
     return sessions;
   } catch (e) {

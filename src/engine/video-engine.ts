@@ -6,10 +6,18 @@ import type { VideoModel } from './model-load.js';
 import { Sam2Error, isCrossOriginError, mediaReadError } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
 import { validateObjectPrompt } from '../shared/prompts.js';
-import { maskArea, maskBbox } from '../shared/polygons.js';
+import { upsampleThresholdRegion } from './math/resample.js';
 import { encodeRle } from '../shared/rle.js';
-import { VideoTracker, toNaturalMask, type ObjectFrameResult } from './tracker/video-tracker.js';
-import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
+import { VideoTracker, type ObjectFrameResult } from './tracker/video-tracker.js';
+import type {
+  TrackFrameData,
+  TrackObjectData,
+  TrackPrompt,
+  TrackPromptData,
+  TrackerStats,
+  TransferStats,
+} from '../shared/types.js';
+import { transferCounters } from './tensors.js';
 
 /** A frame as it crosses to the worker. */
 export type WorkerFrame = ImageBitmap | VideoFrame;
@@ -54,6 +62,7 @@ function asPromptError(e: unknown): never {
 /** Every tracker of one worker. */
 export class VideoEngine {
   readonly #trackers = new Map<number, VideoTracker>();
+  readonly #transfer = new Map<number, TransferStats>();
 
   constructor(
     private readonly load: (() => Promise<VideoModel>) | null,
@@ -82,6 +91,15 @@ export class VideoEngine {
       asPromptError(e);
     }
     this.#trackers.set(id, tracker);
+    this.#transfer.set(id, {
+      uploadBytes: 0,
+      readbackBytes: 0,
+      frames: 0,
+      objectFrames: 0,
+      promptUploadBytes: 0,
+      promptReadbackBytes: 0,
+      prompts: 0,
+    });
   }
 
   /** A prompt for one object on one frame; `frame` pixels are needed unless that frame is the one last sent. */
@@ -95,7 +113,9 @@ export class VideoEngine {
     return this.#run(id, pixels, async (t) => {
       const { objectId, points, box } = validateObjectPrompt(prompt);
       if (!pixels) throw new Sam2Error('invalid-prompt', `frame ${frame} pixels are needed for a prompt`);
+      const before = transferCounters();
       const r = await t.addPrompt(frame, objectId, points, box, pixels).catch(asPromptError);
+      this.#count(id, before, 'prompt', 1);
       return { ...(await this.#toData(r, options)), kind: r.kind, invalidated: r.invalidated };
     });
   }
@@ -109,7 +129,9 @@ export class VideoEngine {
     options: ResultOptions = {},
   ): Promise<TrackFrameData> {
     return this.#run(id, pixels, async (t) => {
+      const before = transferCounters();
       const r = await t.track(frame, pixels, direction).catch(asPromptError);
+      this.#count(id, before, 'frame', r.objects.length);
       const objects: TrackObjectData[] = [];
       for (const o of r.objects) objects.push(await this.#toData(o, options));
       return { frame: r.frame, objects };
@@ -122,7 +144,7 @@ export class VideoEngine {
   }
 
   stats(id: number): Promise<TrackerStats> {
-    return this.#run(id, null, async (t) => this.#stats(t));
+    return this.#run(id, null, async (t) => this.#stats(t, id));
   }
 
   /** Closes tracker `id` and frees everything it holds; resolves with its last stats (null when it was not open). */
@@ -130,7 +152,8 @@ export class VideoEngine {
     const t = this.#trackers.get(id);
     if (!t) return null;
     this.#trackers.delete(id);
-    const stats = this.#stats(t);
+    const stats = this.#stats(t, id);
+    this.#transfer.delete(id);
     t.dispose();
     return stats;
   }
@@ -140,11 +163,36 @@ export class VideoEngine {
     return this.#trackers.size;
   }
 
-  #stats(t: VideoTracker): TrackerStats {
+  #stats(t: VideoTracker, id: number): TrackerStats {
     const m = t.memoryStats();
     const timings = structuredClone(t.timings);
+    const transfer = { ...this.#transfer.get(id)! };
     const memories = m.objects.reduce((a, o) => a + o.memories, 0);
-    return { bytes: m.bytes, objects: m.objects.length, memories, encodedFrames: m.encodedFrames, timings };
+    return { bytes: m.bytes, objects: m.objects.length, memories, encodedFrames: m.encodedFrames, timings, transfer };
+  }
+
+  /** Adds the bytes moved since `before` to tracker `id` (the preflight of pending prompts counts with the frame). */
+  #count(
+    id: number,
+    before: { uploadBytes: number; readbackBytes: number },
+    kind: 'prompt' | 'frame',
+    objects: number,
+  ): void {
+    const s = this.#transfer.get(id);
+    if (!s) return;
+    const now = transferCounters();
+    const up = now.uploadBytes - before.uploadBytes;
+    const down = now.readbackBytes - before.readbackBytes;
+    if (kind === 'prompt') {
+      s.promptUploadBytes += up;
+      s.promptReadbackBytes += down;
+      s.prompts++;
+    } else {
+      s.uploadBytes += up;
+      s.readbackBytes += down;
+      s.frames++;
+      s.objectFrames += objects;
+    }
   }
 
   async #run<T>(id: number, pixels: WorkerFrame | null, fn: (t: VideoTracker) => Promise<T>): Promise<T> {
@@ -161,7 +209,9 @@ export class VideoEngine {
 
   async #toData(r: ObjectFrameResult, options: ResultOptions): Promise<TrackObjectData> {
     const { width, height } = r;
-    const data = r.present ? toNaturalMask(r.lowRes, width, height) : new Uint8Array(width * height);
+    // Only the object's band of rows is upsampled, and bbox and area come out of the same pass.
+    const m = r.present ? upsampleThresholdRegion(r.lowRes, 256, 256, width, height) : null;
+    const data = m?.data ?? new Uint8Array(width * height);
     const rle = encodeRle(data, width, height);
     const out: TrackObjectData = {
       objectId: r.objectId,
@@ -169,7 +219,7 @@ export class VideoEngine {
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      mask: { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
+      mask: { width, height, data, bbox: m?.bbox ?? [0, 0, 0, 0], area: m?.area ?? 0 },
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
     };
     if (options.overlay) {

@@ -157,4 +157,23 @@ export interface TrackerStats {
   encodedFrames: number;
   /** Calls and total milliseconds per graph since the tracker opened. */
   timings: Record<'imageEncoder' | 'maskDecoder' | 'memoryEncoder' | 'memoryAttention', { calls: number; ms: number }>;
+  /**
+   * Bytes this tracker moved between the CPU and the GPU (WebGPU; zero on WASM), with the tracked frames and
+   * object-frames they were spent on: `readbackBytes / objectFrames` is the readback per tracked frame and object.
+   */
+  transfer: TransferStats;
+}
+
+/** Bytes uploaded to and read back from the GPU, and what they were spent on. */
+export interface TransferStats {
+  uploadBytes: number;
+  readbackBytes: number;
+  /** Tracked frames (`step` calls; prompts not included). */
+  frames: number;
+  /** Sum over tracked frames of the objects tracked on them. */
+  objectFrames: number;
+  /** Bytes of prompts (`prompt` calls), counted apart from tracked frames. */
+  promptUploadBytes: number;
+  promptReadbackBytes: number;
+  prompts: number;
 }

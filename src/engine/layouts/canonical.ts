@@ -9,6 +9,7 @@ import { packMemoryInputs, toStoredMemory, type MemoryPlan } from '../tracker/me
 import {
   disposeTensor,
   readFloats,
+  readFloatSlice,
   type GraphRunner,
   type LayoutDecoded,
   type LayoutMemory,
@@ -30,6 +31,8 @@ export interface VideoGraphs {
 
 const LOW = 256;
 const AREA = LOW * LOW;
+/** selectMask's masks where it reads none (nPts ≤ 1 selects by IoU alone). */
+const NO_MASKS = new Float32Array(4);
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
 
 export interface CanonicalOptions {
@@ -96,17 +99,29 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
         mask_input: f32(maskInput ?? zeros, [1, 1, LOW, LOW]),
         has_mask_input: f32(Float32Array.of(maskInput ? 1 : 0), [1]),
       });
-      const masks = await readFloats(out['low_res_masks'], 'mask_decoder', 'low_res_masks');
-      const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
-      const score = (await readFloats(out['object_score_logits'], 'mask_decoder', 'object_score_logits'))[0]!;
-      const ptrs = await readFloats(out['obj_ptrs'], 'mask_decoder', 'obj_ptrs');
-      // Multimask for nPts ≤ 1 (tracking frames: nPts = 0 → k = 1 + argmax(iou[1..3])); stability on un-gated logits.
-      const sel = selectMask(iou, masks, pts.nPts, C.stabilityThresh, C.stabilityDelta);
-      const present = score > 0;
-      // §2.5: absent → every logit noObjScore and the pointer is no_obj_ptr (fixed_no_obj_ptr, λ = 0).
-      const gated = present ? masks.slice(sel.k * AREA, (sel.k + 1) * AREA) : new Float32Array(AREA).fill(C.noObjScore);
-      const objPtr = present ? ptrs.slice(sel.ptrToken * 256, (sel.ptrToken + 1) * 256) : C.noObjPtr.slice();
-      return { gated, objPtr, objectScore: score, score: sel.iou };
+      try {
+        // On WebGPU the four candidate masks stay on the GPU (model-load.ts): the IoU is read first (through ORT,
+        // which submits the run's pending GPU work), then only the selected mask is copied back. The stability test
+        // of a prompt with two or more points needs every candidate (prompts only; tracked frames have none).
+        const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
+        const score = (await readFloats(out['object_score_logits'], 'mask_decoder', 'object_score_logits'))[0]!;
+        const ptrs = await readFloats(out['obj_ptrs'], 'mask_decoder', 'obj_ptrs');
+        const all = pts.nPts > 1 ? await readFloats(out['low_res_masks'], 'mask_decoder', 'low_res_masks') : null;
+        // Multimask for nPts ≤ 1 (tracking frames: nPts = 0 → k = 1 + argmax(iou[1..3])); stability on un-gated
+        // logits.
+        const sel = selectMask(iou, all ?? NO_MASKS, pts.nPts, C.stabilityThresh, C.stabilityDelta);
+        const present = score > 0;
+        // §2.5: absent → every logit noObjScore and the pointer is no_obj_ptr (fixed_no_obj_ptr, λ = 0).
+        const gated = !present
+          ? new Float32Array(AREA).fill(C.noObjScore)
+          : all
+            ? all.slice(sel.k * AREA, (sel.k + 1) * AREA)
+            : (await readFloatSlice(out['low_res_masks'], 'mask_decoder', 'low_res_masks', sel.k * AREA, AREA)).slice();
+        const objPtr = present ? ptrs.slice(sel.ptrToken * 256, (sel.ptrToken + 1) * 256) : C.noObjPtr.slice();
+        return { gated, objPtr, objectScore: score, score: sel.iou };
+      } finally {
+        for (const t of Object.values(out)) disposeTensor(t);
+      }
     },
 
     async memoryEncode(

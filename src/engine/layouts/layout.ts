@@ -9,6 +9,7 @@ import type { DecoderPoints } from '../math/prompts.js';
 import type { PixelValues, PreprocessConfig } from '../preprocess.js';
 import type { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
+import { readFloatSlice as readTensorSlice, readFloats as readTensorFloats } from '../tensors.js';
 
 export type Feeds = Record<string, ort.Tensor>;
 export type Outputs = Readonly<Record<string, ort.Tensor>>;
@@ -102,9 +103,26 @@ export interface TrackerLayout {
 /** Reads a float32 output on the CPU (downloading it from the GPU when needed). */
 export async function readFloats(t: ort.Tensor | undefined, graph: string, name: string): Promise<Float32Array> {
   if (!t) throw new Sam2Error('model-contract', `${graph} has no output "${name}"`);
-  const data = t.location === 'cpu' || t.location === undefined ? t.data : await t.getData(true);
-  if (!(data instanceof Float32Array))
-    throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
+  // Counted as a readback when it comes from the GPU (tensors.ts).
+  const data = await readTensorFloats(t);
+  if (!data) throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
+  return data;
+}
+
+/**
+ * `length` floats of a float32 output from `offset` (in floats): on the GPU only that slice is read back (one
+ * candidate mask of four); on the CPU a view without a copy.
+ */
+export async function readFloatSlice(
+  t: ort.Tensor | undefined,
+  graph: string,
+  name: string,
+  offset: number,
+  length: number,
+): Promise<Float32Array> {
+  if (!t) throw new Sam2Error('model-contract', `${graph} has no output "${name}"`);
+  const data = await readTensorSlice(t, offset, length);
+  if (!data) throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
   return data;
 }
 

@@ -171,3 +171,72 @@ export function upsampleAndThreshold(
   }
   return dst;
 }
+
+/** A binary mask at natural size with the bbox ([x, y, w, h], zeros when empty) and area found in the same pass. */
+export interface RegionMask {
+  data: Uint8Array;
+  bbox: [number, number, number, number];
+  area: number;
+}
+
+/**
+ * upsampleAndThreshold restricted to the rows that can hold a positive value, with bbox and area counted as it goes.
+ * An output pixel blends (convex weights) the four input logits around it, so a row whose input rows hold no logit
+ * above the threshold is all zeros: only the object's band of rows is interpolated. Bit-identical to
+ * upsampleAndThreshold (same weights, same float32 rounding).
+ */
+export function upsampleThresholdRegion(
+  src: ArrayLike<number>,
+  inW: number,
+  inH: number,
+  outW: number,
+  outH: number,
+  threshold = 0,
+): RegionMask {
+  checkDims(src, inW, inH, outW, outH);
+  const data = new Uint8Array(outW * outH);
+  const rowHas = new Uint8Array(inH);
+  for (let y = 0; y < inH; y++) {
+    const o = y * inW;
+    for (let x = 0; x < inW; x++) {
+      if (src[o + x]! > threshold) {
+        rowHas[y] = 1;
+        break;
+      }
+    }
+  }
+  const ys = axisPlan(inH, outH);
+  const r = new RowResampler(src, inW, inH, outW, outH);
+  let x0 = outW;
+  let y0 = outH;
+  let x1 = -1;
+  let y1 = -1;
+  let area = 0;
+  for (let y = 0; y < outH; y++) {
+    if (!rowHas[ys.i0[y]!] && !(ys.w[y] !== 0 && rowHas[ys.i1[y]!])) continue;
+    const wy = r.prepare(y);
+    const a = r.rowA;
+    const b = r.rowB;
+    const wa = 1 - wy;
+    const o = y * outW;
+    let first = -1;
+    let last = -1;
+    for (let x = 0; x < outW; x++) {
+      const v = wy === 0 ? Math.fround(a[x]!) : Math.fround(wa * a[x]! + wy * b[x]!);
+      if (v > threshold) {
+        data[o + x] = 1;
+        if (first < 0) first = x;
+        last = x;
+        area++;
+      }
+    }
+    if (first >= 0) {
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  const bbox: [number, number, number, number] = x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+  return { data, bbox, area };
+}
