@@ -21,9 +21,17 @@ const only = process.env.BROWSER_TEST_FILES?.split(',');
 const testFiles = only ?? 'test/browser/**/*.test.ts';
 const faultFiles = only ?? 'test/faults/**/*.test.ts';
 // WebGPU on SwiftShader is slow: that group runs the files that hold backend parity checks (graph contracts, engine
-// outputs), not every behaviour test a second time. The tracker and video-export parity files are out until they
-// pass on onnxruntime-web's WebGPU build (it refuses concurrent session creation; see helpers/ort.ts).
-const webgpuFiles = only ?? ['test/browser/infra.test.ts', 'test/browser/twins.test.ts', 'test/browser/engine.test.ts'];
+// outputs, a short clip tracked on each export layout, GPU transfer counts), not every behaviour test a second time.
+const webgpuFiles = only ?? [
+  'test/browser/infra.test.ts',
+  'test/browser/twins.test.ts',
+  'test/browser/engine.test.ts',
+  'test/browser/transfer.test.ts',
+  'test/browser/tracker-a.test.ts',
+  'test/browser/tracker-b512.test.ts',
+  'test/browser/tracker-c.test.ts',
+  'test/browser/video-exports.test.ts',
+];
 
 // Debian's /usr/bin/chromium is a wrapper script that adds distro flags; it works with puppeteer.
 const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';

@@ -348,8 +348,13 @@ describe(`video exports through the client (${backend})`, function () {
     ).href;
     const wrong = segmenter(url);
     const e2 = await rejection(wrong.ready);
-    expect(e2.code).to.equal('model-contract');
-    expect(e2.message).to.match(/vision_encoder: input "pixel_values" axis 2 is 512, expected 1024/);
+    if (backend === 'webgpu' && !(await webgpuHasF16())) {
+      // An fp16 export is refused by a WebGPU without shader-f16 before its graphs are opened.
+      expect(e2.code).to.equal('backend-unavailable');
+    } else {
+      expect(e2.code).to.equal('model-contract');
+      expect(e2.message).to.match(/vision_encoder: input "pixel_values" axis 2 is 512, expected 1024/);
+    }
     wrong.dispose();
   });
 

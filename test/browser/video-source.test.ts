@@ -44,13 +44,18 @@ function segmenter(): Segmenter {
   return seg;
 }
 
-function clipOf(codec: ClipCodec, rate: { fps: number } | { timestamps: number[] }): Promise<Clip> {
+function clipOf(
+  codec: ClipCodec,
+  rate: { fps: number } | { timestamps: number[] },
+  extra: { audio?: boolean } = {},
+): Promise<Clip> {
   return makeClip({
     width: W,
     height: H,
     frames: FRAMES,
     codec,
     ...rate,
+    ...extra,
     draw: (ctx, i) => ctx.drawImage(frameScene(i).canvas, 0, 0),
   });
 }
@@ -281,6 +286,32 @@ describe(`exportVideo (${backend})`, function () {
       console.log(
         `[export ${backend}] cutout ${cutout.size} bytes, ${back.masks.length} frames, worst alpha IoU ${worst.toFixed(3)}`,
       );
+    },
+  );
+
+  itWasm(
+    "copies the clip's Opus audio through: the same packets at the same times, the video tracked as before",
+    async () => {
+      const clip = await clipOf('vp9', { fps: 25 }, { audio: true });
+      expect(clip.audioPackets!.length).to.be.greaterThan(10);
+      const t = await trackAll(seg, clip.blob, 'clip with audio');
+      expect(t.frames.length).to.equal(clip.frames);
+      await t.session.finished;
+      const blob = await t.session.exportVideo({ kind: 'matte' });
+      const input = new Input({ formats: ALL_FORMATS, source: new BlobSource(blob) });
+      try {
+        const audio = await input.getPrimaryAudioTrack();
+        expect(audio, 'the export has an audio track').to.not.equal(null);
+        expect(audio!.codec).to.equal('opus');
+        const times: number[] = [];
+        for await (const p of new EncodedPacketSink(audio!).packets()) times.push(p.timestamp);
+        expect(times.length).to.equal(clip.audioPackets!.length);
+        times.forEach((time, i) => expect(time, `audio packet ${i}`).to.be.closeTo(clip.audioPackets![i]!, 0.0011));
+        const video = await (await input.getPrimaryVideoTrack())!.computePacketStats();
+        expect(video.packetCount).to.equal(clip.frames);
+      } finally {
+        input.dispose();
+      }
     },
   );
 

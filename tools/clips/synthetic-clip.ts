@@ -5,6 +5,7 @@
 // options give the same bytes (software encoders, fixed settings, no wall-clock metadata).
 import {
   BufferTarget,
+  EncodedAudioPacketSource,
   EncodedPacket,
   EncodedVideoPacketSource,
   Mp4OutputFormat,
@@ -32,6 +33,8 @@ export interface ClipOptions {
   keyInterval?: number;
   /** Paints frame `frame`. The canvas is reset to opaque black before each call. */
   draw(ctx: ClipContext, frame: number): void;
+  /** Adds an Opus audio track (a mono 440 Hz tone, 20 ms packets) as long as the video. */
+  audio?: boolean;
 }
 
 export interface Clip {
@@ -48,6 +51,8 @@ export interface Clip {
   timestamps: number[];
   /** Seconds from the first frame's start to the last frame's end. */
   duration: number;
+  /** Timestamps (s) of the audio packets written, when `audio` was asked for. */
+  audioPackets?: number[];
   /** Middle of frame i in seconds: the safest `currentTime` to seek to for exactly that frame. */
   seekTime(frame: number): number;
   /** An object URL for the blob, created on first call and reused; `revokeUrl()` releases it. */
@@ -145,7 +150,15 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
   const output = new Output({ format: container === 'webm' ? new WebMOutputFormat() : new Mp4OutputFormat(), target });
   const track = new EncodedVideoPacketSource(chosen.codec);
   output.addVideoTrack(track, options.timestamps ? {} : { frameRate: fps0 });
+  const audio = options.audio ? await encodeTone(duration) : null;
+  const audioTrack = audio ? new EncodedAudioPacketSource('opus') : null;
+  if (audioTrack) output.addAudioTrack(audioTrack);
   await output.start();
+  if (audio && audioTrack) {
+    // All of it first: the muxer interleaves by timestamp as the video comes.
+    for (const [i, packet] of audio.packets.entries()) await audioTrack.add(packet, i === 0 ? audio.meta : undefined);
+    audioTrack.close();
+  }
 
   let failure: unknown = null;
   let muxing: Promise<void> = Promise.resolve();
@@ -209,6 +222,7 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
     container,
     timestamps: starts,
     duration,
+    ...(audio ? { audioPackets: audio.packets.map((p) => p.timestamp) } : {}),
     seekTime: (frame) => {
       const t = starts[frame]!;
       const next = frame + 1 < frames ? starts[frame + 1]! : t + lastDur;
@@ -223,4 +237,44 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
       objectUrl = null;
     },
   };
+}
+
+/** A mono 440 Hz tone of `seconds`, encoded as Opus in 20 ms packets. */
+async function encodeTone(
+  seconds: number,
+): Promise<{ packets: EncodedPacket[]; meta: EncodedAudioChunkMetadata | undefined }> {
+  const sampleRate = 48_000;
+  const per = 960; // 20 ms
+  const packets: EncodedPacket[] = [];
+  let meta: EncodedAudioChunkMetadata | undefined;
+  let failure: unknown = null;
+  const encoder = new AudioEncoder({
+    output: (chunk, m) => {
+      packets.push(EncodedPacket.fromEncodedChunk(chunk));
+      meta ??= m;
+    },
+    error: (e) => {
+      failure ??= e;
+    },
+  });
+  encoder.configure({ codec: 'opus', sampleRate, numberOfChannels: 1, bitrate: 32_000 });
+  const total = Math.ceil((seconds * sampleRate) / per) * per;
+  for (let start = 0; start < total; start += per) {
+    const data = new Float32Array(per);
+    for (let k = 0; k < per; k++) data[k] = 0.2 * Math.sin((2 * Math.PI * 440 * (start + k)) / sampleRate);
+    const chunk = new AudioData({
+      format: 'f32',
+      sampleRate,
+      numberOfFrames: per,
+      numberOfChannels: 1,
+      timestamp: Math.round((start / sampleRate) * 1e6),
+      data,
+    });
+    encoder.encode(chunk);
+    chunk.close();
+  }
+  await encoder.flush();
+  encoder.close();
+  if (failure !== null) throw failure;
+  return { packets, meta };
 }
