@@ -10,6 +10,7 @@ import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
 import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
+import { localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
 import type {
   DeviceOption,
   ModelProgress,
@@ -120,6 +121,11 @@ export interface Segmenter {
   openTracker(options?: TrackerOptions): Promise<Tracker>;
   /** Draws COCO RLE masks (e.g. a recorded track) as alpha bitmaps in the worker; the caller closes them. */
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options?: CallOptions): Promise<ImageBitmap[]>;
+  /**
+   * Makes masks' image files (cut-outs, grey PNGs) in the worker; the masks this SDK hands out use it. After
+   * `dispose()` it encodes on the page instead, so masks outlive their segmenter.
+   */
+  readonly maskCodec: MaskCodec;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
   dispose(): void;
 }
@@ -178,6 +184,15 @@ async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitm
     }
     throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
   }
+}
+
+/** The bitmaps of a cut-out request, transferred to the worker with it. */
+function cutoutBitmaps(request: CutoutRequest): ImageBitmap[] {
+  const out: ImageBitmap[] = [];
+  if (request.source instanceof ImageBitmap) out.push(request.source);
+  const bg = request.background;
+  if (bg && 'image' in bg) out.push(bg.image);
+  return out;
 }
 
 function absolute(url: string | URL): string {
@@ -304,6 +319,22 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options: CallOptions = {}): Promise<ImageBitmap[]> {
     return this.call(options.signal, async (remote) => ({ result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))) }));
   }
+
+  readonly maskCodec: MaskCodec = {
+    cutout: (request) => {
+      if (this.disposed) return localMaskCodec.cutout(request);
+      const bitmaps = cutoutBitmaps(request);
+      return this.call(undefined, async (remote) => ({ result: remote.encodeCutout(Comlink.transfer(request, bitmaps)) })).catch((e: unknown) => {
+        // Not posted, or the worker died with it: closing a bitmap that was transferred is a no-op.
+        for (const b of bitmaps) b.close();
+        throw e;
+      });
+    },
+    maskPng: (mask, depth) => {
+      if (this.disposed) return localMaskCodec.maskPng(mask, depth);
+      return this.call(undefined, async (remote) => ({ result: remote.encodeMaskPng(mask, depth) }));
+    },
+  };
 
   async __debugTrackerCount(): Promise<number> {
     if (!this.remote) return 0;

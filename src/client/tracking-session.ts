@@ -7,6 +7,7 @@
 //  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
 import type { Segmenter, Tracker } from './segmenter.js';
+import type { MaskCodec } from './mask.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
 import type { TrackObjectData, TrackPrompt, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
@@ -630,6 +631,11 @@ export class VideoTrackingSession implements TrackingSession {
     });
   }
 
+  /** The segmenter's worker encodes this session's cut-outs and mask PNGs. */
+  #maskCodec(): MaskCodec {
+    return (typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter).maskCodec;
+  }
+
   #object(r: TrackObjectData, frame: number, time: number): TrackedObject {
     const video = this.#video;
     // Cut-outs re-read the frame from a seekable video; a stream's past frames are gone.
@@ -647,7 +653,7 @@ export class VideoTrackingSession implements TrackingSession {
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      mask: new Sam2Mask(r.mask, source),
+      mask: new Sam2Mask(r.mask, source, this.#maskCodec()),
     };
   }
 

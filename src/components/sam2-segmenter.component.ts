@@ -275,8 +275,8 @@ export class Sam2SegmenterElement extends LitElement {
   async segment(prompt: Sam2SegmenterPrompt): Promise<Sam2MaskChangeDetail> {
     let entry: PromptEntry | null = null;
     try {
-      validatePrompt(prompt?.points, prompt?.box);
-      entry = this.#prompts.push({ points: [...(prompt.points ?? [])], box: prompt.box ? { ...prompt.box } : null, detail: null });
+      const named = validatePrompt(prompt?.points, prompt?.box);
+      entry = this.#prompts.push({ points: named.points, box: named.box, detail: null });
       return await this.#run(entry);
     } catch (e) {
       if (entry) this.#rollback(entry);
@@ -672,7 +672,7 @@ export class Sam2SegmenterElement extends LitElement {
     const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: this.#objectId, refine });
     this.#logitsOf = entry;
     if (seq !== this.#seq) throw abortedError('the prompt');
-    const mask = new Sam2Mask(r.mask, bitmap);
+    const mask = new Sam2Mask(r.mask, bitmap, seg.maskCodec);
     const alpha = await maskToBitmap(mask, r.overlay);
     if (seq !== this.#seq) {
       alpha.close();

@@ -6,6 +6,8 @@ import { loadModel, type EngineConfig, type ProgressCallback } from '../engine/b
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../shared/errors.js';
 import { ImageEngine, alphaBitmap, type ImageInfo } from '../engine/image-engine.js';
 import { decodeRle } from '../engine/math/rle.js';
+import { makeCutout, makeMaskPng, type CodecResult, type CutoutRequest } from '../engine/codecs/encode.js';
+import type { MaskPngDepth } from '../engine/codecs/grey-png.js';
 import type { ReadyInfo, SegmentPrompt, SegmentResultData, TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 import { VideoEngine, type ResultOptions, type TrackerOpenOptions, type WorkerFrame } from '../engine/video-engine.js';
 
@@ -135,6 +137,16 @@ const api = {
       return out;
     });
     return r.ok ? Comlink.transfer(r, r.value) : r;
+  },
+
+  /** A cut-out of the media sent (its bitmaps transferred, closed here) by the mask sent. Needs no model. */
+  async encodeCutout(request: CutoutRequest): Promise<WireResult<CodecResult>> {
+    return settle(() => makeCutout(request));
+  },
+
+  /** A mask as a greyscale PNG. Needs no model. */
+  async encodeMaskPng(mask: { width: number; height: number; data: Uint8Array }, depth: MaskPngDepth): Promise<WireResult<CodecResult>> {
+    return settle(() => makeMaskPng(mask, depth));
   },
 
   /** Open trackers in this worker (tests: stopping a session frees its tracker). */

@@ -2,6 +2,7 @@
 // so undo is a pop, and the mask an entry produced is kept to be shown again without another decode.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Sam2Error } from '../../shared/errors.js';
+import { normalisePromptLabels } from '../../shared/prompt-labels.js';
 import type { PromptBox, PromptPoint } from '../../shared/types.js';
 import type { Sam2MaskChangeDetail } from '../events.js';
 
@@ -16,22 +17,29 @@ export interface PromptEntry {
 /** Entries that keep their mask; older ones are decoded again if undo reaches them. */
 const KEEP_MASKS = 20;
 
-/** Throws `invalid-prompt` unless every coordinate is finite and labels are known; needs a point or a box. */
-export function validatePrompt(points: readonly PromptPoint[] | undefined, box: PromptBox | null | undefined): void {
+/**
+ * Throws `invalid-prompt` unless every coordinate is finite and labels are known; needs a point or a box. Returns the
+ * prompt with SAM's numeric labels as names and a 2/3 corner pair as the box.
+ */
+export function validatePrompt(
+  points: readonly PromptPoint[] | undefined,
+  box: PromptBox | null | undefined,
+): { points: PromptPoint[]; box: PromptBox | null } {
   if (points !== undefined && !Array.isArray(points)) throw new Sam2Error('invalid-prompt', 'points must be an array');
   for (const [i, p] of (points ?? []).entries()) {
     if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) {
       throw new Sam2Error('invalid-prompt', `point ${i} has non-finite coordinates (${String(p?.x)}, ${String(p?.y)})`);
     }
-    if (p.label !== 'positive' && p.label !== 'negative') {
-      throw new Sam2Error('invalid-prompt', `point ${i} has label ${JSON.stringify(p.label)}; expected positive or negative`);
-    }
   }
+  const named = normalisePromptLabels(points ?? [], box);
+  points = named.points;
+  box = named.box;
   if (box) {
     const { x0, y0, x1, y1 } = box;
     if (![x0, y0, x1, y1].every(Number.isFinite)) throw new Sam2Error('invalid-prompt', 'box has non-finite coordinates');
   }
   if (!(points && points.length) && !box) throw new Sam2Error('invalid-prompt', 'a prompt needs at least one point or a box');
+  return { points: [...points], box: box ? { ...box } : null };
 }
 
 /** Prompt history for one object; the host re-renders on every change. */

@@ -3,6 +3,8 @@
  * Pure functions: no I/O, no DOM.
  */
 
+import { normalisePromptLabels } from '../../shared/prompt-labels.js';
+
 /** Side length of the square model input; prompt coordinates live in this space. */
 export const MODEL_SIZE = 1024;
 
@@ -15,11 +17,11 @@ export const POINT_LABEL = {
   notAPoint: -1,
 } as const;
 
-/** A click in original image pixels. */
+/** A click in original image pixels (SAM's numeric labels are accepted too: see shared/prompt-labels.ts). */
 export interface Point {
   x: number;
   y: number;
-  label: 'positive' | 'negative';
+  label: 'positive' | 'negative' | 1 | 0 | 2 | 3;
 }
 
 /** A box in original image pixels, top-left (x0, y0) to bottom-right (x1, y1). */
@@ -100,6 +102,16 @@ export function buildDecoderPoints(
 ): DecoderPoints {
   checkSize(width, height);
   if (!Array.isArray(points)) throw new PromptError('points must be an array');
+  // Numeric labels become names, and a 2/3 corner pair becomes the box.
+  for (const [i, p] of points.entries()) if (p === null || typeof p !== 'object') throw new PromptError(`points[${i}] must be an object`);
+  let named: ReturnType<typeof normalisePromptLabels>;
+  try {
+    named = normalisePromptLabels(points, box);
+  } catch (e) {
+    throw new PromptError((e as Error).message);
+  }
+  points = named.points;
+  box = named.box;
 
   const n = points.length + (box ? 2 : 0);
   if (n === 0) return emptyDecoderPoints();
