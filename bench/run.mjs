@@ -34,7 +34,8 @@ try {
     if (m.type() === 'error') console.error('[page]', m.text());
   });
   const runs = Number(process.env.BENCH_RUNS ?? 15);
-  await page.goto(`http://localhost:${port}/bench/bench.html?runs=${runs}`);
+  // BENCH_PAGE picks another page of bench/ (e.g. mask-codecs), measured the same way.
+  await page.goto(`http://localhost:${port}/bench/${process.env.BENCH_PAGE ?? 'bench'}.html?runs=${runs}`);
   await page.waitForFunction('window.__bench?.done === true', { timeout: 600_000, polling: 500 });
   const result = await page.evaluate('window.__bench');
   if (result.error) throw new Error(result.error);

@@ -13,6 +13,7 @@ import { resolveModel, type PresetName } from './presets.js';
 import { localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
 import type {
   DeviceOption,
+  ImageEncodeTimings,
   ModelProgress,
   ReadyInfo,
   SegmentPrompt,
@@ -56,10 +57,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Natural size of the image set. */
+/** Natural size of the image set, and where its encode spent its time. */
 export interface ImageSize {
   width: number;
   height: number;
+  timings: ImageEncodeTimings;
 }
 
 /**
@@ -231,14 +233,15 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
   }
 
   setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
-    return this.call(options.signal, async (remote, callId) => {
+    const t0 = performance.now();
+    return this.call<Omit<ImageSize, 'timings'> & { timings: Omit<ImageEncodeTimings, 'total'> }>(options.signal, async (remote, callId) => {
       const bitmap = await toBitmap(source);
       this.image?.close();
       this.image = bitmap;
       this.imageSent = true;
       const copy = await createImageBitmap(bitmap);
       return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
-    });
+    }).then((info) => ({ width: info.width, height: info.height, timings: { ...info.timings, total: performance.now() - t0 } }));
   }
 
   segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResultData> {

@@ -1,6 +1,6 @@
 // The element's events, one `CustomEvent<Detail>` type each, declared in the global event maps so that
 // `el.addEventListener('mask-change', (e) => e.detail.mask)` type-checks in host code.
-import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
+import type { ImageEncodeTimings, ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2Mask } from '../client/mask.js';
 import type { TrackFrame, TrackSummary } from '../client/tracking-session.js';
 
@@ -22,6 +22,13 @@ export interface Sam2MaskChangeDetail {
   time?: number;
 }
 
+/** Detail of `image-encoded`: the media's natural size and where its encode spent its time (ms). */
+export interface Sam2ImageEncodedDetail {
+  width: number;
+  height: number;
+  timings: ImageEncodeTimings;
+}
+
 /** Detail of `error`. */
 export interface Sam2ErrorDetail {
   /** Stable machine-readable code. */
@@ -38,6 +45,8 @@ export type Sam2ReadyEvent = CustomEvent<ReadyInfo>;
 export type Sam2ModelProgressEvent = CustomEvent<ModelProgress>;
 /** Fired when the shown mask changes (a prompt, undo, clear). */
 export type Sam2MaskChangeEvent = CustomEvent<Sam2MaskChangeDetail>;
+/** Fired when the image (or the video frame shown) has been encoded, so that a prompt now only decodes. */
+export type Sam2ImageEncodedEvent = CustomEvent<Sam2ImageEncodedDetail>;
 /** Fired when loading, decoding or segmenting fails; does not bubble. */
 export type Sam2ErrorEvent = CustomEvent<Sam2ErrorDetail>;
 
@@ -51,6 +60,7 @@ export interface Sam2SegmenterEventMap {
   ready: Sam2ReadyEvent;
   'model-progress': Sam2ModelProgressEvent;
   'mask-change': Sam2MaskChangeEvent;
+  'image-encoded': Sam2ImageEncodedEvent;
   'track-frame': Sam2TrackFrameEvent;
   'track-end': Sam2TrackEndEvent;
   error: Sam2ErrorEvent;
@@ -62,6 +72,7 @@ declare global {
     ready: Sam2ReadyEvent;
     'model-progress': Sam2ModelProgressEvent;
     'mask-change': Sam2MaskChangeEvent;
+    'image-encoded': Sam2ImageEncodedEvent;
     'track-frame': Sam2TrackFrameEvent;
     'track-end': Sam2TrackEndEvent;
   }

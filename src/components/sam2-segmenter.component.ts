@@ -12,6 +12,7 @@ import type { Sam2ErrorDetail, Sam2MaskChangeDetail, Sam2SegmenterEventMap } fro
 import { Sam2Mask } from '../client/mask.js';
 import { maskToBitmap } from '../client/mask-bitmap.js';
 import { styles } from './sam2-segmenter.styles.js';
+import { resolveStrings, type Sam2SegmenterStrings } from './strings.js';
 import { VideoTrackingSession, frameAtTime, once, type RvfcVideo, type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
 
 /** How pointer input prompts: `click` points (drag for a box), `box` boxes first, `hover` previews under the pointer. */
@@ -111,6 +112,7 @@ export class Sam2SegmenterElement extends LitElement {
     dtype: { type: String },
     noCache: { type: Boolean, attribute: 'no-cache' },
     persistStorage: { type: Boolean, attribute: 'persist-storage' },
+    strings: { attribute: false },
     _announcement: { state: true },
   };
 
@@ -146,6 +148,8 @@ export class Sam2SegmenterElement extends LitElement {
   declare noCache: boolean;
   /** `persist-storage` (boolean attribute): ask the browser to make this origin's storage (the model cache) persistent. */
   declare persistStorage: boolean;
+  /** Replacements for the element's texts (help, announcements, controls), for other languages; any subset. */
+  declare strings: Partial<Sam2SegmenterStrings>;
   declare _announcement: string;
 
   readonly #engine = new EngineController(this, {
@@ -203,6 +207,7 @@ export class Sam2SegmenterElement extends LitElement {
     this.fps = 30;
     this.noCache = false;
     this.persistStorage = false;
+    this.strings = {};
     this._announcement = '';
   }
 
@@ -295,7 +300,7 @@ export class Sam2SegmenterElement extends LitElement {
     this.#forgetLogits();
     this.#overlay.setMask(null);
     if (had) {
-      this.#announce('Selection cleared');
+      this.#announce(this.#text.cleared);
       this.#emitCleared();
     }
   }
@@ -310,7 +315,7 @@ export class Sam2SegmenterElement extends LitElement {
     this.#forgetLogits();
     if (!prev) {
       this.#overlay.setMask(null);
-      this.#announce('Selection cleared');
+      this.#announce(this.#text.cleared);
       this.#emitCleared();
       return;
     }
@@ -319,7 +324,7 @@ export class Sam2SegmenterElement extends LitElement {
       const bitmap = await maskToBitmap(prev.detail.mask);
       if (seq !== this.#seq) return bitmap.close();
       this.#overlay.setMask(bitmap);
-      this.#announceMask(prev.detail, 'Undone');
+      this.#announceMask(prev.detail, 'undone');
       this.#emit('mask-change', prev.detail);
       return;
     }
@@ -414,10 +419,7 @@ export class Sam2SegmenterElement extends LitElement {
             : html`<canvas part="media" aria-hidden="true"></canvas>`}
         <canvas part="overlay" aria-hidden="true"></canvas>
       </div>
-      <div id="help" class="visually-hidden">
-        Click or press Enter to add the object under the cursor, Alt-click, right-click or Shift+Enter to exclude, drag
-        for a box, arrow keys move the cursor, Backspace undoes, Escape clears.
-      </div>
+      <div id="help" class="visually-hidden">${this.#text.help}</div>
       <div class="visually-hidden" role="status" aria-live="polite">${this._announcement || nothing}</div>
     `;
   }
@@ -638,7 +640,14 @@ export class Sam2SegmenterElement extends LitElement {
 
   /** Posts `setImage` and records this element as the owner of the engine's image. */
   #post(seg: Segmenter, bitmap: ImageBitmap): void {
-    const sent = { seg, bitmap, done: seg.setImage(bitmap) as Promise<unknown> };
+    const encoding = seg.setImage(bitmap);
+    const sent = { seg, bitmap, done: encoding as Promise<unknown> };
+    encoding.then(
+      (info) => {
+        if (this.#sent === sent) this.#emit('image-encoded', info);
+      },
+      () => undefined,
+    );
     this.#engine.claimImage();
     this.#sent = sent;
     this.#forgetLogits();
@@ -684,7 +693,7 @@ export class Sam2SegmenterElement extends LitElement {
     const detail: Sam2MaskChangeDetail = { objectId: OBJECT_ID, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
     entry.detail = detail;
     this.#overlay.setMask(alpha);
-    this.#announceMask(detail, 'Mask updated');
+    this.#announceMask(detail, 'maskUpdated');
     this.#emit('mask-change', detail);
     return detail;
   }
@@ -929,9 +938,13 @@ export class Sam2SegmenterElement extends LitElement {
     this.#emit('mask-change', { objectId: OBJECT_ID, score: 0, objectScore: 0, candidate: -1, mask });
   }
 
-  #announceMask(detail: Sam2MaskChangeDetail, what: string): void {
-    const area = detail.mask.area;
-    this.#announce(`${what}, ${new Intl.NumberFormat().format(area)} pixels`);
+  #announceMask(detail: Sam2MaskChangeDetail, what: 'maskUpdated' | 'undone' | 'redone'): void {
+    this.#announce(this.#text[what](detail.mask.area, detail.objectId));
+  }
+
+  /** The element's texts: the host's `strings` over the English defaults. */
+  get #text(): Sam2SegmenterStrings {
+    return resolveStrings(this.strings);
   }
 
   #announce(text: string): void {

@@ -9,6 +9,8 @@ export type {
   Sam2SegmenterSource,
 } from './sam2-segmenter.component.js';
 export type * from './events.js';
+export { DEFAULT_STRINGS } from './strings.js';
+export type { Sam2SegmenterStrings } from './strings.js';
 
 if (!customElements.get('sam2-segmenter')) customElements.define('sam2-segmenter', Sam2SegmenterElement);
 

@@ -18,10 +18,11 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Natural size of the current image. */
+/** Natural size of the current image, and what encoding it cost (ms). */
 export interface ImageInfo {
   width: number;
   height: number;
+  timings: { preprocess: number; encode: number };
 }
 
 interface CurrentImage {
@@ -65,6 +66,7 @@ export class ImageEngine {
   setImage(bitmap: ImageBitmap, callId = this.autoId--): Promise<ImageInfo> {
     return this.enqueue(callId, async () => {
       let px;
+      const t0 = performance.now();
       try {
         px = await preprocess(bitmap, this.adapter.preprocess);
       } catch (e) {
@@ -72,7 +74,9 @@ export class ImageEngine {
       } finally {
         bitmap.close();
       }
+      const t1 = performance.now();
       const embedding = await this.adapter.encode(px);
+      const t2 = performance.now();
       this.image?.embedding.dispose();
       this.lowRes.clear();
       this.image = {
@@ -83,7 +87,7 @@ export class ImageEngine {
         contentHeight: px.contentHeight,
         embedding,
       };
-      return { width: px.width, height: px.height };
+      return { width: px.width, height: px.height, timings: { preprocess: t1 - t0, encode: t2 - t1 } };
     }, () => {
       bitmap.close();
     });

@@ -70,6 +70,16 @@ export interface ModelProgress {
   total: number;
 }
 
+/** Where one image's encode spent its time, in milliseconds. */
+export interface ImageEncodeTimings {
+  /** Resizing and normalising the image into the model's input (worker). */
+  preprocess: number;
+  /** Running the image encoder (worker). */
+  encode: number;
+  /** From `setImage()` to its result on the page: also queueing behind other calls, transfers and any model load. */
+  total: number;
+}
+
 /** A binary mask as the worker returns it: compact bytes at the media's natural size. */
 export interface MaskData {
   width: number;
