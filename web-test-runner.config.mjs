@@ -12,6 +12,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
 import { testServerFaults } from './tools/test-server-faults.mjs';
+import { sendTouchPlugin } from './tools/test-touch-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('.', import.meta.url));
 const testFiles = process.env.BROWSER_TEST_FILES?.split(',') ?? 'test/browser/**/*.test.ts';
@@ -77,7 +78,7 @@ export default {
   rootDir,
   nodeResolve: true,
   middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), sendTouchPlugin()],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
   groups: [group('wasm', []), group('webgpu', webgpuArgs)],
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.

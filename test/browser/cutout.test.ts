@@ -120,7 +120,7 @@ describe(`cut-outs [${backend}]`, () => {
       const [r, g, b, a] = px(soft, 79, 10);
       expect(a).to.equal(255);
       expect(r).to.be.closeTo(0xe0 * 0.5625, 3);
-      expect(b).to.be.closeTo(255 * 0.4375, 3);
+      expect(b).to.be.closeTo(0x1a * 0.5625 + 255 * 0.4375, 3);
       expect(g).to.be.closeTo(0x30 * 0.5625, 3);
     });
 
