@@ -52,7 +52,8 @@ export default {
     dir: 'dist',
     format: 'es',
     entryFileNames: '[name].js',
-    chunkFileNames: 'chunks/[name]-[hash].js',
+    // Chunks sit beside the entries: the asset URLs rewritten to './…' are resolved against the chunk's own URL.
+    chunkFileNames: '[name]-[hash].js',
     sourcemap: true,
   },
   plugins: [

@@ -10,6 +10,7 @@ import { testBackend } from './helpers/backend.js';
 import { sceneUrl } from './helpers/element-input.js';
 import { rejection } from './helpers/rejection.js';
 import { BLUE, RED, drawScene, iou } from './helpers/scenes.js';
+import { segmenterOf } from './helpers/element-hooks.js';
 
 const backend = testBackend();
 const TWIN = 'demo/models/sam2-twin/manifest.json';
@@ -73,7 +74,7 @@ describe(`<sam2-segmenter> loading and sharing (${backend})`, () => {
     // Long enough for the image to decode and for an eager element to have asked for the model.
     await sleep(1500);
     expect(await modelRequests(id)).to.equal(0);
-    expect(el._segmenter).to.equal(null);
+    expect(segmenterOf(el)).to.equal(null);
     expect(readyFired).to.equal(false);
 
     const ready = oneEvent(el, 'ready');
@@ -118,7 +119,7 @@ describe(`<sam2-segmenter> loading and sharing (${backend})`, () => {
   it('two elements with the same model share one download and one engine, and each segments its own image', async () => {
     const id = uid();
     const model = modelUrl(id);
-    // Segmenters of earlier tests' elements are released 100 ms after removal, then disposed 100 ms later.
+    // Segmenters of earlier tests' elements are released on removal, then disposed by the registry 100 ms later.
     await sleep(400);
     const before = sharedSegmenterCount();
     const root = await fixture<HTMLDivElement>(html`
@@ -130,8 +131,8 @@ describe(`<sam2-segmenter> loading and sharing (${backend})`, () => {
     const a = root.querySelector('#a') as Sam2SegmenterElement;
     const b = root.querySelector('#b') as Sam2SegmenterElement;
     await Promise.all([oneEvent(a, 'ready'), oneEvent(b, 'ready')]);
-    expect(a._segmenter).to.not.equal(null);
-    expect(a._segmenter).to.equal(b._segmenter);
+    expect(segmenterOf(a)).to.not.equal(null);
+    expect(segmenterOf(a)).to.equal(segmenterOf(b));
     expect(sharedSegmenterCount()).to.equal(before + 1);
     // One manifest and two graphs for both elements.
     expect(await modelRequests(id)).to.equal(3);
@@ -147,16 +148,16 @@ describe(`<sam2-segmenter> loading and sharing (${backend})`, () => {
     expect(await modelRequests(id)).to.equal(0);
 
     // Removing one keeps the segmenter for the other.
-    const seg = a._segmenter!;
+    const seg = segmenterOf(a)!;
     a.remove();
     await sleep(400);
-    expect(b._segmenter).to.equal(seg);
+    expect(segmenterOf(b)).to.equal(seg);
     expect(iou(await segmentAt(b, IN_B), sceneB.truth(0)), 'b alone').to.be.at.least(0.9);
 
     // Removing both disposes it.
     b.remove();
     await waitUntil(() => sharedSegmenterCount() === before, 'the shared segmenter was not released', { timeout: 2000 });
-    expect(b._segmenter).to.equal(null);
+    expect(segmenterOf(b)).to.equal(null);
     const e = await rejection(seg.clear());
     expect(e.code).to.equal('aborted');
   });

@@ -7,6 +7,7 @@ import type { Sam2MaskChangeDetail, Sam2SegmenterElement } from '../../src/compo
 import type { ModelProgress } from '../../src/shared/types.js';
 import { testBackend } from './helpers/backend.js';
 import { WASM_PATHS, WORKER_URL, click, clientPoint, drag, frame, mount, rightClick, sceneUrl } from './helpers/element-input.js';
+import { segmenterOf } from './helpers/element-hooks.js';
 import { containment, drawScene, iou, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
 import { clearCache } from '../../src/shared/cache.js';
 
@@ -287,23 +288,23 @@ describe(`<sam2-segmenter> (${backend})`, () => {
   it('removing the element disposes its segmenter; re-connecting recreates it', async () => {
     const el = await mount(url);
     await nextMask(el, () => click(clientPoint(el, natural, ...centres[0]!)));
-    const seg = el._segmenter;
+    const seg = segmenterOf(el);
     expect(seg).to.not.equal(null);
     const parent = el.parentElement!;
     // A move (remove + append in one task) keeps the segmenter.
     el.remove();
     parent.append(el);
     await new Promise((r) => setTimeout(r, 250));
-    expect(el._segmenter).to.equal(seg);
+    expect(segmenterOf(el)).to.equal(seg);
     el.remove();
     await new Promise((r) => setTimeout(r, 250));
-    expect(el._segmenter).to.equal(null);
+    expect(segmenterOf(el)).to.equal(null);
     parent.append(el);
     await el.updateComplete;
     el.clear();
     const d = await nextMask(el, () => click(clientPoint(el, natural, ...centres[2]!)));
-    expect(el._segmenter).to.not.equal(null);
-    expect(el._segmenter).to.not.equal(seg);
+    expect(segmenterOf(el)).to.not.equal(null);
+    expect(segmenterOf(el)).to.not.equal(seg);
     expect(iou(maskData(d), scene.truth(2))).to.be.at.least(0.9);
   });
 });

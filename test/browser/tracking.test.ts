@@ -8,6 +8,7 @@ import type { Sam2ErrorEvent, Sam2MaskChangeEvent, Sam2SegmenterElement } from '
 import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
 import { drawScene, iou, RED, squarePath, type Shape } from './helpers/scenes.js';
+import { segmenterOf } from './helpers/element-hooks.js';
 import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/client/segmenter.js';
 import { decodeRle } from '../../src/engine/math/rle.js';
 import { presentTimeouts, trackVideo } from '../../src/client/tracking-session.js';
@@ -400,7 +401,7 @@ describe(`<sam2-segmenter> with a video (${backend})`, function () {
     const sq = (i: number): Sq => ({ x: 20 + 8 * i, y: 60 });
     const c = await clip(n, (i) => [sq(i)]);
     const { el } = await mountVideo(c.blob);
-    const seg = el._segmenter as Segmenter & SegmenterDebugHooks;
+    const seg = segmenterOf(el) as Segmenter & SegmenterDebugHooks;
     const session = el.track(null, { prompts: [{ frame: 0, points: [{ ...centre(sq(0)), label: 'positive' }] }] });
     await oneEvent(el, 'track-frame');
     expect(await seg.__debugTrackerCount()).to.equal(1);

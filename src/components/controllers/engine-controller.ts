@@ -1,13 +1,15 @@
 // Owns the element's hold on a segmenter: acquired on first use with the element's current options from the shared
 // registry (elements with the same options share one worker, download and engine), its `ready` turned into one
-// `ready` event, and released a moment after the element leaves the document (a move within the document, which
-// disconnects and reconnects in one task, keeps it and its loaded model).
+// `ready` event, and released when the element leaves the document (a move within the document, which disconnects
+// and reconnects in one task, keeps it; the registry alone delays disposal, so a quick re-add keeps the model). It
+// also keeps the segmenter's image: what this element sent, re-sent when a shared segmenter was given another's.
 //
 // Loading: `eager` starts the model download as soon as the element is connected; `lazy` only when the element
 // becomes visible (IntersectionObserver) or something asks for the segmenter explicitly (`preload()`, `segment()`).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Segmenter, SegmenterOptions } from '../../client/segmenter.js';
+import type { ImageSize, Segmenter, SegmenterOptions } from '../../client/segmenter.js';
 import { Sam2Error } from '../../shared/errors.js';
+import { whenGone } from '../reporter.js';
 import { acquireSegmenter, type SharedSegmenter } from '../../client/registry.js';
 import type { ModelProgress, ReadyInfo } from '../../shared/types.js';
 
@@ -23,20 +25,24 @@ export interface EngineControllerCallbacks {
   onReady(info: ReadyInfo): void;
   onProgress(progress: ModelProgress): void;
   onError(error: unknown): void;
+  /** The element's image was just posted to the segmenter (its refinement state there is gone). */
+  onImagePosted?(): void;
+  /** The element's image was encoded (still the current one): its size and timings. */
+  onImageEncoded?(info: ImageSize): void;
 }
-
-/** Milliseconds a disconnected element keeps its segmenter, so that DOM moves do not reload the model. */
-export const DISPOSE_DELAY_MS = 100;
 
 export class EngineController implements ReactiveController {
   #hold: SharedSegmenter | null = null;
   /** The segmenter whose `ready` is being reported. */
   #watched: Segmenter | null = null;
-  #disposeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Which segmenter has which of our images, and its encode. */
+  #sent: { seg: Segmenter; bitmap: ImageBitmap; done: Promise<unknown> } | null = null;
   /** The element has been seen in the viewport, or the segmenter was asked for explicitly. */
   #allowedOnce = false;
   #observer: IntersectionObserver | null = null;
   #waiters: (() => void)[] = [];
+  /** Work that keeps the segmenter held after the element left, until it settles. */
+  #keep = new Set<Promise<unknown>>();
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -70,9 +76,50 @@ export class EngineController implements ReactiveController {
     return this.#hold?.ownsImage() ?? false;
   }
 
-  /** Records that this element just sent its image to the current segmenter. */
-  claimImage(): void {
+  /**
+   * Makes sure the segmenter has `bitmap` as its image (after a restart, a new segmenter, or another element sharing
+   * the segmenter sending its own) and resolves with it once encoded. Callers segmenting call `reclaim` right before.
+   */
+  async setImage(bitmap: ImageBitmap): Promise<Segmenter> {
+    const seg = this.segmenter;
+    if (!this.#sent || this.#sent.seg !== seg || this.#sent.bitmap !== bitmap || !this.ownsImage()) {
+      this.ready().catch(() => undefined);
+      this.#post(seg, bitmap);
+    }
+    await this.#sent!.done;
+    return seg;
+  }
+
+  /**
+   * Called synchronously right before posting a segment call: when another element sharing the segmenter has set
+   * its image since, posts ours again. Calls run in the order they are posted, so the segment runs on our image.
+   */
+  reclaim(seg: Segmenter, bitmap: ImageBitmap): void {
+    if (this.existing === seg && !this.ownsImage()) this.#post(seg, bitmap);
+  }
+
+  /** Forgets what was sent: the next `setImage` posts again (a new image is coming). */
+  forgetImage(): void {
+    this.#sent = null;
+  }
+
+  /** Posts `setImage` and records this element as the owner of the engine's image. */
+  #post(seg: Segmenter, bitmap: ImageBitmap): void {
+    const encoding = seg.setImage(bitmap);
+    const sent = { seg, bitmap, done: encoding as Promise<unknown> };
+    encoding.then(
+      (info) => {
+        if (this.#sent === sent) this.callbacks.onImageEncoded?.(info);
+      },
+      () => undefined,
+    );
     this.#hold?.claimImage();
+    this.#sent = sent;
+    this.callbacks.onImagePosted?.();
+    // A failed encode is retried by the next call.
+    sent.done.catch(() => {
+      if (this.#sent === sent) this.#sent = null;
+    });
   }
 
   /** Whether loading may start on its own: `eager`, or `lazy` once visible or explicitly requested. */
@@ -108,17 +155,25 @@ export class EngineController implements ReactiveController {
 
   /** Releases the segmenter; the next use acquires one again (after an option change). */
   reset(): void {
-    clearTimeout(this.#disposeTimer);
-    this.#disposeTimer = undefined;
+    this.#sent = null;
     const hold = this.#hold;
     this.#hold = null;
     this.#watched = null;
     hold?.release();
   }
 
+  /** Keeps the segmenter held past a disconnect until `work` settles (a tracking session closing its worker tracker). */
+  keepUntil(work: Promise<unknown>): void {
+    const kept: Promise<unknown> = work
+      .catch(() => undefined)
+      .finally(() => {
+        this.#keep.delete(kept);
+        this.#releaseIfGone();
+      });
+    this.#keep.add(kept);
+  }
+
   hostConnected(): void {
-    clearTimeout(this.#disposeTimer);
-    this.#disposeTimer = undefined;
     // After the pending update, so that options set right after connecting are the ones loaded.
     void this.host.updateComplete.then(() => this.#autoStart());
   }
@@ -132,8 +187,11 @@ export class EngineController implements ReactiveController {
   hostDisconnected(): void {
     this.#observer?.disconnect();
     this.#observer = null;
-    clearTimeout(this.#disposeTimer);
-    this.#disposeTimer = setTimeout(() => this.reset(), DISPOSE_DELAY_MS);
+    whenGone(this.host, () => this.#releaseIfGone());
+  }
+
+  #releaseIfGone(): void {
+    if (!this.host.isConnected && this.#keep.size === 0) this.reset();
   }
 
   /** Starts the download when allowed, or watches for visibility when lazy. */

@@ -1,0 +1,203 @@
+// The element's media: decodes `source` or `src` into the bitmap prompts apply to (what is encoded, and what
+// cut-outs are taken from), shows it (an <img> or <video> on an object URL, else the media canvas), captures the
+// frame a paused video shows as the new image, and revokes its object URLs when the element leaves the document.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { Sam2Error, abortedError, isSam2Error } from '../../shared/errors.js';
+import { once } from '../../client/tracking-session.js';
+import { isAbort, whenGone } from '../reporter.js';
+import type { OverlayController } from './overlay-controller.js';
+
+/** Media `source` accepts, besides `src`; a Blob may be an image or a video. */
+export type Sam2SegmenterSource = HTMLImageElement | ImageBitmap | Blob | HTMLCanvasElement;
+
+const VIDEO_EXTENSION = /\.(webm|mp4|m4v|mov|ogv|mkv)(\?|#|$)/i;
+
+function isVideoBlob(blob: Blob, url: string | null): boolean {
+  if (blob.type.startsWith('video/')) return true;
+  return !blob.type && url !== null && VIDEO_EXTENSION.test(url);
+}
+
+/** What the media controller needs from its host. */
+export interface MediaControllerOptions {
+  /** The host's `source` and `src`. */
+  input(): { source: Sam2SegmenterSource | null; src: string | undefined };
+  overlay: OverlayController;
+  /** The image is about to change (`frame`: a paused video moved): drop what applied to the old one. */
+  willChange(why: 'source' | 'frame'): void;
+  /** The new image is decoding; `time` is the video time it shows (frame changes only). */
+  changed(decoding: Promise<ImageBitmap>, time?: number): void;
+  /** Whether something else (a tracking session) drives the video, so that its frames are not new images. */
+  busy(): boolean;
+}
+
+/** Loads and shows the host's media. */
+export class MediaController implements ReactiveController {
+  /** Settles with the current image once decoded (rejects when it cannot be); null when there is no media. */
+  decoding: Promise<ImageBitmap> | null = null;
+  #bitmap: ImageBitmap | null = null;
+  /** Object URL shown by the <img> (or <video>) for Blob and fetched sources. */
+  #objectUrl: string | null = null;
+  #isVideo = false;
+  /** Time of the video frame the current bitmap shows. */
+  #frameTime = -1;
+  #abort: AbortController | null = null;
+  /** The bitmap each media canvas shows. */
+  #shown = new WeakMap<HTMLCanvasElement, ImageBitmap>();
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement & { renderRoot?: HTMLElement | DocumentFragment },
+    private readonly options: MediaControllerOptions,
+  ) {
+    host.addController(this);
+  }
+
+  /** The decoded image at natural size; null before one is decoded. */
+  get bitmap(): ImageBitmap | null {
+    return this.#bitmap;
+  }
+
+  /** The object URL the <img> or <video> shows; null when the media canvas shows the image. */
+  get objectUrl(): string | null {
+    return this.#objectUrl;
+  }
+
+  /** Whether the media is a video. */
+  get isVideo(): boolean {
+    return this.#isVideo;
+  }
+
+  /** The `<video>` showing a video, or null. */
+  get video(): HTMLVideoElement | null {
+    return this.#isVideo ? (this.host.renderRoot?.querySelector<HTMLVideoElement>('video[part="media"]') ?? null) : null;
+  }
+
+  /** Decodes the current `source` or `src` and shows it; `changed` hears of the decode. */
+  load(): void {
+    this.#abort?.abort();
+    const abort = (this.#abort = new AbortController());
+    this.options.willChange('source');
+    this.#bitmap?.close();
+    this.#bitmap = null;
+    this.options.overlay.natural = null;
+    this.options.overlay.crosshair = null;
+    if (this.#objectUrl) URL.revokeObjectURL(this.#objectUrl);
+    this.#objectUrl = null;
+    this.#isVideo = false;
+    this.#frameTime = -1;
+
+    const { source, src } = this.options.input();
+    if (!source && !src) {
+      this.decoding = null;
+      return;
+    }
+    const decoding = this.#decode(source, src, abort.signal).then((bitmap) => {
+      if (abort.signal.aborted) {
+        bitmap.close();
+        throw abortedError('loading the image');
+      }
+      this.#bitmap = bitmap;
+      this.options.overlay.natural = { width: bitmap.width, height: bitmap.height };
+      this.host.requestUpdate();
+      return bitmap;
+    });
+    this.decoding = decoding;
+    this.options.changed(decoding);
+  }
+
+  /** The paused video shows another frame: it becomes the image prompts apply to (a session drives it otherwise). */
+  readonly onShownFrame = (): void => {
+    const video = this.video;
+    if (!video || !video.paused || video.seeking || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
+    if (this.options.busy()) return;
+    if (video.currentTime === this.#frameTime) return;
+    const time = (this.#frameTime = video.currentTime);
+    this.options.willChange('frame');
+    const abort = this.#abort;
+    const decoding = createImageBitmap(video).then((bitmap) => {
+      if (abort?.signal.aborted || this.#frameTime !== video.currentTime) {
+        bitmap.close();
+        throw abortedError('reading the video frame');
+      }
+      this.#bitmap?.close();
+      this.#bitmap = bitmap;
+      return bitmap;
+    });
+    this.decoding = decoding;
+    this.options.changed(decoding, time);
+  };
+
+  hostUpdated(): void {
+    // The media canvas shows sources other than Blobs and URLs (drawn once per image).
+    const canvas = this.host.renderRoot?.querySelector<HTMLCanvasElement>('canvas[part="media"]');
+    const bitmap = this.#bitmap;
+    if (canvas && bitmap && this.#shown.get(canvas) !== bitmap) {
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
+      this.#shown.set(canvas, bitmap);
+    }
+  }
+
+  hostDisconnected(): void {
+    // Object URLs outlive the element unless revoked; the <img> keeps showing what it has already decoded.
+    const objectUrl = this.#objectUrl;
+    if (objectUrl) {
+      whenGone(this.host, () => {
+        if (this.#objectUrl === objectUrl) URL.revokeObjectURL(objectUrl);
+      });
+    }
+  }
+
+  async #decode(source: Sam2SegmenterSource | null, src: string | undefined, signal: AbortSignal): Promise<ImageBitmap> {
+    let blob: Blob | null = null;
+    try {
+      if (source instanceof Blob) blob = source;
+      else if (source) {
+        if (source instanceof HTMLImageElement && !(source.complete && source.naturalWidth > 0)) await source.decode();
+        // A copy: the host keeps its own bitmap/canvas/image.
+        return await createImageBitmap(source);
+      } else {
+        blob = await this.#fetch(new URL(src!, location.href), signal);
+      }
+      if (isVideoBlob(blob, src ?? null)) return await this.#showVideo(blob, signal);
+      const bitmap = await createImageBitmap(blob);
+      if (!signal.aborted) this.#objectUrl = URL.createObjectURL(blob);
+      return bitmap;
+    } catch (e) {
+      if (isSam2Error(e)) throw e;
+      if (isAbort(e)) throw abortedError('loading the image');
+      throw new Sam2Error('media-decode', `the image could not be decoded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  async #fetch(url: URL, signal: AbortSignal): Promise<Blob> {
+    let response: Response;
+    try {
+      response = await fetch(url, { mode: 'cors', credentials: 'same-origin', signal });
+    } catch (e) {
+      if (isAbort(e)) throw abortedError('loading the image');
+      const crossOrigin = url.origin !== location.origin && url.protocol !== 'data:' && url.protocol !== 'blob:';
+      throw new Sam2Error(
+        crossOrigin ? 'media-cross-origin' : 'media-decode',
+        crossOrigin ? `${url.href} could not be fetched (it must allow CORS)` : `${url.href} could not be fetched: ${String(e)}`,
+        { cause: e },
+      );
+    }
+    if (!response.ok) throw new Sam2Error('media-decode', `${url.href} answered HTTP ${response.status}`);
+    return response.blob();
+  }
+
+  /** Shows a video and returns its first frame: the image prompts apply to until the video moves. */
+  async #showVideo(blob: Blob, signal: AbortSignal): Promise<ImageBitmap> {
+    if (signal.aborted) throw abortedError('loading the video');
+    this.#objectUrl = URL.createObjectURL(blob);
+    this.#isVideo = true;
+    this.host.requestUpdate();
+    await this.host.updateComplete;
+    const video = this.video;
+    if (!video) throw abortedError('loading the video');
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', signal);
+    this.#frameTime = video.currentTime;
+    return createImageBitmap(video);
+  }
+}
