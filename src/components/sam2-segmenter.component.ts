@@ -325,7 +325,14 @@ export class Sam2SegmenterElement extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
-    if (ENGINE_OPTIONS.some((k) => changed.has(k)) && this.#engine.existing) this.#prompts.resetEngine();
+    if (ENGINE_OPTIONS.some((k) => changed.has(k))) {
+      // Another model or backend: a new load, whatever the last one did.
+      this.#failure = null;
+      this.#loaded = false;
+      this.#progress.reset();
+      if (this.#engine.existing) this.#prompts.resetEngine();
+    }
+    if ((changed.has('src') || changed.has('source')) && this.#failure?.code.startsWith('media-')) this.#failure = null;
     if (changed.has('src') || changed.has('source')) this.#media.load();
     if (changed.has('mode') && this.mode !== 'hover') this.#prompts.cancelHover();
     this.state = this.#computeState();
