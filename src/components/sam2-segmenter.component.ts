@@ -61,17 +61,34 @@ const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'n
  * @event mask-change - The mask changed; `detail` is `{objectId, score, objectScore, candidate, mask}` (`mask.area` 0 when cleared).
  * @event track-frame - A video frame was tracked; `detail` is `{frame, time, objects, processed, dropped, progress}`.
  * @event track-end - A tracking session ended; `detail` is its summary `{reason, mode, frames, dropped, objects, fps, stats}`.
+ * @event image-encoded - The image (or shown video frame) was encoded; `detail` is `{width, height, timings}` (ms).
  * @event error - Loading, decoding, segmenting or tracking failed; `detail` is `{code, message}`. Does not bubble.
+ *
+ * @slot loading - Replaces the loading overlay (the `state` attribute is `loading`; `model-progress` has the figures).
+ * @slot error - Replaces the error overlay (`state="error"`; call `retry()` to load again).
+ * @slot empty - Replaces what shows without media (`state="empty"`).
  *
  * @csspart base - The focusable stage holding the media and the overlay.
  * @csspart media - The `<img>`, `<video>` or `<canvas>` showing the media; style its `object-fit` (contain, cover, fill).
  * @csspart overlay - The canvas the mask and prompt markers are drawn on.
+ * @csspart state - The overlay of a state, with `loading`, `error` or `empty` as its second part name.
+ * @csspart progress - The loading bar's track; @csspart progress-bar - its fill (one figure over every file).
+ * @csspart state-text - The state's message; @csspart state-title - the error's title; @csspart retry - its button.
+ * @csspart controls - The toolbar (the `controls` attribute); @csspart control - each button, also named `tool`,
+ *   `tool-active`, `undo`, `redo`, `clear`, `new-object`; @csspart object-select - the object picker.
  *
  * @cssproperty --sam2-mask-color - Mask fill colour (default rgb(30, 144, 255)).
  * @cssproperty --sam2-mask-opacity - Mask fill opacity (default 0.5).
  * @cssproperty --sam2-outline-color - Mask outline colour (default white).
  * @cssproperty --sam2-outline-width - Mask outline width in CSS pixels (default 2px; 0 for none).
  * @cssproperty --sam2-focus-ring - Outline of the focused stage (default 2px solid #1e90ff).
+ * @cssproperty --sam2-state-background - Loading and error overlay background (default translucent dark).
+ * @cssproperty --sam2-state-color - Loading and error text colour (default white).
+ * @cssproperty --sam2-progress-color - Loading bar fill; --sam2-progress-track its track.
+ * @cssproperty --sam2-empty-background - Empty state background; --sam2-empty-color its text.
+ * @cssproperty --sam2-empty-min-width - Smallest width without media (default 240px); --sam2-empty-min-height (160px).
+ * @cssproperty --sam2-control-background - Control buttons; also --sam2-control-color, --sam2-control-border,
+ *   --sam2-control-active-background, --sam2-control-active-color.
  */
 export class Sam2SegmenterElement extends LitElement {
   static override styles = [styles, stateStyles, controlStyles];
