@@ -85,8 +85,9 @@ export const controlStyles = css`
   }
 
   .controls button[aria-pressed='true'] {
-    background: var(--sam2-control-active-background, #1e90ff);
-    border-color: var(--sam2-control-active-background, #1e90ff);
+    /* 5.9:1 against white text (WCAG AA). */
+    background: var(--sam2-control-active-background, #0b5cad);
+    border-color: var(--sam2-control-active-background, #0b5cad);
     color: var(--sam2-control-active-color, #fff);
   }
 

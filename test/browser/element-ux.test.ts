@@ -134,11 +134,12 @@ describe('element on a real page', function () {
     });
 
     it('a swipe that starts on the element scrolls the page and adds no prompt', async () => {
+      const el = await mount(url, STYLE);
+      // Room to scroll below the element.
       const spacer = document.createElement('div');
       spacer.style.height = '3000px';
       document.body.append(spacer);
       try {
-        const el = await mount(url, STYLE);
         const prompts = controllerOf(el, PromptController);
         window.scrollTo(0, 0);
         const start = clientPoint(el, natural, ...centres[0]!);
@@ -187,8 +188,16 @@ describe('element on a real page', function () {
     expect(prompts.redoLength).to.equal(0);
     // Keyboard parity: Ctrl+Z undoes, Ctrl+Y redoes.
     el.shadowRoot!.querySelector<HTMLElement>('[part="base"]')!.focus();
-    await nextMask(el, () => sendKeys({ press: 'Control+z' }));
-    await nextMask(el, () => sendKeys({ press: 'Control+y' }));
+    const withCtrl = async (key: string): Promise<void> => {
+      await sendKeys({ down: 'Control' });
+      try {
+        await sendKeys({ press: key });
+      } finally {
+        await sendKeys({ up: 'Control' });
+      }
+    };
+    await nextMask(el, () => withCtrl('z'));
+    await nextMask(el, () => withCtrl('y'));
     expect(prompts.length).to.equal(2);
   });
 
