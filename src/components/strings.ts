@@ -58,7 +58,11 @@ export const DEFAULT_STRINGS: Readonly<Sam2SegmenterStrings> = Object.freeze({
   objectAdded: (objectId: number) => `New object ${objectId}`,
   objectSelected: (objectId: number) => `Prompts go to object ${objectId}`,
   loading: (fraction: number | null, loaded: number, total: number) =>
-    fraction === null ? `Loading model, ${megabytes(loaded)}` : `Loading model, ${Math.floor(fraction * 100)}% of ${megabytes(total)}`,
+    fraction !== null
+      ? `Loading model, ${Math.floor(fraction * 100)}% of ${megabytes(total)}`
+      : loaded > 0
+        ? `Loading model, ${megabytes(loaded)}`
+        : 'Loading model',
   compiling: 'Preparing model',
   errorTitle: 'Something went wrong',
   retry: 'Try again',
