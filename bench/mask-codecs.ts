@@ -4,8 +4,8 @@
 // encoding. Figures, not assertions.
 import { Sam2Mask, localMaskCodec, type CutoutOptions } from '../src/client/mask.js';
 import { createSegmenter } from '../src/client/segmenter.js';
-import { encodeMaskPng } from '../src/engine/codecs/grey-png.js';
-import { maskArea, maskBbox } from '../src/engine/math/polygons.js';
+import { encodeMaskPng } from '../src/shared/codecs/grey-png.js';
+import { maskArea, maskBbox } from '../src/shared/polygons.js';
 
 declare global {
   interface Window {

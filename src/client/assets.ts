@@ -7,7 +7,7 @@
 // beside the bundle), so loading the package from a CDN URL with a version pins them to that version; the real-model
 // presets default to their public onnx-community repositories (MODEL_PRESETS).
 
-import type { PresetName } from './presets.js';
+import type { PresetName } from '../shared/types.js';
 
 /** Page-wide overrides of where assets come from; every field is optional and absent means the package default. */
 export interface AssetLocations {

@@ -32,6 +32,7 @@ export type {
   FrameInput,
   ImageSize,
   ImageSource,
+  SegmentResult,
   Segmenter,
   SegmenterOptions,
   TrackCallOptions,

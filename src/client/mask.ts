@@ -1,18 +1,18 @@
 // The mask object handed to users: one binary mask at the media's natural size, with exports to ImageData, PNG,
 // cut-outs, COCO RLE, polygons and SVG path data. Image files (cut-outs, the grey mask PNG) are made by a codec:
 // the segmenter's worker for masks the SDK hands out, this page for a Sam2Mask built by hand
-// (src/engine/codecs/ holds the pixel work either way).
-import { encodeRle, type CompressedRle } from '../engine/math/rle.js';
-import { maskToPolygons, toSvgPath, type Polygon } from '../engine/math/polygons.js';
-import { makeCutout, makeMaskPng, type CodecResult, type CutoutBackground, type CutoutRequest } from '../engine/codecs/encode.js';
-import type { MaskPngDepth } from '../engine/codecs/grey-png.js';
+// (src/shared/codecs/ holds the pixel work either way).
+import { encodeRle, type CompressedRle } from '../shared/rle.js';
+import { maskToPolygons, toSvgPath, type Polygon } from '../shared/polygons.js';
+import { makeCutout, makeMaskPng, type CodecResult, type CutoutBackground, type CutoutRequest } from '../shared/codecs/encode.js';
+import type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 import { Sam2Error } from '../shared/errors.js';
 import type { MaskData } from '../shared/types.js';
 
-export type { CompressedRle } from '../engine/math/rle.js';
-export type { Polygon } from '../engine/math/polygons.js';
-export type { CodecResult, CodecTimings, CutoutRequest, CutoutBackground } from '../engine/codecs/encode.js';
-export type { MaskPngDepth } from '../engine/codecs/grey-png.js';
+export type { CompressedRle } from '../shared/rle.js';
+export type { Polygon } from '../shared/polygons.js';
+export type { CodecResult, CodecTimings, CutoutRequest, CutoutBackground } from '../shared/codecs/encode.js';
+export type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 
 /** Pixels a cut-out is taken from: the media at its natural size (other sizes are scaled to the mask). */
 export type Sam2MaskSource = ImageBitmap | HTMLCanvasElement | OffscreenCanvas;

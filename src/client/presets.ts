@@ -5,8 +5,9 @@
 import { getAssetLocations } from './assets.js';
 import { Sam2Error } from '../shared/errors.js';
 
-/** Names accepted as `model`. */
-export type PresetName = 'twin' | 'tiny' | 'small' | 'base-plus' | 'large';
+import type { PresetName } from '../shared/types.js';
+
+export type { PresetName };
 
 /** One preset. */
 export interface ModelPreset {

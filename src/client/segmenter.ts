@@ -1,16 +1,16 @@
-// The main-thread client and worker bridge (after Squoosh's): the worker starts on the first call, calls are posted
-// in order, every call takes an AbortSignal, and a worker that dies is replaced on the next call, which re-sends
-// the model config and the current image. Only the worker's type is imported here; no model code runs on the
-// main thread.
+// The main-thread client: `createSegmenter()` and its options over the one worker bridge (worker-bridge.ts: lazy
+// start, one queue, AbortSignal, restart on crash). A replacement worker gets the model config and the current image
+// again. Only the worker's type is imported here; no model code runs on the main thread.
 
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../workers/sam2.worker.js';
-import type { EngineConfig } from '../engine/bundle.js';
+import type { EngineConfig } from '../shared/engine-config.js';
 import { getAssetLocations } from './assets.js';
-import { requestPersistentStorage, type StorageFault } from '../shared/cache.js';
-import { Sam2Error, abortedError, fromWireError, isSam2Error, unwrap, type WireError, type WireResult } from '../shared/errors.js';
+import { requestPersistentStorage } from '../shared/cache.js';
+import { WorkerBridge } from './worker-bridge.js';
+import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
-import { localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
+import { Sam2Mask, localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
 import type {
   DeviceOption,
   ImageEncodeTimings,
@@ -106,6 +106,12 @@ export interface Tracker {
   close(): Promise<TrackerStats | null>;
 }
 
+/** One object's segmentation: `score` is the predicted IoU, `objectScore` the object logit, `mask` a Sam2Mask. */
+export interface SegmentResult extends Omit<SegmentResultData, 'mask'> {
+  /** The mask at the image's natural size, with its exports (PNG, RLE, polygons; cut-outs need a source). */
+  mask: Sam2Mask;
+}
+
 /** Headless SAM 2 image segmentation, backed by a module worker. */
 export interface Segmenter {
   /** Resolves when the model is loaded (reading it starts the worker); rejects with a coded Sam2Error. */
@@ -113,7 +119,7 @@ export interface Segmenter {
   /** Encodes an image once; later prompts reuse its embedding. */
   setImage(source: ImageSource, options?: CallOptions): Promise<ImageSize>;
   /** Segments one object of the current image; a newer call for the same object supersedes a queued one. */
-  segment(prompt: SegmentPrompt, options?: CallOptions): Promise<SegmentResultData>;
+  segment(prompt: SegmentPrompt, options?: CallOptions): Promise<SegmentResult>;
   /** Forgets the refinement state of one object, or of all. */
   clear(objectId?: number, options?: CallOptions): Promise<void>;
   /**
@@ -132,22 +138,6 @@ export interface Segmenter {
   dispose(): void;
 }
 
-/** Test-only options; not part of the public API. */
-export interface SegmenterTestOptions extends SegmenterOptions {
-  /** Simulate a storage failure in the worker's model cache. */
-  __storageFault?: StorageFault;
-}
-
-/** Test hooks; not part of the public API. */
-export interface SegmenterDebugHooks {
-  /** Terminates the worker as a crash would. */
-  __debugKillWorker(): void;
-  /** Makes the worker throw an uncaught error (its `error` event fires). */
-  __debugCrashWorker(): Promise<void>;
-  /** Trackers open in the worker. */
-  __debugTrackerCount(): Promise<number>;
-}
-
 type Remote = Comlink.Remote<WorkerApi>;
 
 async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
@@ -158,8 +148,7 @@ async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
     // Always a new bitmap: the caller keeps its own source, and ours is transferred to the worker.
     return await createImageBitmap(source);
   } catch (e) {
-    if (isSam2Error(e)) throw e;
-    throw new Sam2Error('media-decode', `the image could not be decoded: ${String(e)}`, { cause: e });
+    throw mediaReadError(e, 'the image');
   }
 }
 
@@ -181,10 +170,7 @@ async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitm
     }
     return await createImageBitmap(pixels);
   } catch (e) {
-    if (e instanceof DOMException && e.name === 'SecurityError') {
-      throw new Sam2Error('media-cross-origin', 'the video frame is cross-origin without CORS and cannot be read', { cause: e });
-    }
-    throw new Sam2Error('media-decode', `the video frame could not be read: ${String(e)}`, { cause: e });
+    throw mediaReadError(e, 'the video frame');
   }
 }
 
@@ -201,65 +187,66 @@ function absolute(url: string | URL): string {
   return new URL(String(url), globalThis.location?.href).href;
 }
 
-class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
-  private worker: Worker | null = null;
-  private remote: Remote | null = null;
-  private loading: Promise<ReadyInfo> | null = null;
-  private failLoading: ((e: Error) => void) | null = null;
-  /** Reject functions of calls posted to the current worker. */
-  private readonly inFlight = new Set<(e: Error) => void>();
-  /** Reject functions of every unsettled call. */
-  private readonly pending = new Set<(e: Error) => void>();
+class WorkerSegmenter implements Segmenter {
+  readonly #bridge: WorkerBridge<WorkerApi, ReadyInfo>;
   /** Our copy of the current image, re-sent to a replacement worker. */
-  private image: ImageBitmap | null = null;
-  /** Calls are posted one after another; the worker runs them in that order. */
-  private sendTail: Promise<unknown> = Promise.resolve();
-  private nextCallId = 1;
-  private nextTrackerId = 1;
-  private disposed = false;
-  /** Whether the current worker has been given `image` (false after a restart). */
-  private imageSent = true;
+  #image: ImageBitmap | null = null;
+  #nextTrackerId = 1;
 
-  constructor(
-    private readonly config: EngineConfig,
-    private readonly workerUrl: string | undefined,
-    private readonly onProgress: ((p: ModelProgress) => void) | undefined,
-    private readonly onWarning?: (warning: Sam2Error) => void,
-  ) {}
+  constructor(config: EngineConfig, workerUrl: string | undefined, onProgress?: (p: ModelProgress) => void, onWarning?: (warning: Sam2Error) => void) {
+    this.#bridge = new WorkerBridge<WorkerApi, ReadyInfo>({
+      createWorker: () =>
+        workerUrl
+          ? new Worker(workerUrl, { type: 'module' })
+          : new Worker(new URL('../workers/sam2.worker.js', import.meta.url), { type: 'module' }),
+      init: async (remote) => {
+        const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
+        const warning = onWarning ? Comlink.proxy((w: WireError) => onWarning(fromWireError(w) as Sam2Error)) : undefined;
+        return unwrap(await remote.init(config, progress, warning));
+      },
+      restore: async (remote) => {
+        if (!this.#image) return;
+        const copy = await createImageBitmap(this.#image);
+        // Not awaited: the worker runs commands in order, so the next one sees this image.
+        void remote.setImage(Comlink.transfer(copy, [copy]), 0);
+      },
+      cancel: (remote, callId) => void remote.cancel(callId),
+    });
+  }
 
   get ready(): Promise<ReadyInfo> {
-    if (this.disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
-    return this.start();
+    return this.#bridge.ready();
   }
 
   setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
     const t0 = performance.now();
-    return this.call<Omit<ImageSize, 'timings'> & { timings: Omit<ImageEncodeTimings, 'total'> }>(options.signal, async (remote, callId) => {
+    return this.#bridge.call<{ width: number; height: number; timings: Omit<ImageEncodeTimings, 'total'> }>(options.signal, async (remote, callId) => {
       const bitmap = await toBitmap(source);
-      this.image?.close();
-      this.image = bitmap;
-      this.imageSent = true;
+      this.#image?.close();
+      this.#image = bitmap;
       const copy = await createImageBitmap(bitmap);
       return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
     }).then((info) => ({ width: info.width, height: info.height, timings: { ...info.timings, total: performance.now() - t0 } }));
   }
 
-  segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResultData> {
-    return this.call(options.signal, async (remote, callId) => ({ result: remote.segment(prompt, callId) }));
+  segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResult> {
+    return this.#bridge
+      .call(options.signal, async (remote, callId) => ({ result: remote.segment(prompt, callId) }))
+      .then((r) => ({ ...r, mask: new Sam2Mask(r.mask, null, this.maskCodec) }));
   }
 
   clear(objectId?: number, options: CallOptions = {}): Promise<void> {
-    return this.call(options.signal, async (remote) => ({
+    return this.#bridge.call(options.signal, async (remote) => ({
       result: remote.clear(objectId).then((): WireResult<void> => ({ ok: true, value: undefined })),
     }));
   }
 
   async openTracker(options: TrackerOptions = {}): Promise<Tracker> {
-    const id = this.nextTrackerId++;
+    const id = this.#nextTrackerId++;
     let opened: Remote | null = null;
     const open: { numFrames?: number } = {};
     if (options.numFrames !== undefined) open.numFrames = options.numFrames;
-    await this.call(options.signal, async (remote) => {
+    await this.#bridge.call(options.signal, async (remote) => {
       opened = remote;
       return { result: remote.trackerOpen(id, open) };
     });
@@ -272,17 +259,17 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
       if (closed) throw new Sam2Error('aborted', 'the tracker was closed');
     };
     // The frame is read now, not when the call comes up in the queue: a playing video will have moved on by then.
-    const withFrame = <T>(pixels: FrameInput, signal: AbortSignal | undefined, post: (remote: Remote, f: VideoFrame | ImageBitmap) => Promise<WireResult<T>>): Promise<T> => {
+    const withFrame = <T>(pixels: FrameInput, signal: AbortSignal | undefined, post: (remote: Remote, f: VideoFrame | ImageBitmap, callId: number) => Promise<WireResult<T>>): Promise<T> => {
       const framing = toWorkerFrame(pixels);
       framing.catch(() => undefined);
       const release = (): void => {
         framing.then((f) => f.close(), () => undefined);
       };
-      return this.call<T>(signal, async (remote) => {
+      return this.#bridge.call<T>(signal, async (remote, callId) => {
         const f = await framing;
         isOpen();
         live(remote);
-        return { result: post(remote, Comlink.transfer(f, [f])) };
+        return { result: post(remote, Comlink.transfer(f, [f]), callId) };
       }).catch((e: unknown) => {
         // Not posted (or failed): a frame that was never transferred is closed here; closing a transferred one is a no-op.
         release();
@@ -291,203 +278,58 @@ class WorkerSegmenter implements Segmenter, SegmenterDebugHooks {
     };
     return {
       addPrompt: (frame, pixels, prompt, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true })),
+        withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true }, callId)),
       track: (frame, pixels, direction = 1, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true })),
+        withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true }, callId)),
       removeObject: (objectId, o = {}) =>
-        this.call(o.signal, async (remote) => {
+        this.#bridge.call(o.signal, async (remote, callId) => {
           isOpen();
           live(remote);
-          return { result: remote.trackerRemoveObject(id, objectId) };
+          return { result: remote.trackerRemoveObject(id, objectId, callId) };
         }),
       stats: (o = {}) =>
-        this.call(o.signal, async (remote) => {
+        this.#bridge.call(o.signal, async (remote, callId) => {
           isOpen();
           live(remote);
-          return { result: remote.trackerStats(id) };
+          return { result: remote.trackerStats(id, callId) };
         }),
       close: () => {
         if (closed) return Promise.resolve(null);
         closed = true;
         // Nothing to free when the worker that held it is gone.
-        if (!this.remote || this.remote !== opened || this.disposed) return Promise.resolve(null);
-        return this.call(undefined, async (remote) => {
+        if (!this.#bridge.remote || this.#bridge.remote !== opened || this.#bridge.disposed) return Promise.resolve(null);
+        return this.#bridge.call(undefined, async (remote, callId) => {
           if (remote !== opened) return { result: Promise.resolve({ ok: true as const, value: null }) };
-          return { result: remote.trackerClose(id) };
+          return { result: remote.trackerClose(id, callId) };
         });
       },
     };
   }
 
   renderMasks(rles: readonly { size: [number, number]; counts: string }[], options: CallOptions = {}): Promise<ImageBitmap[]> {
-    return this.call(options.signal, async (remote) => ({ result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))) }));
+    return this.#bridge.call(options.signal, async (remote) => ({ result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))) }));
   }
 
   readonly maskCodec: MaskCodec = {
     cutout: (request) => {
-      if (this.disposed) return localMaskCodec.cutout(request);
+      if (this.#bridge.disposed) return localMaskCodec.cutout(request);
       const bitmaps = cutoutBitmaps(request);
-      return this.call(undefined, async (remote) => ({ result: remote.encodeCutout(Comlink.transfer(request, bitmaps)) })).catch((e: unknown) => {
+      return this.#bridge.call(undefined, async (remote) => ({ result: remote.encodeCutout(Comlink.transfer(request, bitmaps)) })).catch((e: unknown) => {
         // Not posted, or the worker died with it: closing a bitmap that was transferred is a no-op.
         for (const b of bitmaps) b.close();
         throw e;
       });
     },
     maskPng: (mask, depth) => {
-      if (this.disposed) return localMaskCodec.maskPng(mask, depth);
-      return this.call(undefined, async (remote) => ({ result: remote.encodeMaskPng(mask, depth) }));
+      if (this.#bridge.disposed) return localMaskCodec.maskPng(mask, depth);
+      return this.#bridge.call(undefined, async (remote) => ({ result: remote.encodeMaskPng(mask, depth) }));
     },
   };
 
-  async __debugTrackerCount(): Promise<number> {
-    if (!this.remote) return 0;
-    return this.remote.trackerCount();
-  }
-
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.teardown(new Sam2Error('aborted', 'the segmenter was disposed'));
-    const err = new Sam2Error('aborted', 'the segmenter was disposed');
-    for (const fail of [...this.pending]) fail(err);
-    this.image?.close();
-    this.image = null;
-  }
-
-  __debugKillWorker(): void {
-    this.teardown(new Sam2Error('worker-crashed', 'the worker was terminated'));
-  }
-
-  async __debugCrashWorker(): Promise<void> {
-    await this.start().catch(() => undefined);
-    await this.remote?.debugCrash();
-  }
-
-  /** Starts a worker and loads the model, unless one is running or loading. */
-  private start(): Promise<ReadyInfo> {
-    if (this.loading) return this.loading;
-    const worker = this.workerUrl
-      ? new Worker(this.workerUrl, { type: 'module' })
-      : new Worker(new URL('../workers/sam2.worker.js', import.meta.url), { type: 'module' });
-    worker.addEventListener('error', (e) => {
-      e.preventDefault();
-      if (this.worker === worker) {
-        this.teardown(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
-      }
-    });
-    const remote = Comlink.wrap<WorkerApi>(worker);
-    this.worker = worker;
-    this.remote = remote;
-
-    const progress = this.onProgress ? Comlink.proxy(this.onProgress) : undefined;
-    const onWarning = this.onWarning;
-    const warning = onWarning ? Comlink.proxy((w: WireError) => onWarning(fromWireError(w) as Sam2Error)) : undefined;
-    const loading = new Promise<ReadyInfo>((resolve, reject) => {
-      // A terminated worker never answers: teardown() rejects the load through this hook.
-      this.failLoading = reject;
-      remote.init(this.config, progress, warning).then((r) => {
-        try {
-          resolve(unwrap(r));
-        } catch (e) {
-          reject(e);
-        }
-      }, reject);
-    });
-    this.loading = loading;
-    this.imageSent = false;
-    loading.catch((e: unknown) => {
-      // A failed load is not sticky: the next call starts a fresh worker and tries again.
-      if (this.loading === loading) this.teardown(e instanceof Error ? e : new Error(String(e)));
-    });
-    return loading;
-  }
-
-  /** The loaded worker, after re-sending the current image to a replacement worker. Runs inside the send chain. */
-  private async ensure(): Promise<Remote | null> {
-    await this.start();
-    const remote = this.remote;
-    if (remote && !this.imageSent && this.image) {
-      this.imageSent = true;
-      const copy = await createImageBitmap(this.image);
-      // Its outcome is not awaited: the worker runs calls in order, so the next one sees this image.
-      void remote.setImage(Comlink.transfer(copy, [copy]), 0);
-    }
-    return remote;
-  }
-
-  /** Stops the current worker and fails the calls it was running with `reason`. */
-  private teardown(reason: Error): void {
-    const worker = this.worker;
-    const remote = this.remote;
-    this.worker = null;
-    this.remote = null;
-    this.loading = null;
-    this.failLoading?.(reason);
-    this.failLoading = null;
-    remote?.[Comlink.releaseProxy]();
-    worker?.terminate();
-    for (const fail of [...this.inFlight]) fail(reason);
-  }
-
-  /**
-   * Queues one call: it is posted after every earlier call has been posted (not completed), and once the model is
-   * loaded. `post` prepares its arguments, posts, and resolves with the pending result without waiting for it, so
-   * posting order is call order while the worker's queue does the waiting.
-   */
-  private call<T>(
-    signal: AbortSignal | undefined,
-    post: (remote: Remote, callId: number) => Promise<{ result: Promise<WireResult<T>> }>,
-  ): Promise<T> {
-    if (this.disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
-    if (signal?.aborted) return Promise.reject(abortedError());
-    const callId = this.nextCallId++;
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      let sentTo: Remote | null = null;
-      const done = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        this.pending.delete(fail);
-        this.inFlight.delete(fail);
-        signal?.removeEventListener('abort', onAbort);
-        return true;
-      };
-      const fail = (e: Error): void => {
-        if (done()) reject(e);
-      };
-      const onAbort = (): void => {
-        fail(abortedError());
-        // Still queued in the worker: skip it there too.
-        if (sentTo && sentTo === this.remote) void sentTo.cancel(callId);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.add(fail);
-
-      const step = this.sendTail.then(async () => {
-        if (settled) return;
-        const remote = await this.ensure();
-        if (settled || !remote) return;
-        const { result } = await post(remote, callId);
-        sentTo = remote;
-        this.inFlight.add(fail);
-        result.then(
-          (r) => {
-            if (!done()) return;
-            try {
-              resolve(unwrap(r));
-            } catch (e) {
-              reject(e);
-              // onnxruntime trapped: this worker is unusable, replace it on the next call.
-              if (isSam2Error(e, 'worker-crashed') && this.remote === remote) this.teardown(e);
-            }
-          },
-          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
-        );
-      });
-      // A step fails only when the model does not load (or the source cannot be decoded): fail this call with it.
-      step.catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
-      this.sendTail = step.catch(() => undefined);
-    });
+    this.#bridge.dispose();
+    this.#image?.close();
+    this.#image = null;
   }
 }
 
@@ -511,8 +353,6 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
   const wasmPaths = options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
   if (wasmPaths !== undefined) config.wasmPaths = wasmPaths;
   if (options.cache === false) config.cache = false;
-  const fault = (options as SegmenterTestOptions).__storageFault;
-  if (fault) config.storageFault = fault;
   const workerUrl = options.workerUrl !== undefined && options.workerUrl !== '' ? absolute(options.workerUrl) : globals.workerUrl;
   return workerUrl === undefined ? { config } : { config, workerUrl };
 }

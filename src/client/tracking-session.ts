@@ -9,209 +9,28 @@
 import type { Segmenter, Tracker } from './segmenter.js';
 import type { MaskCodec } from './mask.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
-import type { TrackObjectData, TrackPrompt, TrackerStats } from '../shared/types.js';
+import type { TrackObjectData, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
+import { frameAtTime, frameCount, isStream, openVideoSource, seekFrame, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
+import type {
+  TrackExport,
+  TrackFrame,
+  TrackFramePrompt,
+  TrackMode,
+  TrackOptions,
+  TrackSource,
+  TrackSummary,
+  TrackedObject,
+  TrackingHooks,
+  TrackingSession,
+} from './tracking-types.js';
 
-/** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */
-export type TrackSource = HTMLVideoElement | MediaStream | string | URL | Blob;
+export type * from './tracking-types.js';
+// The element reads videos with the same helpers.
+export { frameAtTime, once, presentTimeouts, type RvfcVideo } from './video-source.js';
 
-/** `live` follows playback in real time, dropping frames; `complete` tracks every frame of a clip. */
-export type TrackMode = 'live' | 'complete';
-
-/** A prompt on one frame of the video. */
-export interface TrackFramePrompt extends TrackPrompt {
-  /** Frame index (time × fps); default: the frame the video shows now. */
-  frame?: number;
-}
-
-/** Options of `track()`. */
-export interface TrackOptions {
-  /** Default: `live` for a MediaStream, `complete` otherwise. */
-  mode?: TrackMode;
-  /** Prompts, each on a frame; the element uses the user's prompts on the shown frame when absent. */
-  prompts?: TrackFramePrompt[];
-  /** `complete`: track from the prompted frame towards the end (default) or towards the start. */
-  direction?: 'forward' | 'backward';
-  /** Frame rate that maps frame indices to times (default 30). */
-  fps?: number;
-  /** `complete`: first frame to track (default: the first prompted frame, or the last one going backward). */
-  startFrame?: number;
-  /** `complete`: last frame to track, inclusive (default: the clip's last frame, or 0 going backward). */
-  endFrame?: number;
-  /** Keep each frame's masks as COCO RLE for `toJSON()` (default true). */
-  record?: boolean;
-  /** Aborting stops the session like `stop()`. */
-  signal?: AbortSignal;
-}
-
-/** One object on one tracked frame. */
-export interface TrackedObject {
-  objectId: number;
-  frame: number;
-  /** Seconds: frame / fps for clips, the presentation time for live video. */
-  time: number;
-  /** Predicted IoU (0..1); 0 where the object is absent. */
-  score: number;
-  /** Object score logit: > 0 means SAM 2 sees the object (the mask is empty otherwise). */
-  objectScore: number;
-  present: boolean;
-  mask: Sam2Mask;
-}
-
-/** Every object on one tracked frame. */
-export interface TrackFrame {
-  frame: number;
-  time: number;
-  objects: TrackedObject[];
-  /** Frames tracked so far in this session. */
-  processed: number;
-  /** `live`: frames shown but not tracked so far (the backend was busy). */
-  dropped: number;
-  /** `complete`: share of the frame range done (0..1); null for live. */
-  progress: number | null;
-}
-
-/** How a session ended. */
-export interface TrackSummary {
-  /** `completed`: every frame of the range; `ended`: the live video ended; `stopped`: stop(), abort or removal. */
-  reason: 'completed' | 'ended' | 'stopped';
-  mode: TrackMode;
-  /** Frames tracked. */
-  frames: number;
-  /** Frames shown but not tracked (live). */
-  dropped: number;
-  /** Objects tracked at the end. */
-  objects: number[];
-  /** Wall time from start to end, and tracked frames per second over it. */
-  durationMs: number;
-  fps: number;
-  /** The tracker's memory and per-graph time just before it was freed. */
-  stats: TrackerStats | null;
-}
-
-/** `toJSON()` of a session: per frame and object, COCO RLE (pycocotools layout), bbox [x, y, w, h] and scores. */
-export interface TrackExport {
-  format: 'sam2-segmenter/track';
-  version: 1;
-  width: number;
-  height: number;
-  fps: number;
-  frames: {
-    frame: number;
-    time: number;
-    objects: {
-      objectId: number;
-      score: number;
-      objectScore: number;
-      bbox: [number, number, number, number];
-      area: number;
-      segmentation: { size: [number, number]; counts: string };
-    }[];
-  }[];
-}
-
-/** A running tracking session. */
-export interface TrackingSession extends AsyncIterable<TrackFrame> {
-  readonly mode: TrackMode;
-  /** `running`, `paused` or `done`. */
-  readonly state: 'running' | 'paused' | 'done';
-  /** A prompt on any frame (default: the current one): a new object, more points, or a correction of a tracked frame. */
-  addPrompt(prompt: TrackFramePrompt): Promise<TrackedObject>;
-  /** Stops tracking one object; false when it was not tracked. */
-  removeObject(objectId: number): Promise<boolean>;
-  pause(): void;
-  resume(): void;
-  /** Ends the session after the frame in flight; resolves with the summary. */
-  stop(): Promise<TrackSummary>;
-  /** Settles when the session ends: the summary, or the coded error that ended it. */
-  readonly finished: Promise<TrackSummary>;
-  /** The recorded track (frames in order). */
-  toJSON(): TrackExport;
-  /** The worker-side tracker's memory and time per graph. */
-  stats(): Promise<TrackerStats>;
-}
-
-/** Callbacks the element uses to draw and dispatch events. */
-export interface TrackingHooks {
-  /** Ask the worker for an alpha bitmap per mask (transferred to `onFrame`, which must close them). */
-  overlay?: boolean;
-  onFrame?(frame: TrackFrame, overlays: Map<number, ImageBitmap>): void;
-  onPrompt?(object: TrackedObject, overlay: ImageBitmap | null): void;
-}
 
 const DEFAULT_FPS = 30;
-
-function isVideo(v: unknown): v is HTMLVideoElement {
-  return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
-}
-
-function isStream(v: unknown): v is MediaStream {
-  return typeof MediaStream !== 'undefined' && v instanceof MediaStream;
-}
-
-function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
-  const code = video.error?.code;
-  // MEDIA_ERR_SRC_NOT_SUPPORTED also covers network failures of a src; both mean the clip cannot be read.
-  return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
-}
-
-/** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
-export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      video.removeEventListener(type, ok);
-      video.removeEventListener('error', fail);
-      signal.removeEventListener('abort', abort);
-    };
-    const ok = (): void => {
-      cleanup();
-      resolve();
-    };
-    const fail = (): void => {
-      cleanup();
-      reject(mediaError(video, `waiting for ${type}`));
-    };
-    const abort = (): void => {
-      cleanup();
-      reject(abortedError('tracking'));
-    };
-    video.addEventListener(type, ok);
-    video.addEventListener('error', fail);
-    signal.addEventListener('abort', abort);
-  });
-}
-
-/** @internal The frame shown at time t; WebM stores whole ms (frame 1 of 30 fps at 0.033 s), so a small bias keeps
- * frame starts on their own frame while mid-frame times (our seeks) stay on theirs. */
-export function frameAtTime(t: number, fps: number): number {
-  return Math.max(0, Math.floor(t * fps + 0.05));
-}
-
-/** Resolves when the video presents its next frame, or after 250 ms where it does not render. */
-function presentedFrame(video: RvfcVideo): Promise<void> {
-  return new Promise((resolve) => {
-    if (!video.requestVideoFrameCallback) return resolve();
-    const timer = setTimeout(() => {
-      video.cancelVideoFrameCallback?.(handle);
-      presentTimeouts++;
-      resolve();
-    }, 250);
-    const handle = video.requestVideoFrameCallback(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-/** @internal For tests: seeks whose frame was never presented (each cost the 250 ms wait). */
-export let presentTimeouts = 0;
-
-type VideoFrameCallback = (now: number, meta: { mediaTime: number; presentedFrames: number }) => void;
-/** @internal A video with requestVideoFrameCallback (not yet in TypeScript's DOM lib). */
-export type RvfcVideo = HTMLVideoElement & {
-  requestVideoFrameCallback?(cb: VideoFrameCallback): number;
-  cancelVideoFrameCallback?(handle: number): void;
-};
 
 /** Iterator subscribers get frames from the moment they subscribe. */
 interface Subscriber {
@@ -377,10 +196,10 @@ export class VideoTrackingSession implements TrackingSession {
     let reason: TrackSummary['reason'] = 'stopped';
     try {
       const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
-      const video = await this.#openSource();
+      const video = await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups);
       this.#video = video;
       this.#check();
-      const numFrames = this.mode === 'complete' ? await this.#frameCount(video) : undefined;
+      const numFrames = this.mode === 'complete' ? await frameCount(video, this.#fps, this.#abort.signal) : undefined;
       this.#check();
       this.#tracker = await seg.openTracker(numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal });
       this.#check();
@@ -408,71 +227,6 @@ export class VideoTrackingSession implements TrackingSession {
     return frameAtTime(t, this.#fps);
   }
 
-  async #openSource(): Promise<RvfcVideo> {
-    const src = this.source;
-    if (isVideo(src)) {
-      if (src.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(src, 'loadeddata', this.#abort.signal);
-      return src;
-    }
-    const video = document.createElement('video');
-    video.muted = true;
-    video.playsInline = true;
-    // rVFC and decoding want a rendered element: keep it in the document, invisible and out of the way.
-    video.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;pointer-events:none';
-    video.setAttribute('aria-hidden', 'true');
-    document.body.append(video);
-    this.#cleanups.push(() => {
-      video.pause();
-      video.removeAttribute('src');
-      video.srcObject = null;
-      video.load();
-      video.remove();
-    });
-    if (isStream(src)) {
-      if (this.mode === 'complete') throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
-      video.srcObject = src;
-      await video.play();
-    } else if (typeof Blob !== 'undefined' && src instanceof Blob) {
-      const url = URL.createObjectURL(src);
-      this.#cleanups.push(() => URL.revokeObjectURL(url));
-      video.src = url;
-    } else if (typeof src === 'string' || src instanceof URL) {
-      video.crossOrigin = 'anonymous';
-      video.src = String(src);
-    } else {
-      throw new Sam2Error('media-decode', 'track() takes an HTMLVideoElement, a MediaStream, a URL or a Blob');
-    }
-    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', this.#abort.signal);
-    return video;
-  }
-
-  async #frameCount(video: HTMLVideoElement): Promise<number> {
-    if (!Number.isFinite(video.duration)) {
-      // Recorded WebM often has no duration until the end is seeked to.
-      video.currentTime = Number.MAX_SAFE_INTEGER;
-      await once(video, 'seeked', this.#abort.signal);
-      video.currentTime = 0;
-      await once(video, 'seeked', this.#abort.signal);
-    }
-    const n = Math.round(video.duration * this.#fps);
-    if (!(n > 0)) throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
-    return n;
-  }
-
-  /** Shows frame i: seeks to the middle of its display interval so rounding never lands on a neighbour. */
-  async #seek(video: HTMLVideoElement, i: number): Promise<void> {
-    const t = Math.min((i + 0.5) / this.#fps, Math.max(0, video.duration - 1e-3));
-    if (!video.paused) video.pause();
-    if (Math.abs(video.currentTime - t) < 1e-6 && !video.seeking) return;
-    const seeked = once(video, 'seeked', this.#abort.signal);
-    // `seeked` can fire before the new frame reaches the element's output, and reading it then returns the previous
-    // frame: wait until a frame is presented (rVFC), or briefly where none will be (a video that is not rendered).
-    const presented = presentedFrame(video);
-    video.currentTime = t;
-    await seeked;
-    await presented;
-  }
-
   #locked<T>(fn: () => Promise<T>): Promise<T> {
     const r = this.#lock.then(fn);
     this.#lock = r.catch(() => undefined);
@@ -491,7 +245,7 @@ export class VideoTrackingSession implements TrackingSession {
         if (!Number.isInteger(frame) || frame < 0) throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
         // A live stream cannot seek: a prompt there is always on the frame just read.
         // A paused clip is sought to the frame, which also makes sure that frame has been decoded and presented.
-        if (!isStream(this.source) && (this.mode === 'complete' || video.paused)) await this.#seek(video, frame);
+        if (!isStream(this.source) && (this.mode === 'complete' || video.paused)) await seekFrame(video, frame, this.#fps, this.#abort.signal);
         const { frame: _f, ...prompt } = p.prompt;
         const at = this.mode === 'live' ? this.#liveIndex(frame) : frame;
         // The client reads the video's current frame when the call is made.
@@ -536,7 +290,7 @@ export class VideoTrackingSession implements TrackingSession {
       const result = await this.#locked(async () => {
         await this.#applyPrompts();
         if (this.#cursor !== i) return null;
-        await this.#seek(video, i);
+        await seekFrame(video, i, this.#fps, this.#abort.signal);
         this.#current = i;
         return t.track(i, video, dir, { overlay: this.hooks.overlay === true });
       });
@@ -642,7 +396,7 @@ export class VideoTrackingSession implements TrackingSession {
     const source =
       video && !isStream(this.source) && this.mode === 'complete'
         ? async () => {
-            await this.#locked(() => this.#seek(video, frame));
+            await this.#locked(() => seekFrame(video, frame, this.#fps, this.#abort.signal));
             return createImageBitmap(video);
           }
         : null;

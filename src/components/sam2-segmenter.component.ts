@@ -17,7 +17,7 @@ import { LoadProgress } from './load-progress.js';
 import { renderState, stateStyles, type Sam2SegmenterState } from './states.js';
 import { resolveStrings, type Sam2SegmenterStrings } from './strings.js';
 import { Sam2Mask } from '../client/mask.js';
-import { maskArea, maskBbox } from '../engine/math/polygons.js';
+import { maskArea, maskBbox } from '../shared/polygons.js';
 import type { Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2MaskChangeDetail, Sam2SegmenterEventMap } from './events.js';
 import { Reporter } from './reporter.js';

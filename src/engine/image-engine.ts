@@ -3,25 +3,23 @@
 
 import type { Embedding, ModelAdapter } from './adapters.js';
 import { LOW_RES } from './adapters.js';
-import { Sam2Error, abortedError } from '../shared/errors.js';
-import { PromptError, buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
-import { maskArea, maskBbox } from './math/polygons.js';
+import { Sam2Error, mediaReadError } from '../shared/errors.js';
+import { buildDecoderPoints, type DecoderPoints } from './math/prompts.js';
+import { validateObjectPrompt } from '../shared/prompts.js';
+import { maskArea, maskBbox } from '../shared/polygons.js';
 import { upsampleAndThreshold, upsampleBilinear } from './math/resample.js';
 import { selectAmongThree, selectMask } from './math/select.js';
 import { preprocess } from './preprocess.js';
-import type { SegmentPrompt, SegmentResultData } from '../shared/types.js';
+import type { PromptBox, PromptPoint, SegmentPrompt, SegmentResultData } from '../shared/types.js';
 
 /** Previous logits fed back as `mask_input` are clamped to ±32, as the reference does (§2.2). */
 const MASK_PROMPT_CLAMP = 32;
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Natural size of the current image, and what encoding it cost (ms). */
+/** Natural size of the current image. */
 export interface ImageInfo {
   width: number;
   height: number;
+  /** What encoding it cost (ms). */
   timings: { preprocess: number; encode: number };
 }
 
@@ -35,74 +33,45 @@ interface CurrentImage {
   embedding: Embedding;
 }
 
-function mediaError(e: unknown): Sam2Error {
-  // An origin-unclean bitmap can be drawn but not read back: getImageData throws a SecurityError.
-  if (e instanceof DOMException && e.name === 'SecurityError') {
-    return new Sam2Error('media-cross-origin', 'the image is cross-origin without CORS and cannot be read', { cause: e });
-  }
-  return new Sam2Error('media-decode', `the image could not be prepared: ${String(e)}`, { cause: e });
-}
-
 /** Image-mode engine: one image, any number of objects, each with its own refinement state. */
 export class ImageEngine {
   private image: CurrentImage | null = null;
   /** Clamped low-res logits of the last selected mask, per object (the refinement prompt). */
   private readonly lowRes = new Map<number, Float32Array>();
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly queued = new Set<number>();
-  private readonly cancelled = new Set<number>();
-  /** Newest queued segment() call per object: an older one still queued when it comes up is superseded. */
-  private readonly newestSegment = new Map<number, number>();
-  private autoId = -1;
 
   constructor(private readonly adapter: ModelAdapter) {}
 
-  /** Cancels a queued call; a call already running finishes and its result is dropped by the caller. */
-  cancel(callId: number): void {
-    if (this.queued.has(callId)) this.cancelled.add(callId);
-  }
-
-  /** Encodes an image once and keeps its embedding; the bitmap is closed. */
-  setImage(bitmap: ImageBitmap, callId = this.autoId--): Promise<ImageInfo> {
-    return this.enqueue(callId, async () => {
-      let px;
-      const t0 = performance.now();
-      try {
-        px = await preprocess(bitmap, this.adapter.preprocess);
-      } catch (e) {
-        throw mediaError(e);
-      } finally {
-        bitmap.close();
-      }
-      const t1 = performance.now();
-      const embedding = await this.adapter.encode(px);
-      const t2 = performance.now();
-      this.image?.embedding.dispose();
-      this.lowRes.clear();
-      this.image = {
-        width: px.width,
-        height: px.height,
-        size: px.size,
-        contentWidth: px.contentWidth,
-        contentHeight: px.contentHeight,
-        embedding,
-      };
-      return { width: px.width, height: px.height, timings: { preprocess: t1 - t0, encode: t2 - t1 } };
-    }, () => {
+  /** Encodes an image once and keeps its embedding; the bitmap is closed. Callers run it through the command queue. */
+  async setImage(bitmap: ImageBitmap): Promise<ImageInfo> {
+    let px;
+    const t0 = performance.now();
+    try {
+      px = await preprocess(bitmap, this.adapter.preprocess);
+    } catch (e) {
+      // An origin-unclean bitmap can be drawn but not read back.
+      throw mediaReadError(e, 'the image');
+    } finally {
       bitmap.close();
-    });
+    }
+    const t1 = performance.now();
+    const embedding = await this.adapter.encode(px);
+    const t2 = performance.now();
+    this.image?.embedding.dispose();
+    this.lowRes.clear();
+    this.image = {
+      width: px.width,
+      height: px.height,
+      size: px.size,
+      contentWidth: px.contentWidth,
+      contentHeight: px.contentHeight,
+      embedding,
+    };
+    return { width: px.width, height: px.height, timings: { preprocess: t1 - t0, encode: t2 - t1 } };
   }
 
-  /** Segments one object of the current image. */
-  segment(prompt: SegmentPrompt, callId = this.autoId--): Promise<SegmentResultData> {
-    const objectId = prompt?.objectId ?? 1;
-    this.newestSegment.set(objectId, callId);
-    return this.enqueue(callId, async () => {
-      if (this.newestSegment.get(objectId) !== callId) throw abortedError('a segment() superseded by a newer one');
-      return this.run(prompt, objectId);
-    }, undefined, () => {
-      if (this.newestSegment.get(objectId) === callId) this.newestSegment.delete(objectId);
-    });
+  /** Segments one object of the current image. Callers run it through the command queue. */
+  segment(prompt: SegmentPrompt): Promise<SegmentResultData> {
+    return this.run(prompt);
   }
 
   /** Drops the refinement state of one object, or of all. */
@@ -111,42 +80,16 @@ export class ImageEngine {
     else this.lowRes.delete(objectId);
   }
 
-  /** Frees the embedding and the sessions. */
+  /** Frees the embedding and the sessions; callers wait for running commands first. */
   async dispose(): Promise<void> {
-    await this.tail.catch(() => undefined);
     this.image?.embedding.dispose();
     this.image = null;
     this.lowRes.clear();
     await this.adapter.release();
   }
 
-  private enqueue<T>(callId: number, fn: () => Promise<T>, onSkip?: () => void, onSettle?: () => void): Promise<T> {
-    this.queued.add(callId);
-    const result = this.tail.then(async () => {
-      // WASM inference blocks this thread, so newer calls and cancels pile up as unread messages; one trip through
-      // the event loop lets them register before the next call starts, or supersession could never happen.
-      await yieldToEventLoop();
-      this.queued.delete(callId);
-      try {
-        if (this.cancelled.delete(callId)) {
-          onSkip?.();
-          throw abortedError();
-        }
-        return await fn();
-      } finally {
-        onSettle?.();
-      }
-    });
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  private points(prompt: SegmentPrompt, img: CurrentImage): DecoderPoints {
-    if (prompt === null || typeof prompt !== 'object') throw new PromptError('prompt must be an object');
-    const pts = prompt.points ?? [];
-    if (!Array.isArray(pts)) throw new PromptError('prompt.points must be an array');
-    if (pts.length === 0 && !prompt.box) throw new PromptError('a prompt needs at least one point or a box');
-    const p = buildDecoderPoints(pts, prompt.box, img.width, img.height);
+  private points(prompt: { points: PromptPoint[]; box: PromptBox | null }, img: CurrentImage): DecoderPoints {
+    const p = buildDecoderPoints(prompt.points, prompt.box, img.width, img.height);
     if (img.contentWidth !== img.size || img.contentHeight !== img.size) {
       // Letterboxed input: the image covers only the top-left content area of the model input.
       const sx = img.contentWidth / img.size;
@@ -174,17 +117,12 @@ export class ImageEngine {
     return upsampleAndThreshold(crop, img.contentWidth, img.contentHeight, img.width, img.height);
   }
 
-  private async run(prompt: SegmentPrompt, objectId: number): Promise<SegmentResultData> {
+  private async run(prompt: SegmentPrompt): Promise<SegmentResultData> {
     const img = this.image;
     if (!img) throw new Sam2Error('not-ready', 'segment() needs an image: call setImage() first');
-    if (!Number.isInteger(objectId)) throw new Sam2Error('invalid-prompt', `objectId must be an integer, got ${String(objectId)}`);
-    let p: DecoderPoints;
-    try {
-      p = this.points(prompt, img);
-    } catch (e) {
-      if (e instanceof PromptError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
-      throw e;
-    }
+    const valid = validateObjectPrompt(prompt);
+    const objectId = valid.objectId;
+    const p = this.points(valid, img);
     const maskInput = prompt.refine !== false && this.adapter.hasMaskInput ? (this.lowRes.get(objectId) ?? null) : null;
     const out = await this.adapter.decode(img.embedding, p, maskInput);
 

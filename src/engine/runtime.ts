@@ -47,7 +47,8 @@ type Feeds = Record<string, ort.Tensor>;
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
 /**
- * Runs of every session in this worker, one after another. ORT-web rejects concurrent runs on one session, and its
+ * Runs of every session in this worker, one after another: the last guard below the engine core's command queue (which
+ * already runs one session command at a time). ORT-web rejects concurrent runs on one session, and its
  * WebGPU backend also rejects a run of one session while another session's run is in flight ("Session already
  * started"), as happens when the image engine encodes a frame while the video tracker runs its memory graphs.
  */

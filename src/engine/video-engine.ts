@@ -1,13 +1,13 @@
-// Video tracking in the worker: one VideoTracker per tracking session, its calls run one after another, and every
-// result leaves as compact bytes (mask at natural size, COCO RLE, optional overlay bitmap). Frames arrive as
-// transferred VideoFrames or ImageBitmaps and are closed here once encoded.
+// Video tracking in the worker: one VideoTracker per tracking session (the worker's command queue runs its calls one
+// after another), and every result leaves as compact bytes (mask at natural size, COCO RLE, optional overlay
+// bitmap). Frames arrive as transferred VideoFrames or ImageBitmaps and are closed here once encoded.
 
-import type { VideoModel } from './bundle.js';
-import { Sam2Error } from '../shared/errors.js';
+import type { VideoModel } from './model-load.js';
+import { Sam2Error, isCrossOriginError, mediaReadError } from '../shared/errors.js';
 import { alphaBitmap } from './image-engine.js';
-import { PromptError } from './math/prompts.js';
-import { maskArea, maskBbox } from './math/polygons.js';
-import { encodeRle } from './math/rle.js';
+import { validateObjectPrompt } from '../shared/prompts.js';
+import { maskArea, maskBbox } from '../shared/polygons.js';
+import { encodeRle } from '../shared/rle.js';
 import { VideoTracker, toNaturalMask, type ObjectFrameResult } from './tracker/video-tracker.js';
 import type { TrackFrameData, TrackObjectData, TrackPrompt, TrackPromptData, TrackerStats } from '../shared/types.js';
 
@@ -26,7 +26,8 @@ export interface ResultOptions {
   overlay?: boolean;
 }
 
-function closeFrame(f: WorkerFrame | null | undefined): void {
+/** Closes a frame the engine was given; safe on one already closed or detached. */
+export function closeFrame(f: WorkerFrame | null | undefined): void {
   try {
     f?.close();
   } catch {
@@ -40,21 +41,14 @@ function isFrame(f: unknown): f is WorkerFrame {
 
 /** Frame indices, prompts and directions from the page become `invalid-prompt` errors, never crashes. */
 function asPromptError(e: unknown): never {
-  if (e instanceof RangeError || e instanceof PromptError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
-  if (e instanceof DOMException && e.name === 'SecurityError') {
-    throw new Sam2Error('media-cross-origin', 'the video frame is cross-origin without CORS and cannot be read', { cause: e });
-  }
+  if (e instanceof RangeError) throw new Sam2Error('invalid-prompt', e.message, { cause: e });
+  if (isCrossOriginError(e)) throw mediaReadError(e, 'the video frame');
   throw e;
-}
-
-interface Entry {
-  tracker: VideoTracker;
-  tail: Promise<unknown>;
 }
 
 /** Every tracker of one worker. */
 export class VideoEngine {
-  readonly #trackers = new Map<number, Entry>();
+  readonly #trackers = new Map<number, VideoTracker>();
 
   constructor(private readonly load: (() => Promise<VideoModel>) | null, private readonly contract: string) {}
 
@@ -75,19 +69,15 @@ export class VideoEngine {
     } catch (e) {
       asPromptError(e);
     }
-    this.#trackers.set(id, { tracker, tail: Promise.resolve() });
+    this.#trackers.set(id, tracker);
   }
 
   /** A prompt for one object on one frame; `frame` pixels are needed unless that frame is the one last sent. */
   prompt(id: number, frame: number, pixels: WorkerFrame | null, prompt: TrackPrompt, options: ResultOptions = {}): Promise<TrackPromptData> {
     return this.#run(id, pixels, async (t) => {
-      if (prompt === null || typeof prompt !== 'object') throw new Sam2Error('invalid-prompt', 'prompt must be an object');
-      const objectId = prompt.objectId ?? 1;
-      if (!Number.isInteger(objectId)) throw new Sam2Error('invalid-prompt', `objectId must be an integer, got ${String(objectId)}`);
-      const points = prompt.points ?? [];
-      if (!Array.isArray(points)) throw new Sam2Error('invalid-prompt', 'prompt.points must be an array');
+      const { objectId, points, box } = validateObjectPrompt(prompt);
       if (!pixels) throw new Sam2Error('invalid-prompt', `frame ${frame} pixels are needed for a prompt`);
-      const r = await t.addPrompt(frame, objectId, points, prompt.box ?? null, pixels).catch(asPromptError);
+      const r = await t.addPrompt(frame, objectId, points, box, pixels).catch(asPromptError);
       return { ...(await this.#toData(r, options)), kind: r.kind, invalidated: r.invalidated };
     });
   }
@@ -111,14 +101,13 @@ export class VideoEngine {
     return this.#run(id, null, async (t) => this.#stats(t));
   }
 
-  /** Closes tracker `id` after its queued calls and frees everything it holds; resolves with its last stats. */
-  async close(id: number): Promise<TrackerStats | null> {
-    const e = this.#trackers.get(id);
-    if (!e) return null;
+  /** Closes tracker `id` and frees everything it holds; resolves with its last stats (null when it was not open). */
+  close(id: number): TrackerStats | null {
+    const t = this.#trackers.get(id);
+    if (!t) return null;
     this.#trackers.delete(id);
-    await e.tail.catch(() => undefined);
-    const stats = this.#stats(e.tracker);
-    e.tracker.dispose();
+    const stats = this.#stats(t);
+    t.dispose();
     return stats;
   }
 
@@ -133,24 +122,15 @@ export class VideoEngine {
     return { bytes: m.bytes, objects: m.objects.length, encodedFrames: m.encodedFrames, timings };
   }
 
-  #run<T>(id: number, pixels: WorkerFrame | null, fn: (t: VideoTracker) => Promise<T>): Promise<T> {
-    const e = this.#trackers.get(id);
-    if (!e) {
+  async #run<T>(id: number, pixels: WorkerFrame | null, fn: (t: VideoTracker) => Promise<T>): Promise<T> {
+    try {
+      const t = this.#trackers.get(id);
+      if (!t) throw new Sam2Error('not-ready', `tracker ${id} is not open (stopped, or the worker restarted)`);
+      if (pixels !== null && !isFrame(pixels)) throw new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap');
+      return await fn(t);
+    } finally {
       closeFrame(pixels);
-      return Promise.reject(new Sam2Error('not-ready', `tracker ${id} is not open (stopped, or the worker restarted)`));
     }
-    if (pixels !== null && !isFrame(pixels)) {
-      return Promise.reject(new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap'));
-    }
-    const result = e.tail.then(async () => {
-      try {
-        return await fn(e.tracker);
-      } finally {
-        closeFrame(pixels);
-      }
-    });
-    e.tail = result.catch(() => undefined);
-    return result;
   }
 
   async #toData(r: ObjectFrameResult, options: ResultOptions): Promise<TrackObjectData> {
@@ -160,8 +140,8 @@ export class VideoEngine {
     const out: TrackObjectData = {
       objectId: r.objectId,
       frame: r.frame,
-      score: r.iou,
-      objectScore: r.score,
+      score: r.score,
+      objectScore: r.objectScore,
       present: r.present,
       mask: { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },

@@ -72,3 +72,18 @@ export function unwrap<T>(r: WireResult<T>): T {
 export function abortedError(what = 'the call'): Sam2Error {
   return new Sam2Error('aborted', `${what} was aborted`);
 }
+
+/** True for the error browsers raise when reading pixels of cross-origin media served without CORS. */
+export function isCrossOriginError(e: unknown): boolean {
+  return typeof DOMException !== 'undefined' && e instanceof DOMException && e.name === 'SecurityError';
+}
+
+/**
+ * The one mapping of a failure to read media pixels (`what`, e.g. "the video frame"): a Sam2Error stays as it is,
+ * cross-origin media without CORS becomes `media-cross-origin`, anything else `media-decode`.
+ */
+export function mediaReadError(e: unknown, what: string): Sam2Error {
+  if (e instanceof Sam2Error) return e;
+  if (isCrossOriginError(e)) return new Sam2Error('media-cross-origin', `${what} is cross-origin without CORS and cannot be read`, { cause: e });
+  return new Sam2Error('media-decode', `${what} could not be read: ${String(e)}`, { cause: e });
+}

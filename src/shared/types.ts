@@ -1,5 +1,8 @@
 // Public types shared by the headless engine API and the element. No runtime code here.
 
+/** Model preset names accepted as `model`. */
+export type PresetName = 'twin' | 'tiny' | 'small' | 'base-plus' | 'large';
+
 /** Which onnxruntime-web backend runs the model: `auto` tries WebGPU, then WASM. */
 export type DeviceOption = 'auto' | 'webgpu' | 'wasm';
 

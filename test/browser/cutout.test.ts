@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import { Sam2Mask, localMaskCodec, type CutoutOptions, type MaskCodec, type Sam2MaskSource } from '../../src/client/mask.js';
 import { createSegmenter, type Segmenter } from '../../src/client/segmenter.js';
-import { maskArea, maskBbox } from '../../src/engine/math/polygons.js';
+import { maskArea, maskBbox } from '../../src/shared/polygons.js';
 import { testBackend } from './helpers/backend.js';
 import { drawScene } from './helpers/scenes.js';
 

@@ -7,11 +7,11 @@ import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
 import { containment, drawScene, iou, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
 import { createSegmenter, type Segmenter, type SegmenterOptions } from '../../src/client/segmenter.js';
-import type { SegmenterDebugHooks } from '../../src/client/segmenter.js';
+import { testWorker, type WorkerHooks } from './helpers/test-worker.js';
 import { clearCache } from '../../src/shared/cache.js';
 import type { ModelProgress, SegmentResultData } from '../../src/shared/types.js';
 import { Embedding, type ModelAdapter } from '../../src/engine/adapters.js';
-import { hfPreprocess } from '../../src/engine/bundle.js';
+import { hfPreprocess } from '../../src/engine/model-resolve.js';
 import { HF_SAM2_CONTRACT } from '../../src/engine/contracts.js';
 import { ImageEngine } from '../../src/engine/image-engine.js';
 import type { DecoderPoints } from '../../src/engine/math/prompts.js';
@@ -21,15 +21,21 @@ const backend = testBackend();
 const HF_MODEL = new URL('/demo/models/sam2-twin-hf/', location.href).href;
 const VIDEO_MANIFEST = new URL('/demo/models/sam2-twin/manifest.json', location.href).href;
 
-function segmenter(model: string, extra: SegmenterOptions = {}): Segmenter & SegmenterDebugHooks {
-  return createSegmenter({
+/** Test hooks of each segmenter's worker. */
+const hooks = new WeakMap<Segmenter, WorkerHooks>();
+
+function segmenter(model: string, extra: SegmenterOptions = {}): Segmenter {
+  // The test worker entry is the real engine plus hooks (kill, crash); the dev server maps .js imports to .ts sources.
+  const worker = testWorker();
+  const seg = createSegmenter({
     model,
     device: backend,
     wasmPaths: '/node_modules/onnxruntime-web/dist/',
-    // The dev server maps .js imports to .ts sources, but not `new URL('...worker.js', import.meta.url)`.
-    workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
+    workerUrl: worker.url,
     ...extra,
-  }) as Segmenter & SegmenterDebugHooks;
+  });
+  hooks.set(seg, worker);
+  return seg;
 }
 
 
@@ -53,7 +59,7 @@ for (const kind of ['hf', 'canonical'] as const) {
   const model = kind === 'hf' ? HF_MODEL : VIDEO_MANIFEST;
 
   describe(`engine, ${kind === 'hf' ? 'onnx-community layout' : 'canonical bundle'} (${backend})`, () => {
-    let seg: Segmenter & SegmenterDebugHooks;
+    let seg: Segmenter;
     const progress: ModelProgress[] = [];
 
     before(async () => {
@@ -234,7 +240,7 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
   });
 
   describe('one segmenter', () => {
-    let seg: Segmenter & SegmenterDebugHooks;
+    let seg: Segmenter;
     const { scene, centres } = objectsScene(640, 360);
     const click = (i: number) => ({ points: [{ x: centres[i]![0], y: centres[i]![1], label: 'positive' as const }], refine: false });
 
@@ -249,7 +255,7 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
       // A call in flight when the worker dies rejects with worker-crashed: an encode, posted but not finished.
       const inFlight = seg.setImage(scene.canvas);
       await new Promise((r) => setTimeout(r, 20));
-      seg.__debugKillWorker();
+      hooks.get(seg)!.kill();
       expect((await rejection(inFlight)).code).to.equal('worker-crashed');
       const t0 = performance.now();
       const after = await seg.segment(click(0));
@@ -258,7 +264,8 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
     });
 
     it('replaces a worker whose error event fires', async () => {
-      await seg.__debugCrashWorker();
+      await seg.ready;
+      await hooks.get(seg)!.crash();
       // The error event arrives asynchronously; the next call runs on whichever worker is current.
       await new Promise((r) => setTimeout(r, 100));
       const r = await seg.segment(click(2));

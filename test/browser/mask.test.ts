@@ -2,9 +2,10 @@
 // browser (canvas encoding/decoding is the part that a Node test cannot cover). No model runs here.
 import { expect } from '@open-wc/testing';
 import { Sam2Mask, type Sam2MaskSource } from '../../src/client/mask.js';
-import { decodeRle, rleArea, rleToBbox } from '../../src/engine/math/rle.js';
-import { maskArea, maskBbox, rasterizePolygons } from '../../src/engine/math/polygons.js';
+import { decodeRle, rleArea, rleToBbox } from '../../src/shared/rle.js';
+import { maskArea, maskBbox, rasterizePolygons } from '../../src/shared/polygons.js';
 import type { MaskData } from '../../src/shared/types.js';
+import { Sam2Error, isSam2Error } from '../../src/shared/errors.js';
 import { testBackend } from './helpers/backend.js';
 import { area, drawScene, iou, type Shape } from './helpers/scenes.js';
 
@@ -299,8 +300,8 @@ describe(`Sam2Mask [${backend}]`, () => {
       } catch (e) {
         error = e;
       }
-      expect(error).to.be.instanceOf(Error);
-      expect((error as { code?: string }).code).to.equal('not-ready');
+      expect(error).to.be.instanceOf(Sam2Error);
+      expect(isSam2Error(error, 'not-ready')).to.equal(true);
     });
 
     it('gives a 1×1 transparent PNG when cropping an empty mask', async () => {

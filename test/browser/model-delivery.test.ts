@@ -6,7 +6,9 @@ import { expect } from '@open-wc/testing';
 import { createStore, keys } from 'idb-keyval';
 import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
-import { createSegmenter, type Segmenter, type SegmenterTestOptions } from '../../src/client/segmenter.js';
+import { createSegmenter, type Segmenter, type SegmenterOptions } from '../../src/client/segmenter.js';
+import { testWorker } from './helpers/test-worker.js';
+import type { StorageFault } from '../../src/shared/cache.js';
 import { CACHE_DB, CACHE_STORE, ModelCache, cacheInfo, cacheKey, clearCache } from '../../src/shared/cache.js';
 import { Sam2Error } from '../../src/shared/errors.js';
 import { fetchFile, fetchFiles } from '../../src/engine/model-store.js';
@@ -66,8 +68,11 @@ function checkProgress(events: ModelProgress[], phase: ModelProgress['phase']): 
   return byFile;
 }
 
-function segmenter(scenario: string, extra: SegmenterTestOptions = {}): Segmenter {
-  return createSegmenter({ device: backend, model: faultUrl(scenario, TWIN), ...extra } as SegmenterTestOptions);
+/** `storageFault` runs the test worker entry (the real engine), which simulates that storage failure. */
+function segmenter(scenario: string, extra: SegmenterOptions & { storageFault?: StorageFault } = {}): Segmenter {
+  const { storageFault, ...options } = extra;
+  const worker = storageFault ? { workerUrl: testWorker({ fault: storageFault }).url } : {};
+  return createSegmenter({ device: backend, model: faultUrl(scenario, TWIN), ...worker, ...options });
 }
 
 describe(`model delivery, end to end (${backend})`, () => {
@@ -159,7 +164,7 @@ describe(`model delivery, end to end (${backend})`, () => {
   it('still loads when storage quota is exceeded, and reports storage', async () => {
     const id = uid();
     const warnings: Sam2Error[] = [];
-    const s = segmenter(`id=${id}`, { __storageFault: 'quota', onWarning: (w) => warnings.push(w) });
+    const s = segmenter(`id=${id}`, { storageFault: 'quota', onWarning: (w) => warnings.push(w) });
     const info = await s.ready;
     s.dispose();
     expect(info.backend).to.equal(backend);
@@ -171,7 +176,7 @@ describe(`model delivery, end to end (${backend})`, () => {
   it('still loads when IndexedDB is unavailable, and reports storage', async () => {
     const id = uid();
     const warnings: Sam2Error[] = [];
-    const s = segmenter(`id=${id}`, { __storageFault: 'unavailable', onWarning: (w) => warnings.push(w) });
+    const s = segmenter(`id=${id}`, { storageFault: 'unavailable', onWarning: (w) => warnings.push(w) });
     await s.ready;
     s.dispose();
     expect(warnings.map((w) => w.code)).to.deep.equal(['storage']);

@@ -121,7 +121,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
       const r = get(await t.track(i, f.canvas), 1);
       if (hidden.has(i)) {
         expect(r.present, `frame ${i}`).to.equal(false);
-        expect(r.score).to.be.at.most(0);
+        expect(r.objectScore).to.be.at.most(0);
         expect(area(mask(r)), `frame ${i} mask area`).to.equal(0);
         expect(r.lowRes.every((v) => v === C.noObjScore)).to.equal(true);
       } else {
@@ -304,7 +304,7 @@ describe(`video tracker on the twin graphs (${backend})`, function () {
         const b = get(await onGpu.track(i, f.canvas, 1), 1);
         expect(b.present, `frame ${i}`).to.equal(a.present);
         worst = Math.min(worst, iou(mask(a), mask(b)));
-        maxScoreDiff = Math.max(maxScoreDiff, Math.abs(a.score - b.score));
+        maxScoreDiff = Math.max(maxScoreDiff, Math.abs(a.objectScore - b.objectScore));
       }
       console.log(`[tracker] WASM vs WebGPU over 12 frames: worst mask IoU ${worst.toFixed(4)}, max object-score diff ${maxScoreDiff.toExponential(2)}`);
       expect(worst).to.be.at.least(0.99);

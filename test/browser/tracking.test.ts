@@ -8,9 +8,9 @@ import type { Sam2ErrorEvent, Sam2MaskChangeEvent, Sam2SegmenterElement } from '
 import { testBackend } from './helpers/backend.js';
 import { rejection } from './helpers/rejection.js';
 import { drawScene, iou, RED, squarePath, type Shape } from './helpers/scenes.js';
-import { segmenterOf } from './helpers/element-hooks.js';
-import { createSegmenter, type Segmenter, type SegmenterDebugHooks } from '../../src/client/segmenter.js';
-import { decodeRle } from '../../src/engine/math/rle.js';
+import { createSegmenter, type Segmenter } from '../../src/client/segmenter.js';
+import { testWorker, type WorkerHooks } from './helpers/test-worker.js';
+import { decodeRle } from '../../src/shared/rle.js';
 import { presentTimeouts, trackVideo } from '../../src/client/tracking-session.js';
 import { makeClip } from '../../tools/clips/synthetic-clip.js';
 
@@ -21,13 +21,15 @@ const W = 320;
 const H = 240;
 const SIDE = 48;
 
-function segmenter(model = VIDEO_MANIFEST): Segmenter & SegmenterDebugHooks {
-  return createSegmenter({
-    model,
-    device: backend,
-    wasmPaths: WASM_PATHS,
-    workerUrl: WORKER_URL,
-  }) as Segmenter & SegmenterDebugHooks;
+/** Test hooks of each segmenter's worker (the test worker entry: the real engine plus hooks). */
+const hooks = new WeakMap<Segmenter, WorkerHooks>();
+const trackerCount = (seg: Segmenter): Promise<number> => hooks.get(seg)!.trackerCount();
+
+function segmenter(model = VIDEO_MANIFEST): Segmenter {
+  const worker = testWorker();
+  const seg = createSegmenter({ model, device: backend, wasmPaths: WASM_PATHS, workerUrl: worker.url });
+  hooks.set(seg, worker);
+  return seg;
 }
 
 type Sq = { x: number; y: number; color?: string };
@@ -42,7 +44,7 @@ const itWasm = backend === 'wasm' ? it : it.skip;
 
 describe(`tracking through the client (${backend})`, function () {
   this.timeout(600_000);
-  let seg: Segmenter & SegmenterDebugHooks;
+  let seg: Segmenter;
   before(() => {
     seg = segmenter();
   });
@@ -69,7 +71,7 @@ describe(`tracking through the client (${backend})`, function () {
     const a = (i: number): Sq => ({ x: 20 + 12 * i, y: 30 });
     const b = (i: number): Sq => ({ x: 240 - 10 * i, y: 150, color: '#1e3cd8' });
     const t = await seg.openTracker({ numFrames: n });
-    expect(await seg.__debugTrackerCount()).to.equal(1);
+    expect(await trackerCount(seg)).to.equal(1);
     const f0 = scene([a(0), b(0)]);
     const pa = await t.addPrompt(0, f0.canvas, { objectId: 1, points: [{ ...centre(a(0)), label: 'positive' }] });
     const pb = await t.addPrompt(0, f0.canvas, { objectId: 2, points: [{ ...centre(b(0)), label: 'positive' }] });
@@ -90,7 +92,7 @@ describe(`tracking through the client (${backend})`, function () {
     expect(s.objects).to.equal(2);
     const last = await t.close();
     expect(last!.bytes).to.be.greaterThan(0);
-    expect(await seg.__debugTrackerCount()).to.equal(0);
+    expect(await trackerCount(seg)).to.equal(0);
     expect((await rejection(t.track(n, scene([a(0)]).canvas))).code).to.equal('aborted');
   });
 
@@ -136,7 +138,7 @@ function videoOf(blob: Blob): Promise<HTMLVideoElement> {
 
 describe(`tracking sessions on video (${backend})`, function () {
   this.timeout(600_000);
-  let seg: Segmenter & SegmenterDebugHooks;
+  let seg: Segmenter;
   before(() => {
     seg = segmenter();
   });
@@ -175,7 +177,7 @@ describe(`tracking sessions on video (${backend})`, function () {
     expect(f30.bbox[2]).to.be.closeTo(SIDE, 3);
     // JSON round trip: what a host would save.
     expect(JSON.parse(JSON.stringify(json)).frames.length).to.equal(60);
-    expect(await seg.__debugTrackerCount()).to.equal(0);
+    expect(await trackerCount(seg)).to.equal(0);
     console.log(`[tracking ${backend}] seeks without a presented frame: ${presentTimeouts}`);
     console.log(`[tracking ${backend}] complete 60 frames: worst IoU ${worst.toFixed(3)}, ${summary.fps.toFixed(1)} frames/s`);
   });
@@ -293,7 +295,7 @@ describe(`tracking sessions on video (${backend})`, function () {
       expect(summary.reason).to.equal('stopped');
       expect(summary.frames).to.be.at.least(5);
       expect(summary.stats).to.not.equal(null);
-      expect(await seg.__debugTrackerCount()).to.equal(0);
+      expect(await trackerCount(seg)).to.equal(0);
     } finally {
       clearInterval(timer);
       stream.getTracks().forEach((tr) => tr.stop());
@@ -305,14 +307,14 @@ describe(`tracking sessions on video (${backend})`, function () {
     const c = await clip(30, (i) => [p[i]!]);
     const session = trackVideo(seg, c.blob, { prompts: [{ frame: 0, points: [{ ...centre(p[0]!), label: 'positive' }] }] });
     for await (const f of session) {
-      expect(await seg.__debugTrackerCount()).to.equal(1);
+      expect(await trackerCount(seg)).to.equal(1);
       if (f.frame === 1) void session.stop();
     }
     const summary = await session.finished;
     expect(summary.reason).to.equal('stopped');
     expect(summary.frames).to.be.below(30);
     expect(summary.stats!.bytes).to.be.greaterThan(0);
-    expect(await seg.__debugTrackerCount()).to.equal(0);
+    expect(await trackerCount(seg)).to.equal(0);
   });
 
   it('a session without prompts, or on an undecodable clip, rejects with a code and leaves the segmenter usable', async () => {
@@ -321,7 +323,7 @@ describe(`tracking sessions on video (${backend})`, function () {
     expect((await rejection(none.finished)).code).to.equal('invalid-prompt');
     const bad = trackVideo(seg, new Blob([new Uint8Array(64)], { type: 'video/webm' }), { prompts: [{ frame: 0, points: [{ x: 1, y: 1, label: 'positive' }] }] });
     expect((await rejection(bad.finished)).code).to.equal('media-decode');
-    expect(await seg.__debugTrackerCount()).to.equal(0);
+    expect(await trackerCount(seg)).to.equal(0);
     const t = await seg.openTracker();
     await t.close();
   });
@@ -332,7 +334,7 @@ describe(`tracking sessions on video (${backend})`, function () {
 describe(`<sam2-segmenter> with a video (${backend})`, function () {
   this.timeout(600_000);
 
-  async function mountVideo(blob: Blob, model = VIDEO_MANIFEST): Promise<{ el: Sam2SegmenterElement; errors: Sam2ErrorEvent['detail'][] }> {
+  async function mountVideo(blob: Blob, model = VIDEO_MANIFEST, workerUrl = WORKER_URL): Promise<{ el: Sam2SegmenterElement; errors: Sam2ErrorEvent['detail'][] }> {
     const errors: Sam2ErrorEvent['detail'][] = [];
     const url = URL.createObjectURL(blob);
     const el = await fixture<Sam2SegmenterElement>(
@@ -341,7 +343,7 @@ describe(`<sam2-segmenter> with a video (${backend})`, function () {
         device=${backend}
         model=${model}
         .wasmPaths=${WASM_PATHS}
-        .workerUrl=${WORKER_URL}
+        .workerUrl=${workerUrl}
         src=${url}
         @error=${(e: Sam2ErrorEvent) => errors.push(e.detail)}
       ></sam2-segmenter>`,
@@ -400,11 +402,11 @@ describe(`<sam2-segmenter> with a video (${backend})`, function () {
     const n = 20;
     const sq = (i: number): Sq => ({ x: 20 + 8 * i, y: 60 });
     const c = await clip(n, (i) => [sq(i)]);
-    const { el } = await mountVideo(c.blob);
-    const seg = segmenterOf(el) as Segmenter & SegmenterDebugHooks;
+    const worker = testWorker();
+    const { el } = await mountVideo(c.blob, VIDEO_MANIFEST, worker.url);
     const session = el.track(null, { prompts: [{ frame: 0, points: [{ ...centre(sq(0)), label: 'positive' }] }] });
     await oneEvent(el, 'track-frame');
-    expect(await seg.__debugTrackerCount()).to.equal(1);
+    expect(await worker.trackerCount()).to.equal(1);
     const ended = oneEvent(el, 'track-end');
     el.remove();
     const summary = (await ended).detail;

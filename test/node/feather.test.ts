@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alphaBounds, featherAlpha, squaredDistance } from '../../src/engine/codecs/feather.js';
-import { blurBackdrop, composeCutout, cutoutRect } from '../../src/engine/codecs/cutout.js';
-import { packBits } from '../../src/engine/codecs/grey-png.js';
+import { alphaBounds, featherAlpha, squaredDistance } from '../../src/shared/codecs/feather.js';
+import { blurBackdrop, composeCutout, cutoutRect } from '../../src/shared/codecs/cutout.js';
+import { packBits } from '../../src/shared/codecs/grey-png.js';
 
 function random(seed: number): () => number {
   let s = seed >>> 0;

@@ -29,7 +29,7 @@ function out(frame: number, withMem = true): FrameOut {
   return {
     lowRes: new Float32Array(256 * 256),
     objPtr: ptr,
-    objScore: 1,
+    objectScore: 1,
     prompted: false,
     maskmem: withMem ? new Uint16Array(MASKMEM_SIZE).fill(toHalfBits(frame)) : null,
   };

@@ -11,7 +11,7 @@ import {
   toSvgPath,
   traceContours,
   type Polygon,
-} from '../../src/engine/math/polygons.js';
+} from '../../src/shared/polygons.js';
 import { iou, maskFrom, rng } from './math-helpers.js';
 
 function draw(w: number, h: number, inside: (x: number, y: number) => boolean): Uint8Array {

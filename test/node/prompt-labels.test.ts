@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalisePromptLabels } from '../../src/shared/prompt-labels.js';
-import { buildDecoderPoints, PromptError } from '../../src/engine/math/prompts.js';
+import { buildDecoderPoints } from '../../src/engine/math/prompts.js';
 import { Sam2Error } from '../../src/shared/errors.js';
 
 test('SAM numeric labels 1/0 read as positive/negative', () => {
@@ -41,5 +41,5 @@ test('the decoder gets the same tensors from numbers as from names', () => {
   );
   assert.deepEqual([...numeric.labels], [...named.labels]);
   assert.deepEqual([...numeric.coords], [...named.coords]);
-  assert.throws(() => buildDecoderPoints([{ x: 1, y: 1, label: 2 }], null, 10, 10), (e: unknown) => e instanceof PromptError);
+  assert.throws(() => buildDecoderPoints([{ x: 1, y: 1, label: 2 }], null, 10, 10), (e: unknown) => e instanceof Sam2Error && e.code === 'invalid-prompt');
 });

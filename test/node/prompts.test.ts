@@ -3,16 +3,17 @@ import assert from 'node:assert/strict';
 import {
   MODEL_SIZE,
   POINT_LABEL,
-  PromptError,
   buildDecoderPoints,
   emptyDecoderPoints,
   toModelSpace,
   type Box,
   type Point,
 } from '../../src/engine/math/prompts.js';
+import { Sam2Error, isSam2Error } from '../../src/shared/errors.js';
+import { invalidPrompt } from '../../src/shared/prompts.js';
 
 function isPromptError(e: unknown): boolean {
-  return e instanceof PromptError && e.code === 'invalid-prompt' && e.name === 'PromptError';
+  return e instanceof Sam2Error && e.code === 'invalid-prompt' && e.name === 'Sam2Error';
 }
 
 test('toModelSpace scales each axis by 1024/size with no half-pixel offset', () => {
@@ -96,7 +97,7 @@ test('points and boxes outside the image are clamped to it', () => {
   assert.deepEqual([...d.coords], [0, 0, 1024, 1024, 0, 1024, 1024, 0]);
 });
 
-test('invalid input throws PromptError with code invalid-prompt', () => {
+test('invalid input throws a Sam2Error with code invalid-prompt', () => {
   const ok: Point = { x: 1, y: 1, label: 'positive' };
   const cases: Array<() => unknown> = [
     () => buildDecoderPoints([{ x: NaN, y: 1, label: 'positive' }], null, 10, 10),
@@ -119,9 +120,9 @@ test('invalid input throws PromptError with code invalid-prompt', () => {
   for (const [i, run] of cases.entries()) assert.throws(run, isPromptError, `case ${i}`);
 });
 
-test('PromptError is an Error with a stable code', () => {
-  const e = new PromptError('bad');
+test('the prompt error is the SDK\'s one error class, with a stable code', () => {
+  const e = invalidPrompt('bad');
   assert.ok(e instanceof Error);
-  assert.equal(e.code, 'invalid-prompt');
+  assert.ok(isSam2Error(e, 'invalid-prompt'));
   assert.equal(e.message, 'bad');
 });

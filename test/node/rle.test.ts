@@ -8,7 +8,7 @@ import {
   rleToBbox,
   runsToString,
   stringToRuns,
-} from '../../src/engine/math/rle.js';
+} from '../../src/shared/rle.js';
 import { maskFrom, rng } from './math-helpers.js';
 
 /*

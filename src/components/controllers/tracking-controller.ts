@@ -17,7 +17,7 @@ import type { EngineController } from './engine-controller.js';
 import type { OverlayController } from './overlay-controller.js';
 import type { PromptEntry } from './prompt-controller.js';
 import { Sam2Mask } from '../../client/mask.js';
-import { decodeRle } from '../../engine/math/rle.js';
+import { decodeRle } from '../../shared/rle.js';
 
 /** What the tracking controller works with. */
 export interface TrackingControllerOptions {

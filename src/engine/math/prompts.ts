@@ -1,9 +1,11 @@
 /**
  * Prompt encoding for the SAM 2 mask decoder (sam2-reference.md §2.2).
- * Pure functions: no I/O, no DOM.
+ * Pure functions: no I/O, no DOM. Malformed prompts throw the SDK's `invalid-prompt` Sam2Error.
  */
 
 import { normalisePromptLabels } from '../../shared/prompt-labels.js';
+import { invalidPrompt } from '../../shared/prompts.js';
+import type { PromptBox, PromptPoint } from '../../shared/types.js';
 
 /** Side length of the square model input; prompt coordinates live in this space. */
 export const MODEL_SIZE = 1024;
@@ -17,20 +19,11 @@ export const POINT_LABEL = {
   notAPoint: -1,
 } as const;
 
-/** A click in original image pixels (SAM's numeric labels are accepted too: see shared/prompt-labels.ts). */
-export interface Point {
-  x: number;
-  y: number;
-  label: 'positive' | 'negative' | 1 | 0 | 2 | 3;
-}
+/** A click in original image pixels (the SDK's one point type). */
+export type Point = PromptPoint;
 
-/** A box in original image pixels, top-left (x0, y0) to bottom-right (x1, y1). */
-export interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+/** A box in original image pixels, top-left (x0, y0) to bottom-right (x1, y1) (the SDK's one box type). */
+export type Box = PromptBox;
 
 /** Point tensors for the decoder, in 1024-space, without the graph's own padding point. */
 export interface DecoderPoints {
@@ -42,27 +35,17 @@ export interface DecoderPoints {
   nPts: number;
 }
 
-/** Error thrown for malformed prompts; `code` matches the SDK's error codes. */
-export class PromptError extends Error {
-  /** Stable machine-readable code. */
-  readonly code = 'invalid-prompt' as const;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'PromptError';
-  }
-}
 
 function checkFinite(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new PromptError(`${what} must be a finite number, got ${String(value)}`);
+    throw invalidPrompt(`${what} must be a finite number, got ${String(value)}`);
   }
   return value;
 }
 
 function checkSize(width: number, height: number): void {
   if (!(checkFinite(width, 'image width') > 0) || !(checkFinite(height, 'image height') > 0)) {
-    throw new PromptError(`image size must be positive, got ${width}x${height}`);
+    throw invalidPrompt(`image size must be positive, got ${width}x${height}`);
   }
 }
 
@@ -101,15 +84,10 @@ export function buildDecoderPoints(
   height: number,
 ): DecoderPoints {
   checkSize(width, height);
-  if (!Array.isArray(points)) throw new PromptError('points must be an array');
-  // Numeric labels become names, and a 2/3 corner pair becomes the box.
-  for (const [i, p] of points.entries()) if (p === null || typeof p !== 'object') throw new PromptError(`points[${i}] must be an object`);
-  let named: ReturnType<typeof normalisePromptLabels>;
-  try {
-    named = normalisePromptLabels(points, box);
-  } catch (e) {
-    throw new PromptError((e as Error).message);
-  }
+  if (!Array.isArray(points)) throw invalidPrompt('points must be an array');
+  // Numeric labels become names, and a 2/3 corner pair becomes the box (invalid-prompt otherwise).
+  for (const [i, p] of points.entries()) if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
+  const named = normalisePromptLabels(points, box);
   points = named.points;
   box = named.box;
 
@@ -127,7 +105,7 @@ export function buildDecoderPoints(
     const y1 = clamp(checkFinite(box.y1, 'box.y1'), height);
     // Checked after clamping so a box lying wholly outside the image is rejected too.
     if (!(x1 > x0 && y1 > y0)) {
-      throw new PromptError(`box must have x1 > x0 and y1 > y0 inside the image, got (${x0}, ${y0}, ${x1}, ${y1})`);
+      throw invalidPrompt(`box must have x1 > x0 and y1 > y0 inside the image, got (${x0}, ${y0}, ${x1}, ${y1})`);
     }
     coords[0] = scale(x0, width);
     coords[1] = scale(y0, height);
@@ -140,11 +118,11 @@ export function buildDecoderPoints(
 
   for (let i = 0; i < points.length; i++, k++) {
     const p = points[i];
-    if (p === null || typeof p !== 'object') throw new PromptError(`points[${i}] must be an object`);
+    if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
     const x = checkFinite(p.x, `points[${i}].x`);
     const y = checkFinite(p.y, `points[${i}].y`);
     if (p.label !== 'positive' && p.label !== 'negative') {
-      throw new PromptError(`points[${i}].label must be 'positive' or 'negative', got ${String(p.label)}`);
+      throw invalidPrompt(`points[${i}].label must be 'positive' or 'negative', got ${String(p.label)}`);
     }
     coords[2 * k] = scale(clamp(x, width), width);
     coords[2 * k + 1] = scale(clamp(y, height), height);

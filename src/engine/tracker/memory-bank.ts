@@ -16,9 +16,9 @@ export interface FrameOut {
   lowRes: Float32Array | null;
   /** Gated object pointer [256] (no_obj_ptr when absent). */
   objPtr: Float32Array;
-  objScore: number;
+  objectScore: number;
   /** SAM 2's predicted IoU of the selected candidate (reported, not used by memory). */
-  iou?: number;
+  score?: number;
   /** From user points: memory-encoded with binarize = 1 at preflight (§3.4). */
   prompted: boolean;
   /** Memory features [64,64,64] as fp16 bits; null until memory-encoded, or once evicted. */

@@ -66,10 +66,11 @@ export interface ObjectFrameResult {
   frame: number;
   /** Stored 256×256 logits (gated, hole-filled); upsample with `toNaturalMask`. */
   lowRes: Float32Array;
-  score: number;
   /** Predicted IoU of the selected candidate (0..1); 0 where the object is absent. */
-  iou: number;
-  /** score > 0; when false every logit is noObjScore and the mask is empty. */
+  score: number;
+  /** Object score logit: > 0 means the object is present. */
+  objectScore: number;
+  /** objectScore > 0; when false every logit is noObjScore and the mask is empty. */
   present: boolean;
   /** Natural size of the frame. */
   width: number;
@@ -217,7 +218,7 @@ export class VideoTracker {
     }
     const embed = kind === 'correction' ? await this.attend(o, f, dir!, enc) : enc.tensors['image_embed']!;
     const out = await this.decodeAndGate(embed, enc, pts, maskInput, embed !== enc.tensors['image_embed']);
-    const stored: FrameOut = { lowRes: out.filled, objPtr: out.objPtr, objScore: out.score, iou: out.iou, prompted: true, maskmem: null };
+    const stored: FrameOut = { lowRes: out.filled, objPtr: out.objPtr, objectScore: out.objectScore, score: out.score, prompted: true, maskmem: null };
     o.points.set(f, pts);
     let invalidated: number[] = [];
     if (kind === 'correction') {
@@ -246,7 +247,7 @@ export class VideoTracker {
         const out = o?.cond.get(f) ?? o?.nonCond.get(f);
         if (!out || out.maskmem || !out.prompted) continue;
         if (!enc) throw new Error(`encoder output of prompted frame ${f} is gone`);
-        out.maskmem = await this.memoryEncode(enc, out.lowRes!, 1, out.objScore);
+        out.maskmem = await this.memoryEncode(enc, out.lowRes!, 1, out.objectScore);
       }
       this.pending.delete(f);
     }
@@ -276,8 +277,8 @@ export class VideoTracker {
         const embed = await this.attend(o, f, direction, enc);
         const d = await this.decodeAndGate(embed, enc, emptyDecoderPoints(), null, true);
         // §3.5.4: memory of a tracked frame = sigmoid of the gated mask BEFORE hole filling (binarize = 0).
-        const maskmem = await this.memoryEncode(enc, d.gated, 0, d.score);
-        out = { lowRes: d.filled, objPtr: d.objPtr, objScore: d.score, iou: d.iou, prompted: false, maskmem };
+        const maskmem = await this.memoryEncode(enc, d.gated, 0, d.objectScore);
+        out = { lowRes: d.filled, objPtr: d.objPtr, objectScore: d.objectScore, score: d.score, prompted: false, maskmem };
         o.nonCond.set(f, out);
       }
       o.tracked.set(f, direction);
@@ -327,9 +328,9 @@ export class VideoTracker {
       objectId: id,
       frame: f,
       lowRes: out.lowRes ?? new Float32Array(LOW_AREA).fill(this.C.noObjScore),
-      score: out.objScore,
-      iou: out.objScore > 0 ? (out.iou ?? 0) : 0,
-      present: out.objScore > 0,
+      score: out.objectScore > 0 ? (out.score ?? 0) : 0,
+      objectScore: out.objectScore,
+      present: out.objectScore > 0,
       width: size.width,
       height: size.height,
     };
@@ -401,7 +402,7 @@ export class VideoTracker {
     pts: DecoderPoints,
     maskInput: Float32Array | null,
     disposeEmbed: boolean,
-  ): Promise<{ gated: Float32Array; filled: Float32Array; objPtr: Float32Array; score: number; iou: number }> {
+  ): Promise<{ gated: Float32Array; filled: Float32Array; objPtr: Float32Array; objectScore: number; score: number }> {
     const out = await this.timed('maskDecoder', () => {
       const n = pts.labels.length;
       return this.graphs.maskDecoder.run({
@@ -417,28 +418,28 @@ export class VideoTracker {
     if (disposeEmbed) disposeTensor(embed);
     const masks = await floats(out['low_res_masks'], 'low_res_masks');
     const iou = await floats(out['iou_scores'], 'iou_scores');
-    const score = (await floats(out['object_score_logits'], 'object_score_logits'))[0]!;
+    const objectScore = (await floats(out['object_score_logits'], 'object_score_logits'))[0]!;
     const ptrs = await floats(out['obj_ptrs'], 'obj_ptrs');
     // Multimask for nPts ≤ 1 (tracking frames: nPts = 0 → k = 1 + argmax(iou[1..3])); stability on un-gated logits.
     const sel = selectMask(iou, masks, pts.nPts, this.C.stabilityThresh, this.C.stabilityDelta);
-    const present = score > 0;
+    const present = objectScore > 0;
     // §2.5: absent → every logit noObjScore and the pointer is no_obj_ptr (fixed_no_obj_ptr, λ = 0).
     const gated = present
       ? masks.slice(sel.k * LOW_AREA, (sel.k + 1) * LOW_AREA)
       : new Float32Array(LOW_AREA).fill(this.C.noObjScore);
     const objPtr = present ? ptrs.slice(sel.ptrToken * 256, (sel.ptrToken + 1) * 256) : this.C.noObjPtr.slice();
     const filled = fillHoles(gated, LOW, LOW, this.C.fillHoleArea);
-    return { gated, filled, objPtr, score, iou: sel.iou };
+    return { gated, filled, objPtr, objectScore, score: sel.iou };
   }
 
   /** G3 → fp16 storage. */
-  private async memoryEncode(enc: Encoded, mask: Float32Array, binarize: 0 | 1, score: number): Promise<Uint16Array> {
+  private async memoryEncode(enc: Encoded, mask: Float32Array, binarize: 0 | 1, objectScore: number): Promise<Uint16Array> {
     const out = await this.timed('memoryEncoder', () =>
       this.graphs.memoryEncoder.run({
         pix_feat: enc.tensors['pix_feat']!,
         mask_logits: f32(mask, [1, 1, LOW, LOW]),
         binarize: f32(Float32Array.of(binarize), [1]),
-        object_score_logits: f32(Float32Array.of(score), [1, 1]),
+        object_score_logits: f32(Float32Array.of(objectScore), [1, 1]),
       }),
     );
     return toStoredMemory(await floats(out['maskmem_features'], 'maskmem_features'));

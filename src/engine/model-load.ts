@@ -1,39 +1,20 @@
-// Model bundles: resolve what a `model` URL names, download its graphs with byte progress, verify them, create the
-// sessions and check each graph against its contract. Runs in the worker.
-//
-// Two layouts:
-//  - a manifest (URL ending in .json, or a data:/blob: URL): our canonical bundle (sam2-reference.md §4.4), with
-//    per-graph url, bytes and sha256;
-//  - a repository base URL in the onnx-community layout (§4.1): config.json, preprocessor_config.json and
-//    onnx/<graph><dtype suffix>.onnx, with no sizes or digests to check, and weights possibly in external data files
-//    beside each graph (onnx/<graph><suffix>.onnx_data[_N], see external-data.ts).
+// Model loading: download a resolved bundle's files with byte progress through the cache, verify them, create the
+// sessions and check each graph against its contract; the memory graphs load on the first tracker. Runs in the worker.
 
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
-import { CONTRACTS, HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type BundleContract } from './contracts.js';
+import { checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
-import { IMAGENET_MEAN, IMAGENET_STD, SAM2_PREPROCESS, type PreprocessConfig } from './preprocess.js';
 import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
-import { declaredExternalData, externalDataLocations } from './external-data.js';
-import { ModelCache, cacheKey, type StorageFault } from '../shared/cache.js';
+import { externalDataLocations } from './external-data.js';
+import { ModelCache, cacheKey } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
+import type { EngineConfig } from '../shared/engine-config.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
 import type { VideoGraphs } from './tracker/video-tracker.js';
+import { resolveBundle, type Delivery, type FileEntry } from './model-resolve.js';
 
-/** What the worker needs to load a model; plain data so it can be re-sent to a restarted worker. */
-export interface EngineConfig {
-  /** Manifest URL (canonical bundle) or repository base URL (onnx-community layout), absolute. */
-  model: string;
-  device: DeviceOption;
-  /** onnx-community dtype: a file suffix ('', '_fp16', '_quantized', ...) or its name ('fp32', 'fp16', 'q8', ...). */
-  dtype?: string;
-  /** URL prefix of onnxruntime-web's runtime files. */
-  wasmPaths?: string;
-  /** Keep downloads (model files and ORT's .wasm) in IndexedDB; default true. */
-  cache?: boolean;
-  /** Test hook: simulate a storage failure. */
-  storageFault?: StorageFault;
-}
+export type { EngineConfig };
 
 /** Options of one load. */
 export interface LoadOptions {
@@ -44,167 +25,6 @@ export interface LoadOptions {
 }
 
 export type { ProgressCallback };
-
-/** One file to download. */
-interface FileEntry {
-  /** Graph name in the contract. */
-  graph: string;
-  url: string;
-  /** Display name for progress. */
-  file: string;
-  bytes?: number;
-  sha256?: string;
-  key?: string;
-  /** Set on an external data file of `graph`: the location string the graph records for it. */
-  externalPath?: string;
-}
-
-interface ResolvedBundle {
-  kind: 'canonical' | 'hf';
-  contract: BundleContract;
-  preprocess: PreprocessConfig;
-  files: FileEntry[];
-  /** Memory graphs and constants.json, resolved and fetched on the first track(); null for image-only bundles. */
-  video: (() => FileEntry[]) | null;
-}
-
-/** onnx-community dtype names and their file suffixes (transformers.js utils/dtypes.js). */
-const DTYPE_SUFFIX: Readonly<Record<string, string>> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-};
-
-function dtypeSuffix(dtype: string | undefined): string {
-  if (!dtype) return '';
-  if (dtype.startsWith('_')) return dtype;
-  const s = DTYPE_SUFFIX[dtype];
-  if (s === undefined) {
-    throw new Sam2Error('model-fetch', `unknown dtype "${dtype}"; use one of ${Object.keys(DTYPE_SUFFIX).join(', ')}`);
-  }
-  return s;
-}
-
-function isManifestUrl(url: URL): boolean {
-  return url.protocol === 'data:' || url.protocol === 'blob:' || url.pathname.endsWith('.json');
-}
-
-/** Delivery of one load: where files come from, and the JSON files to cache once the whole bundle has loaded. */
-interface Delivery {
-  cache: ModelCache;
-  signal?: AbortSignal;
-  /** Manifest/config files fetched from the network, cached only after the bundle loads, so a bundle that fails
-   * integrity or contract checks leaves nothing behind that a later load would trust. */
-  pendingJson: { key: string; bytes: Uint8Array; url: string }[];
-}
-
-/** Fetches a JSON file through the cache, keyed by its URL (bundle identity): a cached copy is used without a request. */
-async function fetchJson(url: string, file: string, d: Delivery): Promise<Record<string, unknown>> {
-  const key = cacheKey(url, file, 'json');
-  let bytes = await d.cache.get(key);
-  if (!bytes) {
-    bytes = await fetchFile({ url, file }, d.signal ? { signal: d.signal } : {});
-    d.pendingJson.push({ key, bytes, url });
-  }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-  } catch (e) {
-    throw new Sam2Error('model-fetch', `${file} (${url}) is not valid JSON`, { cause: e });
-  }
-}
-
-interface ManifestGraph {
-  url: string;
-  bytes?: number;
-  sha256?: string;
-}
-
-/** Graphs image mode needs from a canonical bundle; the memory graphs load with the video tracker. */
-const CANONICAL_IMAGE_GRAPHS = ['image_encoder', 'mask_decoder'] as const;
-const CANONICAL_VIDEO_GRAPHS = ['memory_encoder', 'memory_attention'] as const;
-
-async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
-  const manifest = await fetchJson(url.href, 'manifest.json', d);
-  const contractId = manifest['contract'];
-  const contract = typeof contractId === 'string' ? CONTRACTS[contractId] : undefined;
-  if (contract !== VIDEO_4G_CONTRACT) {
-    throw new Sam2Error('model-contract', `manifest contract ${JSON.stringify(contractId)} is not supported (expected "${VIDEO_4G_CONTRACT.id}")`);
-  }
-  const graphs = (manifest['graphs'] ?? {}) as Record<string, ManifestGraph | undefined>;
-  const entry = (graph: string, g: ManifestGraph | undefined): FileEntry => {
-    if (!g || typeof g.url !== 'string') throw new Sam2Error('model-contract', `manifest has no "${graph}" ${graph === 'constants' ? 'file' : 'graph'}`);
-    const e: FileEntry = { graph, url: new URL(g.url, url).href, file: g.url };
-    if (typeof g.bytes === 'number') e.bytes = g.bytes;
-    if (typeof g.sha256 === 'string') e.sha256 = g.sha256.toLowerCase();
-    // Keyed by the manifest URL (bundle identity), the file and its digest: a new version has a new key.
-    const version = e.sha256 ? `sha256:${e.sha256}` : `v:${String(manifest['version'] ?? '')}:bytes:${e.bytes ?? '?'}`;
-    e.key = cacheKey(url.href, g.url, version);
-    return e;
-  };
-  const files = CANONICAL_IMAGE_GRAPHS.map((graph) => entry(graph, graphs[graph]));
-  const caps = manifest['capabilities'];
-  const canTrack = !Array.isArray(caps) || caps.includes('video');
-  // Resolved only when tracking starts: an image host must not fail on the video half of a manifest.
-  const video = canTrack
-    ? (): FileEntry[] => {
-        try {
-          return [
-            ...CANONICAL_VIDEO_GRAPHS.map((graph) => entry(graph, graphs[graph])),
-            entry('constants', manifest['constants'] as ManifestGraph | undefined),
-          ];
-        } catch (e) {
-          if (e instanceof Sam2Error) throw e;
-          throw new Sam2Error('model-fetch', `the manifest's video files cannot be located: ${String(e)}`, { cause: e });
-        }
-      }
-    : null;
-  return { kind: 'canonical', contract, preprocess: SAM2_PREPROCESS, files, video };
-}
-
-function triple(v: unknown, fallback: readonly [number, number, number]): readonly [number, number, number] {
-  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as [number, number, number]) : fallback;
-}
-
-/** Reads an onnx-community preprocessor_config.json: a height/width size stretches, a longest_edge size letterboxes. */
-export function hfPreprocess(pre: Record<string, unknown>): PreprocessConfig {
-  const size = (pre['size'] ?? {}) as Record<string, unknown>;
-  const doNormalize = pre['do_normalize'] !== false;
-  const mean = doNormalize ? triple(pre['image_mean'], IMAGENET_MEAN) : ([0, 0, 0] as const);
-  const std = doNormalize ? triple(pre['image_std'], IMAGENET_STD) : ([1, 1, 1] as const);
-  if (typeof size['longest_edge'] === 'number') {
-    return { size: size['longest_edge'], mean, std, resize: 'longest-edge' };
-  }
-  const h = size['height'];
-  const w = size['width'];
-  if (typeof h === 'number' && h === w) return { size: h, mean, std, resize: 'stretch' };
-  throw new Sam2Error('model-contract', `preprocessor_config.json size ${JSON.stringify(size)} is not supported`);
-}
-
-async function resolveRepository(base: URL, dtype: string | undefined, device: DeviceOption, d: Delivery): Promise<ResolvedBundle> {
-  const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
-  const suffix = dtypeSuffix(dtype);
-  const [config, pre] = await Promise.all([
-    fetchJson(root + 'config.json', 'config.json', d),
-    fetchJson(root + 'preprocessor_config.json', 'preprocessor_config.json', d),
-  ]);
-  if (config['model_type'] !== 'sam2' && config['model_type'] !== 'edgetam' && config['model_type'] !== 'sam3_tracker') {
-    throw new Sam2Error('model-contract', `config.json model_type ${JSON.stringify(config['model_type'])} is not a SAM 2 model`);
-  }
-  // No digests in this layout: the repository URL (which may name a revision) and the file name (which names the
-  // dtype) are the identity. Declared external data files download in parallel with the graphs.
-  const entry = (graph: string, file: string): FileEntry => ({ graph, url: root + file, file, key: cacheKey(root, file, 'url') });
-  const files = Object.keys(HF_SAM2_CONTRACT.graphs).flatMap((graph): FileEntry[] => {
-    const name = `${graph}${suffix}.onnx`;
-    const data = declaredExternalData(config, graph, name, device === 'auto' ? undefined : device);
-    return [entry(graph, `onnx/${name}`), ...data.map((path) => ({ ...entry(graph, `onnx/${path}`), externalPath: path }))];
-  });
-  return { kind: 'hf', contract: HF_SAM2_CONTRACT, preprocess: hfPreprocess(pre), files, video: null };
-}
 
 /** What the video tracker runs on: the four graphs (G1/G2 shared with image mode) and constants.json. */
 export interface VideoModel {
@@ -244,9 +64,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = isManifestUrl(url)
-    ? await resolveManifest(url, delivery)
-    : await resolveRepository(url, config.dtype, config.device, delivery);
+  const bundle = await resolveBundle(url, config.dtype, config.device, delivery);
   const bytes = await fetchFiles(bundle.files, fetchOptions);
   await wasm;
 

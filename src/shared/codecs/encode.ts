@@ -1,7 +1,7 @@
 // Mask exports that need a canvas: the cut-out (read the media at the mask's size, feather, compose over a
 // backdrop, encode PNG or WebP) and the grey mask PNG. Run in the worker for masks the SDK makes (the page only
 // posts bitmaps and bytes); the same code runs on the page for a Sam2Mask built by hand.
-import { Sam2Error } from '../../shared/errors.js';
+import { Sam2Error } from '../errors.js';
 import { alphaBounds, featherAlpha } from './feather.js';
 import { blurBackdrop, composeCutout, cutoutRect, type CutoutBackdrop, type Rect } from './cutout.js';
 import { encodeMaskPng, type MaskPngDepth } from './grey-png.js';

@@ -1,0 +1,130 @@
+// The public types of video tracking sessions (`trackVideo()` and the element's `track()`).
+import type { TrackPrompt, TrackerStats } from '../shared/types.js';
+import type { Sam2Mask } from './mask.js';
+
+/** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */
+export type TrackSource = HTMLVideoElement | MediaStream | string | URL | Blob;
+
+/** `live` follows playback in real time, dropping frames; `complete` tracks every frame of a clip. */
+export type TrackMode = 'live' | 'complete';
+
+/** A prompt on one frame of the video. */
+export interface TrackFramePrompt extends TrackPrompt {
+  /** Frame index (time × fps); default: the frame the video shows now. */
+  frame?: number;
+}
+
+/** Options of `track()`. */
+export interface TrackOptions {
+  /** Default: `live` for a MediaStream, `complete` otherwise. */
+  mode?: TrackMode;
+  /** Prompts, each on a frame; the element uses the user's prompts on the shown frame when absent. */
+  prompts?: TrackFramePrompt[];
+  /** `complete`: track from the prompted frame towards the end (default) or towards the start. */
+  direction?: 'forward' | 'backward';
+  /** Frame rate that maps frame indices to times (default 30). */
+  fps?: number;
+  /** `complete`: first frame to track (default: the first prompted frame, or the last one going backward). */
+  startFrame?: number;
+  /** `complete`: last frame to track, inclusive (default: the clip's last frame, or 0 going backward). */
+  endFrame?: number;
+  /** Keep each frame's masks as COCO RLE for `toJSON()` (default true). */
+  record?: boolean;
+  /** Aborting stops the session like `stop()`. */
+  signal?: AbortSignal;
+}
+
+/** One object on one tracked frame. */
+export interface TrackedObject {
+  objectId: number;
+  frame: number;
+  /** Seconds: frame / fps for clips, the presentation time for live video. */
+  time: number;
+  /** Predicted IoU (0..1); 0 where the object is absent. */
+  score: number;
+  /** Object score logit: > 0 means SAM 2 sees the object (the mask is empty otherwise). */
+  objectScore: number;
+  present: boolean;
+  mask: Sam2Mask;
+}
+
+/** Every object on one tracked frame. */
+export interface TrackFrame {
+  frame: number;
+  time: number;
+  objects: TrackedObject[];
+  /** Frames tracked so far in this session. */
+  processed: number;
+  /** `live`: frames shown but not tracked so far (the backend was busy). */
+  dropped: number;
+  /** `complete`: share of the frame range done (0..1); null for live. */
+  progress: number | null;
+}
+
+/** How a session ended. */
+export interface TrackSummary {
+  /** `completed`: every frame of the range; `ended`: the live video ended; `stopped`: stop(), abort or removal. */
+  reason: 'completed' | 'ended' | 'stopped';
+  mode: TrackMode;
+  /** Frames tracked. */
+  frames: number;
+  /** Frames shown but not tracked (live). */
+  dropped: number;
+  /** Objects tracked at the end. */
+  objects: number[];
+  /** Wall time from start to end, and tracked frames per second over it. */
+  durationMs: number;
+  fps: number;
+  /** The tracker's memory and per-graph time just before it was freed. */
+  stats: TrackerStats | null;
+}
+
+/** `toJSON()` of a session: per frame and object, COCO RLE (pycocotools layout), bbox [x, y, w, h] and scores. */
+export interface TrackExport {
+  format: 'sam2-segmenter/track';
+  version: 1;
+  width: number;
+  height: number;
+  fps: number;
+  frames: {
+    frame: number;
+    time: number;
+    objects: {
+      objectId: number;
+      score: number;
+      objectScore: number;
+      bbox: [number, number, number, number];
+      area: number;
+      segmentation: { size: [number, number]; counts: string };
+    }[];
+  }[];
+}
+
+/** A running tracking session. */
+export interface TrackingSession extends AsyncIterable<TrackFrame> {
+  readonly mode: TrackMode;
+  /** `running`, `paused` or `done`. */
+  readonly state: 'running' | 'paused' | 'done';
+  /** A prompt on any frame (default: the current one): a new object, more points, or a correction of a tracked frame. */
+  addPrompt(prompt: TrackFramePrompt): Promise<TrackedObject>;
+  /** Stops tracking one object; false when it was not tracked. */
+  removeObject(objectId: number): Promise<boolean>;
+  pause(): void;
+  resume(): void;
+  /** Ends the session after the frame in flight; resolves with the summary. */
+  stop(): Promise<TrackSummary>;
+  /** Settles when the session ends: the summary, or the coded error that ended it. */
+  readonly finished: Promise<TrackSummary>;
+  /** The recorded track (frames in order). */
+  toJSON(): TrackExport;
+  /** The worker-side tracker's memory and time per graph. */
+  stats(): Promise<TrackerStats>;
+}
+
+/** Callbacks the element uses to draw and dispatch events. */
+export interface TrackingHooks {
+  /** Ask the worker for an alpha bitmap per mask (transferred to `onFrame`, which must close them). */
+  overlay?: boolean;
+  onFrame?(frame: TrackFrame, overlays: Map<number, ImageBitmap>): void;
+  onPrompt?(object: TrackedObject, overlay: ImageBitmap | null): void;
+}

@@ -1,0 +1,168 @@
+// The page's one queue to a worker (after Squoosh's worker bridge): the worker starts on the first call, calls are
+// posted one after another in call order once it is ready, every call takes an AbortSignal, and a worker that dies
+// (error event, terminated, or a call that reports `worker-crashed`) fails the calls it held and is replaced on the
+// next call. What runs in the worker is only known here through its API type.
+
+import * as Comlink from 'comlink';
+import { Sam2Error, abortedError, isSam2Error, unwrap, type WireResult } from '../shared/errors.js';
+
+/** How a bridge starts and talks to its worker. */
+export interface WorkerBridgeOptions<Api, Ready> {
+  /** Creates the worker (module worker). */
+  createWorker(): Worker;
+  /** Runs once per worker before any call: e.g. loads the model. A rejection fails the calls waiting for it. */
+  init(remote: Comlink.Remote<Api>): Promise<Ready>;
+  /** Runs inside the queue before the first call on a replacement worker, e.g. to send state back. */
+  restore?(remote: Comlink.Remote<Api>): Promise<void>;
+  /** Asks the worker to skip a call it has queued but not started. */
+  cancel?(remote: Comlink.Remote<Api>, callId: number): void;
+}
+
+/** Posts a call; resolves as soon as it is posted, with the pending result (so posting order is call order). */
+export type Post<Api, T> = (remote: Comlink.Remote<Api>, callId: number) => Promise<{ result: Promise<WireResult<T>> }>;
+
+export class WorkerBridge<Api, Ready> {
+  #worker: Worker | null = null;
+  #remote: Comlink.Remote<Api> | null = null;
+  #loading: Promise<Ready> | null = null;
+  #failLoading: ((e: Error) => void) | null = null;
+  /** Whether the current worker still needs `restore` (a replacement). */
+  #restore = false;
+  #started = false;
+  /** Reject functions of calls posted to the current worker. */
+  readonly #inFlight = new Set<(e: Error) => void>();
+  /** Reject functions of every unsettled call. */
+  readonly #pending = new Set<(e: Error) => void>();
+  #tail: Promise<unknown> = Promise.resolve();
+  #nextCallId = 1;
+  #disposed = false;
+
+  constructor(private readonly options: WorkerBridgeOptions<Api, Ready>) {}
+
+  /** The worker's API while one is running, else null. */
+  get remote(): Comlink.Remote<Api> | null {
+    return this.#remote;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Starts a worker and runs `init`, unless one is running or starting; resolves with what `init` resolved. */
+  ready(): Promise<Ready> {
+    if (this.#disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
+    if (this.#loading) return this.#loading;
+    const worker = this.options.createWorker();
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      if (this.#worker === worker)
+        this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
+    });
+    const remote = Comlink.wrap<Api>(worker);
+    this.#worker = worker;
+    this.#remote = remote;
+    this.#restore = this.#started;
+    this.#started = true;
+    const loading = new Promise<Ready>((resolve, reject) => {
+      // A terminated worker never answers: kill() rejects the load through this hook.
+      this.#failLoading = reject;
+      this.options.init(remote).then(resolve, reject);
+    });
+    this.#loading = loading;
+    loading.catch((e: unknown) => {
+      // A failed load is not sticky: the next call starts a fresh worker and tries again.
+      if (this.#loading === loading) this.kill(e instanceof Error ? e : new Error(String(e)));
+    });
+    return loading;
+  }
+
+  /**
+   * Queues one call: `post` runs after every earlier call has been posted (not completed) and the worker is ready.
+   * Aborting rejects at once with `aborted` and, once posted, asks the worker to skip it if it has not started.
+   */
+  call<T>(signal: AbortSignal | undefined, post: Post<Api, T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
+    if (signal?.aborted) return Promise.reject(abortedError());
+    const callId = this.#nextCallId++;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let sentTo: Comlink.Remote<Api> | null = null;
+      const done = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        this.#pending.delete(fail);
+        this.#inFlight.delete(fail);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const fail = (e: Error): void => {
+        if (done()) reject(e);
+      };
+      const onAbort = (): void => {
+        fail(abortedError());
+        if (sentTo && sentTo === this.#remote) this.options.cancel?.(sentTo, callId);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.add(fail);
+
+      const step = this.#tail.then(async () => {
+        if (settled) return;
+        const remote = await this.#ensure();
+        if (settled || !remote) return;
+        const { result } = await post(remote, callId);
+        sentTo = remote;
+        this.#inFlight.add(fail);
+        result.then(
+          (r) => {
+            if (!done()) return;
+            try {
+              resolve(unwrap(r));
+            } catch (e) {
+              reject(e);
+              // onnxruntime trapped: this worker is unusable, replace it on the next call.
+              if (isSam2Error(e, 'worker-crashed') && this.#remote === remote) this.kill(e);
+            }
+          },
+          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+        );
+      });
+      // A step fails only when the worker does not start (or `post` could not prepare its arguments).
+      step.catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+      this.#tail = step.catch(() => undefined);
+    });
+  }
+
+  /** Terminates the current worker and fails the calls it was running with `reason`; the next call starts another. */
+  kill(reason: Error): void {
+    const worker = this.#worker;
+    const remote = this.#remote;
+    this.#worker = null;
+    this.#remote = null;
+    this.#loading = null;
+    this.#failLoading?.(reason);
+    this.#failLoading = null;
+    remote?.[Comlink.releaseProxy]();
+    worker?.terminate();
+    for (const fail of [...this.#inFlight]) fail(reason);
+  }
+
+  /** Terminates the worker and rejects every pending call with `aborted`; later calls reject at once. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const err = new Sam2Error('aborted', 'the segmenter was disposed');
+    this.kill(err);
+    for (const fail of [...this.#pending]) fail(err);
+  }
+
+  /** The ready worker, restored first when it replaces one that died. Runs inside the queue. */
+  async #ensure(): Promise<Comlink.Remote<Api> | null> {
+    await this.ready();
+    const remote = this.#remote;
+    if (remote && this.#restore) {
+      this.#restore = false;
+      await this.options.restore?.(remote);
+    }
+    return remote;
+  }
+}
