@@ -6,7 +6,16 @@ import wc from 'eslint-plugin-wc';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'demo/models/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'demo/models/**',
+      'coverage/**',
+      'examples/*/dist/**',
+      'examples/.types-check/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,6 +44,11 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', 'tools/**/*.ts', 'bench/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The consumer examples run in the browser; the examples test also runs code in the page (page.evaluate).
+    files: ['examples/**/*.{js,ts,tsx}', 'tools/examples-test.mjs'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],

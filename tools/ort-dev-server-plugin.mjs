@@ -31,7 +31,7 @@ export function ortRuntimePassthrough() {
 // runtime files beside itself, as in dist/; in the source tree they are in node_modules.
 export function tsSourceForJs(rootDir) {
   return async (ctx, next) => {
-    const ortFile = /^\/src\/workers\/(ort-wasm[^/]*)$/.exec(ctx.path);
+    const ortFile = /^\/src\/(?:workers|engine)\/(ort-wasm[^/]*)$/.exec(ctx.path);
     if (ortFile) ctx.url = `/node_modules/onnxruntime-web/dist/${ortFile[1]}`;
     const m = /^(\/src\/.+)\.js$/.exec(ctx.path);
     if (m && !existsSync(join(rootDir, ctx.path)) && existsSync(join(rootDir, `${m[1]}.ts`))) {

@@ -23,6 +23,8 @@ export interface ModelPreset {
   defaultDtype?: string;
   /** Bytes image mode downloads, per dtype; null where not known. */
   bytes: Readonly<Record<string, number | null>>;
+  /** Where the manifest's files are when a host bundler has renamed them (the bundled twin), by manifest name. */
+  files?: Readonly<Record<string, string>>;
 }
 
 const hf = (size: string): string => `https://huggingface.co/onnx-community/sam2.1-hiera-${size}-ONNX/resolve/main/`;
@@ -39,7 +41,16 @@ export const MODEL_PRESETS: Readonly<Record<PresetName, ModelPreset>> = {
   twin: {
     label: 'SAM 2 twin (bundled test model)',
     kind: 'manifest',
+    // One literal URL per file, so that host bundlers (Vite, webpack, esbuild) emit every file, not only the
+    // manifest, and the engine finds them under the names the bundler gave them.
     url: new URL('../../demo/models/sam2-twin/manifest.json', import.meta.url).href,
+    files: {
+      'image_encoder.onnx': new URL('../../demo/models/sam2-twin/image_encoder.onnx', import.meta.url).href,
+      'mask_decoder.onnx': new URL('../../demo/models/sam2-twin/mask_decoder.onnx', import.meta.url).href,
+      'memory_encoder.onnx': new URL('../../demo/models/sam2-twin/memory_encoder.onnx', import.meta.url).href,
+      'memory_attention.onnx': new URL('../../demo/models/sam2-twin/memory_attention.onnx', import.meta.url).href,
+      'constants.json': new URL('../../demo/models/sam2-twin/constants.json', import.meta.url).href,
+    },
     dtypes: ['fp32'],
     // image_encoder.onnx + mask_decoder.onnx, from its manifest.
     bytes: { fp32: 2491 + 21232 },
@@ -66,6 +77,8 @@ export interface ResolvedModel {
   dtype?: string;
   /** The preset, when `model` named one. */
   preset?: PresetName;
+  /** Renamed manifest files (the bundled twin, when not mirrored). */
+  files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -77,9 +90,12 @@ export function resolveModel(model?: string | URL, dtype?: string, base: string 
   const name = model === undefined || model === '' ? DEFAULT_PRESET : model;
   if (isPresetName(name)) {
     const p = MODEL_PRESETS[name];
-    const url = getAssetLocations().models[name] ?? p.url;
+    const mirror = getAssetLocations().models[name];
     const d = dtype ?? p.defaultDtype;
-    return d === undefined ? { url, preset: name } : { url, dtype: d, preset: name };
+    const out: ResolvedModel = { url: mirror ?? p.url, preset: name };
+    if (d !== undefined) out.dtype = d;
+    if (mirror === undefined && p.files) out.files = p.files;
+    return out;
   }
   let url: string;
   try {

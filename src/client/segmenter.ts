@@ -8,6 +8,7 @@ import type { EngineConfig } from '../shared/engine-config.js';
 import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage } from '../shared/cache.js';
 import { WorkerBridge } from './worker-bridge.js';
+import { startWorker } from './worker-start.js';
 import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
 import { Sam2Mask, localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
@@ -195,10 +196,7 @@ class WorkerSegmenter implements Segmenter {
 
   constructor(config: EngineConfig, workerUrl: string | undefined, onProgress?: (p: ModelProgress) => void, onWarning?: (warning: Sam2Error) => void) {
     this.#bridge = new WorkerBridge<WorkerApi, ReadyInfo>({
-      createWorker: () =>
-        workerUrl
-          ? new Worker(workerUrl, { type: 'module' })
-          : new Worker(new URL('../workers/sam2.worker.js', import.meta.url), { type: 'module' }),
+      createWorker: () => startWorker(workerUrl),
       init: async (remote) => {
         const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
         const warning = onWarning ? Comlink.proxy((w: WireError) => onWarning(fromWireError(w) as Sam2Error)) : undefined;
@@ -350,6 +348,7 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
   const resolved = resolveModel(options.model, options.dtype);
   const config: EngineConfig = { model: resolved.url, device: options.device ?? 'auto' };
   if (resolved.dtype !== undefined) config.dtype = resolved.dtype;
+  if (resolved.files) config.files = { ...resolved.files };
   const wasmPaths = options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
   if (wasmPaths !== undefined) config.wasmPaths = wasmPaths;
   if (options.cache === false) config.cache = false;

@@ -52,7 +52,17 @@ export class WorkerBridge<Api, Ready> {
   ready(): Promise<Ready> {
     if (this.#disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
     if (this.#loading) return this.#loading;
-    const worker = this.options.createWorker();
+    let worker: Worker;
+    try {
+      worker = this.options.createWorker();
+    } catch (e) {
+      // A worker that cannot start (a cross-origin URL) cannot start later either: every call fails with this one
+      // error, which the element reports once.
+      const failed = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      failed.catch(() => undefined);
+      this.#loading = failed;
+      return failed;
+    }
     worker.addEventListener('error', (e) => {
       e.preventDefault();
       if (this.#worker === worker)

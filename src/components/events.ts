@@ -1,5 +1,6 @@
-// The element's events, one `CustomEvent<Detail>` type each, declared in the global event maps so that
-// `el.addEventListener('mask-change', (e) => e.detail.mask)` type-checks in host code.
+// The element's events, one `CustomEvent<Detail>` type each. They are typed on the element's own addEventListener
+// overloads (and `document.querySelector('sam2-segmenter')` returns the element through HTMLElementTagNameMap), not in
+// the global HTMLElementEventMap: names like `ready` or `error` there would clash with other libraries' (TS2717).
 import type { ImageEncodeTimings, ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2Mask } from '../client/mask.js';
 import type { TrackFrame, TrackSummary } from '../client/tracking-session.js';
@@ -64,16 +65,4 @@ export interface Sam2SegmenterEventMap {
   'track-frame': Sam2TrackFrameEvent;
   'track-end': Sam2TrackEndEvent;
   error: Sam2ErrorEvent;
-}
-
-declare global {
-  // `error` is already an ErrorEvent in HTMLElementEventMap; the element's own addEventListener overloads type it.
-  interface HTMLElementEventMap {
-    ready: Sam2ReadyEvent;
-    'model-progress': Sam2ModelProgressEvent;
-    'mask-change': Sam2MaskChangeEvent;
-    'image-encoded': Sam2ImageEncodedEvent;
-    'track-frame': Sam2TrackFrameEvent;
-    'track-end': Sam2TrackEndEvent;
-  }
 }

@@ -4,7 +4,7 @@
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
-import { configureRuntime, createSessions, ort, type GraphSpec, type SerialSession } from './runtime.js';
+import { configureRuntime, createSessions, ort, ortFileUrls, ORT_WASM_FILE, type GraphSpec, type SerialSession } from './runtime.js';
 import { externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
@@ -64,7 +64,7 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = await resolveBundle(url, config.dtype, config.device, delivery);
+  const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files);
   const bytes = await fetchFiles(bundle.files, fetchOptions);
   await wasm;
 
@@ -207,8 +207,7 @@ async function graphExternalData(
   return locations.map((path) => ({ path, data: have.get(path)! }));
 }
 
-/** The .wasm binary of onnxruntime-web's default (JSEP) build, the one `import 'onnxruntime-web'` loads. */
-export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
+export { ORT_WASM_FILE };
 
 /**
  * Fetches ORT's .wasm through the model store and hands it to ORT as `env.wasm.wasmBinary`, so a cached load makes no
@@ -219,8 +218,8 @@ async function loadWasmBinary(
   wasmPaths: string | undefined,
   options: { cache: ModelCache; signal?: AbortSignal },
 ): Promise<void> {
-  if (!wasmPaths || ort.env.wasm.wasmBinary) return;
-  const url = new URL(ORT_WASM_FILE, wasmPaths).href;
+  if (ort.env.wasm.wasmBinary) return;
+  const url = ortFileUrls(wasmPaths).wasm;
   try {
     const bytes = await fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options);
     ort.env.wasm.wasmBinary = bytes;

@@ -99,7 +99,7 @@ interface ManifestGraph {
 const CANONICAL_IMAGE_GRAPHS = ['image_encoder', 'mask_decoder'] as const;
 const CANONICAL_VIDEO_GRAPHS = ['memory_encoder', 'memory_attention'] as const;
 
-async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
+async function resolveManifest(url: URL, d: Delivery, moved: Readonly<Record<string, string>> = {}): Promise<ResolvedBundle> {
   const manifest = await fetchJson(url.href, 'manifest.json', d);
   const contractId = manifest['contract'];
   const contract = typeof contractId === 'string' ? CONTRACTS[contractId] : undefined;
@@ -109,7 +109,7 @@ async function resolveManifest(url: URL, d: Delivery): Promise<ResolvedBundle> {
   const graphs = (manifest['graphs'] ?? {}) as Record<string, ManifestGraph | undefined>;
   const entry = (graph: string, g: ManifestGraph | undefined): FileEntry => {
     if (!g || typeof g.url !== 'string') throw new Sam2Error('model-contract', `manifest has no "${graph}" ${graph === 'constants' ? 'file' : 'graph'}`);
-    const e: FileEntry = { graph, url: new URL(g.url, url).href, file: g.url };
+    const e: FileEntry = { graph, url: new URL(moved[g.url] ?? g.url, url).href, file: g.url };
     if (typeof g.bytes === 'number') e.bytes = g.bytes;
     if (typeof g.sha256 === 'string') e.sha256 = g.sha256.toLowerCase();
     // Keyed by the manifest URL (bundle identity), the file and its digest: a new version has a new key.
@@ -178,6 +178,12 @@ async function resolveRepository(base: URL, dtype: string | undefined, device: D
 }
 
 /** Resolves `url` (absolute) into its layout, contract, preprocessing and files, reading its manifest or config. */
-export function resolveBundle(url: URL, dtype: string | undefined, device: DeviceOption, d: Delivery): Promise<ResolvedBundle> {
-  return isManifestUrl(url) ? resolveManifest(url, d) : resolveRepository(url, dtype, device, d);
+export function resolveBundle(
+  url: URL,
+  dtype: string | undefined,
+  device: DeviceOption,
+  d: Delivery,
+  files?: Readonly<Record<string, string>>,
+): Promise<ResolvedBundle> {
+  return isManifestUrl(url) ? resolveManifest(url, d, files) : resolveRepository(url, dtype, device, d);
 }

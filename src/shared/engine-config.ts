@@ -11,6 +11,11 @@ export interface EngineConfig {
   dtype?: string;
   /** URL prefix of onnxruntime-web's runtime files. */
   wasmPaths?: string;
+  /**
+   * Where a manifest's files are, by the name the manifest gives them, when a host bundler has moved and renamed them
+   * (the bundled twin); the others resolve against the manifest URL.
+   */
+  files?: Record<string, string>;
   /** Keep downloads (model files and ORT's .wasm) in IndexedDB; default true. */
   cache?: boolean;
   /** Test hook: simulate a storage failure. */

@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import { EngineCore } from '../engine/engine-core.js';
 import { createWorkerApi } from './worker-api.js';
 
-Comlink.expose(createWorkerApi(new EngineCore(), { defaultWasmPaths: new URL('./', import.meta.url).href }));
+// Without a `wasmPaths`, ORT's runtime files are the ones beside this script (engine/runtime.ts, ortFileUrls).
+Comlink.expose(createWorkerApi(new EngineCore(), {}));
 
 export type { WorkerApi } from './worker-api.js';

@@ -38,8 +38,8 @@ async function call<T>(fn: () => Promise<T> | T): Promise<WireResult<T>> {
 
 /** Where the worker script lives, for defaults resolved against it. */
 export interface WorkerApiOptions {
-  /** ORT's runtime files when the config names none: the worker script's folder (where a build puts them). */
-  defaultWasmPaths: string;
+  /** ORT's runtime files (a folder) when the config names none; absent: the files beside the worker (runtime.ts). */
+  defaultWasmPaths?: string;
 }
 
 /** The API of a worker around `core`. */
@@ -53,7 +53,11 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
     ): Promise<WireResult<ReadyInfo>> {
       const warn = onWarning ? (w: Sam2Error) => void onWarning(toWireError(w)) : undefined;
       return call(() =>
-        core.init({ ...config, wasmPaths: config.wasmPaths ?? options.defaultWasmPaths }, onProgress, warn),
+        core.init(
+          config.wasmPaths === undefined && options.defaultWasmPaths !== undefined ? { ...config, wasmPaths: options.defaultWasmPaths } : config,
+          onProgress,
+          warn,
+        ),
       );
     },
 

@@ -1,11 +1,9 @@
 // One place that configures onnxruntime-web for the browser tests.
 //
-// Which build: in onnxruntime-web 1.30 the bare 'onnxruntime-web' entry resolves (browser, ESM
-// `import` condition) to dist/ort.bundle.min.mjs, the JSEP build, which registers BOTH the 'wasm'
-// (cpu) and the 'webgpu' backends. 'onnxruntime-web/webgpu' also registers both but is the newer
-// native WebGPU EP (asyncify build, ort-wasm-simd-threaded.asyncify.wasm); we stay on the default
-// entry so tests exercise what the SDK ships. 'onnxruntime-web/wasm' has no WebGPU at all.
-import * as ort from 'onnxruntime-web';
+// Which build: the one the SDK's worker ships (src/engine/runtime.ts), 'onnxruntime-web/webgpu': ORT's native
+// WebGPU EP (asyncify build, ort-wasm-simd-threaded.asyncify.wasm), which registers both the 'wasm' (cpu) and the
+// 'webgpu' backends.
+import * as ort from 'onnxruntime-web/webgpu';
 import type { TestBackend } from './backend.js';
 
 // The dev server serves the repo root, so ORT's runtime files are reachable under /node_modules.
