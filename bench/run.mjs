@@ -7,6 +7,7 @@ import { startDevServer } from '@web/dev-server';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import puppeteer from 'puppeteer-core';
 import { ortRuntimePassthrough, tsSourceForJs } from '../tools/ort-dev-server-plugin.mjs';
+import { mediabunnyBrowserShim } from '../tools/mediabunny-dev-server-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
 const server = await startDevServer({
@@ -15,7 +16,7 @@ const server = await startDevServer({
     port: Number(process.env.BENCH_PORT ?? 8765),
     nodeResolve: true,
     middleware: [tsSourceForJs(rootDir)],
-    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough()],
+    plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
   },
   readCliArgs: false,
   readFileConfig: false,
@@ -25,7 +26,15 @@ const port = server.config.port;
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  // No protocol timeout: a busy machine can hold one call longer than puppeteer's default 180 s.
+  protocolTimeout: 0,
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+  ],
 });
 let failed = false;
 try {
@@ -35,8 +44,22 @@ try {
   });
   const runs = Number(process.env.BENCH_RUNS ?? 15);
   // BENCH_PAGE picks another page of bench/ (e.g. mask-codecs), measured the same way.
-  await page.goto(`http://localhost:${port}/bench/${process.env.BENCH_PAGE ?? 'bench'}.html?runs=${runs}`);
-  await page.waitForFunction('window.__bench?.done === true', { timeout: 600_000, polling: 500 });
+  // Shorter runs on a busy machine: BENCH_FRAMES (raw tracker frames), BENCH_CLIP_FRAMES (clip frames per SDK run),
+  // BENCH_ONLY=clips (only the clip figures).
+  const extra = [
+    ['frames', process.env.BENCH_FRAMES],
+    ['clipFrames', process.env.BENCH_CLIP_FRAMES],
+    ['only', process.env.BENCH_ONLY],
+  ]
+    .filter(([, v]) => v)
+    .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
+    .join('');
+  await page.goto(`http://localhost:${port}/bench/${process.env.BENCH_PAGE ?? 'bench'}.html?runs=${runs}${extra}`, { timeout: 300_000 });
+  // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
+  for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__bench?.done === true'));) {
+    if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const result = await page.evaluate('window.__bench');
   if (result.error) throw new Error(result.error);
   console.log(`sam2-segmenter bench: ${result.env}`);

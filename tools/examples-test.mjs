@@ -99,7 +99,7 @@ await step('custom elements manifest (the customElements field of the installed 
   const el = cem.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'sam2-segmenter');
   if (!el) throw new Error('no sam2-segmenter in the manifest');
   const events = Object.fromEntries(el.events.map((e) => [e.name, e.type?.text]));
-  const want = ['ready', 'model-progress', 'mask-change', 'track-frame', 'track-end', 'error'];
+  const want = ['ready', 'model-progress', 'mask-change', 'track-frame', 'track-end', 'error', 'warning'];
   if (JSON.stringify(Object.keys(events).sort()) !== JSON.stringify([...want].sort()))
     throw new Error(`events: ${Object.keys(events)}`);
   for (const [n, t] of Object.entries(events))

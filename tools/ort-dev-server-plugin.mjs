@@ -23,7 +23,6 @@ export function ortRuntimePassthrough() {
   };
 }
 
-
 // Why: source modules name the worker the way bundlers and the built package need it,
 // `new URL('../workers/sam2.worker.js', import.meta.url)`. The dev server maps .js to .ts only inside import
 // statements, not for a URL that `new Worker` fetches, so this middleware serves the .ts source for any

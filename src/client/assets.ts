@@ -17,6 +17,11 @@ export interface AssetLocations {
    * against the document.
    */
   models?: Partial<Record<PresetName, string | URL>>;
+  /**
+   * Mirror URLs of our no-memory-embedding sidecar files per EdgeTAM preset (`edgetam-video`): a JSON file
+   * `{"format": "sam2-segmenter/no-memory-embedding@1", "no_memory_embedding": [256 numbers]}`.
+   */
+  sidecars?: Partial<Record<PresetName, string | URL>>;
   /** URL prefix (a folder, ending in `/`) of onnxruntime-web's `.wasm` and `.mjs` files. */
   wasmPaths?: string | URL;
   /** URL of the worker script (`sam2.worker.js` in dist/). Without `wasmPaths`, ORT's files are looked for beside it. */
@@ -26,11 +31,12 @@ export interface AssetLocations {
 /** The overrides in effect, as absolute URLs. */
 export interface ResolvedAssetLocations {
   models: Partial<Record<PresetName, string>>;
+  sidecars: Partial<Record<PresetName, string>>;
   wasmPaths?: string;
   workerUrl?: string;
 }
 
-let current: ResolvedAssetLocations = { models: {} };
+let current: ResolvedAssetLocations = { models: {}, sidecars: {} };
 
 function absolute(url: string | URL): string {
   return new URL(String(url), globalThis.location?.href).href;
@@ -47,9 +53,12 @@ function absolute(url: string | URL): string {
  * });
  */
 export function setAssetLocations(locations: AssetLocations): void {
-  const next: ResolvedAssetLocations = { models: {} };
+  const next: ResolvedAssetLocations = { models: {}, sidecars: {} };
   for (const [name, url] of Object.entries(locations.models ?? {}) as [PresetName, string | URL | undefined][]) {
     if (url !== undefined && url !== '') next.models[name] = absolute(url);
+  }
+  for (const [name, url] of Object.entries(locations.sidecars ?? {}) as [PresetName, string | URL | undefined][]) {
+    if (url !== undefined && url !== '') next.sidecars[name] = absolute(url);
   }
   if (locations.wasmPaths !== undefined && locations.wasmPaths !== '') next.wasmPaths = absolute(locations.wasmPaths);
   if (locations.workerUrl !== undefined && locations.workerUrl !== '') next.workerUrl = absolute(locations.workerUrl);
@@ -58,5 +67,5 @@ export function setAssetLocations(locations: AssetLocations): void {
 
 /** The page-wide asset locations in effect (absolute URLs; absent fields use the package defaults). */
 export function getAssetLocations(): ResolvedAssetLocations {
-  return { ...current, models: { ...current.models } };
+  return { ...current, models: { ...current.models }, sidecars: { ...current.sidecars } };
 }

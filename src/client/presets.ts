@@ -4,10 +4,13 @@
 
 import { getAssetLocations } from './assets.js';
 import { Sam2Error } from '../shared/errors.js';
+import type { ExportHint } from '../shared/engine-config.js';
+import { VIDEO_PRESETS, isVideoPresetName } from './video-presets.js';
 
 import type { PresetName } from '../shared/types.js';
 
 export type { PresetName };
+export { VIDEO_PRESETS, type VideoPreset, type VideoPresetName } from './video-presets.js';
 
 /** One preset. */
 export interface ModelPreset {
@@ -33,11 +36,18 @@ const hf = (size: string): string => `https://huggingface.co/onnx-community/sam2
 // `main`) can change. The repositories keep fp32/fp16 weights in `.onnx_data` external-data files, which the loader
 // fetches beside each graph (external-data.ts).
 function repository(label: string, size: string): ModelPreset {
-  return { label, kind: 'repository', url: hf(size), dtypes: ['fp32', 'fp16'], defaultDtype: 'fp32', bytes: { fp32: null, fp16: null } };
+  return {
+    label,
+    kind: 'repository',
+    url: hf(size),
+    dtypes: ['fp32', 'fp16'],
+    defaultDtype: 'fp32',
+    bytes: { fp32: null, fp16: null },
+  };
 }
 
-/** The presets; `twin` is the default. */
-export const MODEL_PRESETS: Readonly<Record<PresetName, ModelPreset>> = {
+/** The image-and-canonical presets; `twin` is the default. The video-export presets are in `VIDEO_PRESETS`. */
+export const MODEL_PRESETS: Readonly<Record<'twin' | 'tiny' | 'small' | 'base-plus' | 'large', ModelPreset>> = {
   twin: {
     label: 'SAM 2 twin (bundled test model)',
     kind: 'manifest',
@@ -66,7 +76,9 @@ export const DEFAULT_PRESET: PresetName = 'twin';
 
 /** True when `name` is a preset name. */
 export function isPresetName(name: unknown): name is PresetName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name);
+  return (
+    typeof name === 'string' && (Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name) || isVideoPresetName(name))
+  );
 }
 
 /** What the worker loads. */
@@ -79,6 +91,8 @@ export interface ResolvedModel {
   preset?: PresetName;
   /** Renamed manifest files (the bundled twin, when not mirrored). */
   files?: Readonly<Record<string, string>>;
+  /** A video-export preset's layout, file sizes/digests and sidecar (the worker then needs no probing). */
+  videoExport?: ExportHint;
 }
 
 /**
@@ -86,10 +100,24 @@ export interface ResolvedModel {
  * document by default) and `dtype` (a preset's default when omitted). A preset name resolves to its mirror from
  * `setAssetLocations({models})` when one is set, else to the preset's own URL.
  */
-export function resolveModel(model?: string | URL, dtype?: string, base: string | URL | undefined = globalThis.location?.href): ResolvedModel {
+export function resolveModel(
+  model?: string | URL,
+  dtype?: string,
+  base: string | URL | undefined = globalThis.location?.href,
+): ResolvedModel {
   const name = model === undefined || model === '' ? DEFAULT_PRESET : model;
+  if (isVideoPresetName(name)) {
+    const p = VIDEO_PRESETS[name];
+    const locations = getAssetLocations();
+    const url = locations.models[name] ?? p.url;
+    const hint: ExportHint = { ...p.hint };
+    // A mirror of the repository keeps the preset's sizes and digests; a mirror of our sidecar replaces its URL.
+    const sidecar = locations.sidecars[name] ?? p.hint.sidecar;
+    if (sidecar !== undefined) hint.sidecar = sidecar;
+    return { url, preset: name, videoExport: hint };
+  }
   if (isPresetName(name)) {
-    const p = MODEL_PRESETS[name];
+    const p = MODEL_PRESETS[name as keyof typeof MODEL_PRESETS];
     const mirror = getAssetLocations().models[name];
     const d = dtype ?? p.defaultDtype;
     const out: ResolvedModel = { url: mirror ?? p.url, preset: name };
@@ -101,8 +129,12 @@ export function resolveModel(model?: string | URL, dtype?: string, base: string 
   try {
     url = new URL(String(name), base).href;
   } catch (e) {
-    const names = Object.keys(MODEL_PRESETS).join(', ');
-    throw new Sam2Error('model-fetch', `model ${JSON.stringify(String(name))} is neither a preset (${names}) nor a URL`, { cause: e });
+    const names = [...Object.keys(MODEL_PRESETS), ...Object.keys(VIDEO_PRESETS)].join(', ');
+    throw new Sam2Error(
+      'model-fetch',
+      `model ${JSON.stringify(String(name))} is neither a preset (${names}) nor a URL`,
+      { cause: e },
+    );
   }
   return dtype === undefined ? { url } : { url, dtype };
 }

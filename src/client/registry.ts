@@ -6,6 +6,7 @@
 // and must send its image again (and forget any refinement state) when `ownsImage()` is false before segmenting.
 import { createSegmenter, resolveSegmenterConfig, type Segmenter, type SegmenterOptions } from './segmenter.js';
 import type { ModelProgress } from '../shared/types.js';
+import type { Sam2Error } from '../shared/errors.js';
 
 /** Milliseconds a segmenter nobody holds is kept before it is disposed. */
 export const SHARED_DISPOSE_DELAY_MS = 100;
@@ -26,6 +27,9 @@ interface Entry {
   readonly segmenter: Segmenter;
   refs: number;
   readonly listeners: Set<(p: ModelProgress) => void>;
+  /** Holders' warning callbacks; warnings already raised are replayed to a holder that joins later. */
+  readonly warningListeners: Set<(w: Sam2Error) => void>;
+  readonly warnings: Sam2Error[];
   /** The holder whose image the engine has. */
   owner: SharedSegmenter | null;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -44,6 +48,7 @@ function keyOf(o: SegmenterOptions): string {
     model: config.model,
     device: config.device,
     dtype: config.dtype ?? null,
+    videoExport: config.videoExport ?? null,
     wasmPaths: config.wasmPaths ?? null,
     workerUrl: workerUrl ?? null,
     cache: config.cache ?? true,
@@ -53,9 +58,14 @@ function keyOf(o: SegmenterOptions): string {
 
 /**
  * Returns a hold on the segmenter for these options, creating it on first use. `onProgress` hears the shared
- * download's progress until the hold is released. Options with a `signal` or `onWarning` get their own segmenter.
+ * download's progress until the hold is released, `onWarning` the shared load's warnings (e.g. `storage`), including
+ * those raised before this hold. Options with a `signal` or `onWarning` get their own segmenter.
  */
-export function acquireSegmenter(options: SegmenterOptions, onProgress?: (p: ModelProgress) => void): SharedSegmenter {
+export function acquireSegmenter(
+  options: SegmenterOptions,
+  onProgress?: (p: ModelProgress) => void,
+  onWarning?: (w: Sam2Error) => void,
+): SharedSegmenter {
   if (options.signal || options.onWarning) {
     // Not shareable: a signal would dispose the segmenter for every holder.
     const segmenter = createSegmenter({ ...options, onProgress });
@@ -75,13 +85,19 @@ export function acquireSegmenter(options: SegmenterOptions, onProgress?: (p: Mod
   let entry = entries.get(key);
   if (!entry) {
     const listeners = new Set<(p: ModelProgress) => void>();
+    const warningListeners = new Set<(w: Sam2Error) => void>();
+    const warnings: Sam2Error[] = [];
     const segmenter = createSegmenter({
       ...options,
       onProgress: (p) => {
         for (const l of [...listeners]) l(p);
       },
+      onWarning: (w) => {
+        warnings.push(w);
+        for (const l of [...warningListeners]) l(w);
+      },
     });
-    entry = { key, segmenter, refs: 0, listeners, owner: null, timer: undefined };
+    entry = { key, segmenter, refs: 0, listeners, warningListeners, warnings, owner: null, timer: undefined };
     entries.set(key, entry);
   }
   const e = entry;
@@ -89,6 +105,10 @@ export function acquireSegmenter(options: SegmenterOptions, onProgress?: (p: Mod
   e.timer = undefined;
   e.refs++;
   if (onProgress) e.listeners.add(onProgress);
+  if (onWarning) {
+    e.warningListeners.add(onWarning);
+    for (const w of e.warnings) queueMicrotask(() => onWarning(w));
+  }
   let released = false;
   const hold: SharedSegmenter = {
     segmenter: e.segmenter,
@@ -100,6 +120,7 @@ export function acquireSegmenter(options: SegmenterOptions, onProgress?: (p: Mod
       if (released) return;
       released = true;
       if (onProgress) e.listeners.delete(onProgress);
+      if (onWarning) e.warningListeners.delete(onWarning);
       if (e.owner === hold) e.owner = null;
       if (--e.refs > 0) return;
       e.timer = setTimeout(() => {

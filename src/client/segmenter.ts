@@ -12,6 +12,7 @@ import { startWorker } from './worker-start.js';
 import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
 import { Sam2Mask, localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
+import { clipRemotes, isVideoClip, openClipVia, type VideoClip } from './clip.js';
 import type {
   DeviceOption,
   ImageEncodeTimings,
@@ -46,6 +47,12 @@ export interface SegmenterOptions {
   onWarning?: (warning: Sam2Error) => void;
   /** URL prefix of onnxruntime-web's .wasm/.mjs files; defaults to `setAssetLocations`' `wasmPaths`, else the worker script's folder. */
   wasmPaths?: string | URL;
+  /**
+   * How long the worker may stay silent while calls wait on it before it is declared crashed (`worker-crashed`) and
+   * replaced on the next call (default 120000 ms; a busy worker answers between runs, so keep it above your longest
+   * single inference).
+   */
+  workerTimeoutMs?: number;
   /** Worker script URL, for hosts that serve it elsewhere; defaults to `setAssetLocations`' `workerUrl`, else the package's. */
   workerUrl?: string | URL;
   /** Model load progress. */
@@ -70,13 +77,7 @@ export interface ImageSize {
  * anything else is copied into a new ImageBitmap first.
  */
 export type FrameInput =
-  | VideoFrame
-  | ImageBitmap
-  | HTMLVideoElement
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | HTMLImageElement
-  | ImageData;
+  VideoFrame | ImageBitmap | HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | ImageData;
 
 /** Options of `openTracker()`. */
 export interface TrackerOptions extends CallOptions {
@@ -96,9 +97,20 @@ export interface TrackCallOptions extends CallOptions {
  */
 export interface Tracker {
   /** A prompt for one object on frame `frame`; `pixels` is that frame. A new `objectId` adds an object. */
-  addPrompt(frame: number, pixels: FrameInput, prompt: TrackPrompt, options?: TrackCallOptions): Promise<TrackPromptData>;
+  addPrompt(
+    frame: number,
+    pixels: FrameInput | VideoClip,
+    prompt: TrackPrompt,
+    options?: TrackCallOptions,
+  ): Promise<TrackPromptData>;
   /** Tracks every prompted object on frame `frame` (direction 1 forward, -1 backward). */
-  track(frame: number, pixels: FrameInput, direction?: 1 | -1, options?: TrackCallOptions): Promise<TrackFrameData>;
+  /** A clip's frame (a `VideoClip` as `pixels`) is decoded in the worker. */
+  track(
+    frame: number,
+    pixels: FrameInput | VideoClip,
+    direction?: 1 | -1,
+    options?: TrackCallOptions,
+  ): Promise<TrackFrameData>;
   /** Forgets one object and its memory; false when it was not tracked. */
   removeObject(objectId: number, options?: CallOptions): Promise<boolean>;
   /** Memory held and time spent per graph. */
@@ -128,8 +140,13 @@ export interface Segmenter {
    * download on the first call.
    */
   openTracker(options?: TrackerOptions): Promise<Tracker>;
+  /** Opens a clip (URL or Blob) in the worker: demuxed and decoded there; `media-decode` when it cannot be. */
+  openClip(source: Blob | string | URL, options?: CallOptions): Promise<VideoClip>;
   /** Draws COCO RLE masks (e.g. a recorded track) as alpha bitmaps in the worker; the caller closes them. */
-  renderMasks(rles: readonly { size: [number, number]; counts: string }[], options?: CallOptions): Promise<ImageBitmap[]>;
+  renderMasks(
+    rles: readonly { size: [number, number]; counts: string }[],
+    options?: CallOptions,
+  ): Promise<ImageBitmap[]>;
   /**
    * Makes masks' image files (cut-outs, grey PNGs) in the worker; the masks this SDK hands out use it. After
    * `dispose()` it encodes on the page instead, so masks outlive their segmenter.
@@ -143,7 +160,11 @@ type Remote = Comlink.Remote<WorkerApi>;
 
 async function toBitmap(source: ImageSource): Promise<ImageBitmap> {
   try {
-    if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement && !(source.complete && source.naturalWidth > 0)) {
+    if (
+      typeof HTMLImageElement !== 'undefined' &&
+      source instanceof HTMLImageElement &&
+      !(source.complete && source.naturalWidth > 0)
+    ) {
       await source.decode();
     }
     // Always a new bitmap: the caller keeps its own source, and ours is transferred to the worker.
@@ -161,7 +182,11 @@ async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitm
   if (typeof VideoFrame !== 'undefined' && pixels instanceof VideoFrame) return pixels;
   if (typeof ImageBitmap !== 'undefined' && pixels instanceof ImageBitmap) return pixels;
   try {
-    if (typeof VideoFrame !== 'undefined' && typeof HTMLVideoElement !== 'undefined' && pixels instanceof HTMLVideoElement) {
+    if (
+      typeof VideoFrame !== 'undefined' &&
+      typeof HTMLVideoElement !== 'undefined' &&
+      pixels instanceof HTMLVideoElement
+    ) {
       try {
         return new VideoFrame(pixels);
       } catch (e) {
@@ -194,12 +219,20 @@ class WorkerSegmenter implements Segmenter {
   #image: ImageBitmap | null = null;
   #nextTrackerId = 1;
 
-  constructor(config: EngineConfig, workerUrl: string | undefined, onProgress?: (p: ModelProgress) => void, onWarning?: (warning: Sam2Error) => void) {
+  constructor(
+    config: EngineConfig,
+    workerUrl: string | undefined,
+    onProgress?: (p: ModelProgress) => void,
+    onWarning?: (warning: Sam2Error) => void,
+    workerTimeoutMs?: number,
+  ) {
     this.#bridge = new WorkerBridge<WorkerApi, ReadyInfo>({
       createWorker: () => startWorker(workerUrl),
       init: async (remote) => {
         const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
-        const warning = onWarning ? Comlink.proxy((w: WireError) => onWarning(fromWireError(w) as Sam2Error)) : undefined;
+        const warning = onWarning
+          ? Comlink.proxy((w: WireError) => onWarning(fromWireError(w) as Sam2Error))
+          : undefined;
         return unwrap(await remote.init(config, progress, warning));
       },
       restore: async (remote) => {
@@ -209,6 +242,8 @@ class WorkerSegmenter implements Segmenter {
         void remote.setImage(Comlink.transfer(copy, [copy]), 0);
       },
       cancel: (remote, callId) => void remote.cancel(callId),
+      ping: (remote) => remote.ping(),
+      ...(workerTimeoutMs !== undefined ? { silenceMs: workerTimeoutMs } : {}),
     });
   }
 
@@ -218,13 +253,24 @@ class WorkerSegmenter implements Segmenter {
 
   setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
     const t0 = performance.now();
-    return this.#bridge.call<{ width: number; height: number; timings: Omit<ImageEncodeTimings, 'total'> }>(options.signal, async (remote, callId) => {
-      const bitmap = await toBitmap(source);
-      this.#image?.close();
-      this.#image = bitmap;
-      const copy = await createImageBitmap(bitmap);
-      return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
-    }).then((info) => ({ width: info.width, height: info.height, timings: { ...info.timings, total: performance.now() - t0 } }));
+    // 'media': a tainted canvas or cross-origin image fails to read (SecurityError) or to post (DataCloneError).
+    return this.#bridge
+      .call<{ width: number; height: number; timings: Omit<ImageEncodeTimings, 'total'> }>(
+        options.signal,
+        async (remote, callId) => {
+          const bitmap = await toBitmap(source);
+          this.#image?.close();
+          this.#image = bitmap;
+          const copy = await createImageBitmap(bitmap);
+          return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
+        },
+        'media',
+      )
+      .then((info) => ({
+        width: info.width,
+        height: info.height,
+        timings: { ...info.timings, total: performance.now() - t0 },
+      }));
   }
 
   segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResult> {
@@ -250,35 +296,70 @@ class WorkerSegmenter implements Segmenter {
     });
     // Trackers live in one worker: after a restart their memory is gone.
     const live = (remote: Remote): void => {
-      if (remote !== opened) throw new Sam2Error('worker-crashed', 'the worker restarted: the tracker lost its memory, start a new one');
+      if (remote !== opened)
+        throw new Sam2Error('worker-crashed', 'the worker restarted: the tracker lost its memory, start a new one');
     };
     let closed = false;
     const isOpen = (): void => {
       if (closed) throw new Sam2Error('aborted', 'the tracker was closed');
     };
     // The frame is read now, not when the call comes up in the queue: a playing video will have moved on by then.
-    const withFrame = <T>(pixels: FrameInput, signal: AbortSignal | undefined, post: (remote: Remote, f: VideoFrame | ImageBitmap, callId: number) => Promise<WireResult<T>>): Promise<T> => {
+    const withFrame = <T>(
+      pixels: FrameInput,
+      signal: AbortSignal | undefined,
+      post: (remote: Remote, f: VideoFrame | ImageBitmap, callId: number) => Promise<WireResult<T>>,
+    ): Promise<T> => {
       const framing = toWorkerFrame(pixels);
       framing.catch(() => undefined);
       const release = (): void => {
-        framing.then((f) => f.close(), () => undefined);
+        framing.then(
+          (f) => f.close(),
+          () => undefined,
+        );
       };
-      return this.#bridge.call<T>(signal, async (remote, callId) => {
-        const f = await framing;
+      return this.#bridge
+        .call<T>(signal, async (remote, callId) => {
+          const f = await framing;
+          isOpen();
+          live(remote);
+          return { result: post(remote, Comlink.transfer(f, [f]), callId) };
+        })
+        .catch((e: unknown) => {
+          // Not posted (or failed): a frame that was never transferred is closed here; closing a transferred one is a no-op.
+          release();
+          throw e;
+        });
+    };
+    // A clip's frames are decoded in the worker that opened it.
+    const inClip = <T>(
+      clip: VideoClip,
+      signal: AbortSignal | undefined,
+      post: (remote: Remote, callId: number) => Promise<WireResult<T>>,
+    ): Promise<T> =>
+      this.#bridge.call<T>(signal, async (remote, callId) => {
         isOpen();
         live(remote);
-        return { result: post(remote, Comlink.transfer(f, [f]), callId) };
-      }).catch((e: unknown) => {
-        // Not posted (or failed): a frame that was never transferred is closed here; closing a transferred one is a no-op.
-        release();
-        throw e;
+        if (clipRemotes.get(clip) !== remote)
+          throw new Sam2Error('worker-crashed', 'the clip was opened in another worker');
+        return { result: post(remote, callId) };
       });
-    };
     return {
       addPrompt: (frame, pixels, prompt, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true }, callId)),
+        isVideoClip(pixels)
+          ? inClip(pixels, o.signal, (r, callId) =>
+              r.trackerPromptClip(id, pixels.clipId, frame, prompt, { overlay: o.overlay === true }, callId),
+            )
+          : withFrame(pixels, o.signal, (remote, f, callId) =>
+              remote.trackerPrompt(id, frame, f, prompt, { overlay: o.overlay === true }, callId),
+            ),
       track: (frame, pixels, direction = 1, o = {}) =>
-        withFrame(pixels, o.signal, (remote, f, callId) => remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true }, callId)),
+        isVideoClip(pixels)
+          ? inClip(pixels, o.signal, (r, callId) =>
+              r.trackerStepClip(id, pixels.clipId, frame, direction, { overlay: o.overlay === true }, callId),
+            )
+          : withFrame(pixels, o.signal, (remote, f, callId) =>
+              remote.trackerStep(id, frame, f, direction, { overlay: o.overlay === true }, callId),
+            ),
       removeObject: (objectId, o = {}) =>
         this.#bridge.call(o.signal, async (remote, callId) => {
           isOpen();
@@ -295,7 +376,8 @@ class WorkerSegmenter implements Segmenter {
         if (closed) return Promise.resolve(null);
         closed = true;
         // Nothing to free when the worker that held it is gone.
-        if (!this.#bridge.remote || this.#bridge.remote !== opened || this.#bridge.disposed) return Promise.resolve(null);
+        if (!this.#bridge.remote || this.#bridge.remote !== opened || this.#bridge.disposed)
+          return Promise.resolve(null);
         return this.#bridge.call(undefined, async (remote, callId) => {
           if (remote !== opened) return { result: Promise.resolve({ ok: true as const, value: null }) };
           return { result: remote.trackerClose(id, callId) };
@@ -304,8 +386,22 @@ class WorkerSegmenter implements Segmenter {
     };
   }
 
-  renderMasks(rles: readonly { size: [number, number]; counts: string }[], options: CallOptions = {}): Promise<ImageBitmap[]> {
-    return this.#bridge.call(options.signal, async (remote) => ({ result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))) }));
+  openClip(source: Blob | string | URL, options: CallOptions = {}): Promise<VideoClip> {
+    return openClipVia(
+      (signal, post) => this.#bridge.call(signal, async (remote) => ({ result: post(remote) })),
+      this.#nextTrackerId++,
+      source,
+      options.signal,
+    );
+  }
+
+  renderMasks(
+    rles: readonly { size: [number, number]; counts: string }[],
+    options: CallOptions = {},
+  ): Promise<ImageBitmap[]> {
+    return this.#bridge.call(options.signal, async (remote) => ({
+      result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))),
+    }));
   }
 
   readonly maskCodec: MaskCodec = {
@@ -349,10 +445,13 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
   const config: EngineConfig = { model: resolved.url, device: options.device ?? 'auto' };
   if (resolved.dtype !== undefined) config.dtype = resolved.dtype;
   if (resolved.files) config.files = { ...resolved.files };
-  const wasmPaths = options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
+  if (resolved.videoExport !== undefined) config.videoExport = resolved.videoExport;
+  const wasmPaths =
+    options.wasmPaths !== undefined && options.wasmPaths !== '' ? absolute(options.wasmPaths) : globals.wasmPaths;
   if (wasmPaths !== undefined) config.wasmPaths = wasmPaths;
   if (options.cache === false) config.cache = false;
-  const workerUrl = options.workerUrl !== undefined && options.workerUrl !== '' ? absolute(options.workerUrl) : globals.workerUrl;
+  const workerUrl =
+    options.workerUrl !== undefined && options.workerUrl !== '' ? absolute(options.workerUrl) : globals.workerUrl;
   return workerUrl === undefined ? { config } : { config, workerUrl };
 }
 
@@ -360,7 +459,13 @@ export function resolveSegmenterConfig(options: SegmenterOptions = {}): Resolved
 export function createSegmenter(options: SegmenterOptions = {}): Segmenter {
   const { config, workerUrl } = resolveSegmenterConfig(options);
   if (options.persistStorage) void requestPersistentStorage();
-  const segmenter = new WorkerSegmenter(config, workerUrl, options.onProgress, options.onWarning);
+  const segmenter = new WorkerSegmenter(
+    config,
+    workerUrl,
+    options.onProgress,
+    options.onWarning,
+    options.workerTimeoutMs,
+  );
   // Aborting terminates the worker, which stops its downloads at once; nothing partial is ever cached.
   const signal = options.signal;
   if (signal?.aborted) segmenter.dispose();

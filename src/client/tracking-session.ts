@@ -2,17 +2,31 @@
 // main thread as VideoFrames (zero-copy, transferred to the worker, never as pixel arrays), feeds prompts and frames to
 // one worker-side tracker, and hands results out as callbacks, an async iterator and a summary promise.
 //
-//  - `complete` seeks a clip frame by frame (frame i is shown at (i + ½)/fps), so every frame is tracked in order,
-//    forward or backward from the prompted frame; the next seek overlaps the current frame's inference.
+//  - `complete` tracks every frame of a clip in order, forward or backward from the prompted frame. Frames are the
+//    clip's own (./clip-source.ts): demuxed and decoded in the worker where it can read the clip (decoding runs ahead
+//    of inference there), else stepped on the `<video>` by the timestamps it presents. No frame rate is assumed.
 //  - `live` follows a playing video or a camera with requestVideoFrameCallback: a frame presented while the previous
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
 import type { Segmenter, Tracker } from './segmenter.js';
-import type { MaskCodec } from './mask.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
 import type { TrackObjectData, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
-import { frameAtTime, frameCount, isStream, openVideoSource, seekFrame, type RvfcVideo, type VideoFrameCallback } from './video-source.js';
+import { FrameFeed, TrackRecords, type Recorded } from './track-records.js';
+import type { VideoClip } from './clip.js';
+import type { VideoExportProgress } from '../shared/media-types.js';
+import {
+  frameIndexAt,
+  frameMidpoint,
+  openCompleteSource,
+  seekTimelineFrame,
+  summarizeClip,
+  withReopenedClip,
+  type FrameTimeline,
+} from './clip-source.js';
+import { followPlayback, frameAtTime, isStream, openVideoSource, type RvfcVideo } from './video-source.js';
 import type {
+  ClipSummary,
+  VideoExportOptions,
   TrackExport,
   TrackFrame,
   TrackFramePrompt,
@@ -29,20 +43,7 @@ export type * from './tracking-types.js';
 // The element reads videos with the same helpers.
 export { frameAtTime, once, presentTimeouts, type RvfcVideo } from './video-source.js';
 
-
 const DEFAULT_FPS = 30;
-
-/** Iterator subscribers get frames from the moment they subscribe. */
-interface Subscriber {
-  queue: TrackFrame[];
-  wake: (() => void) | null;
-}
-
-interface Recorded {
-  frame: number;
-  time: number;
-  objects: TrackExport['frames'][number]['objects'];
-}
 
 interface PendingPrompt {
   prompt: TrackFramePrompt;
@@ -65,8 +66,8 @@ export class VideoTrackingSession implements TrackingSession {
   #dropped = 0;
   #startTime = 0;
   #resumeGate: { promise: Promise<void>; open: () => void } | null = null;
-  readonly #subscribers = new Set<Subscriber>();
-  readonly #records = new Map<number, Recorded>();
+  readonly #feed = new FrameFeed(() => ({ done: this.#state === 'done', error: this.#endError }));
+  readonly #records = new TrackRecords();
   #size = { width: 0, height: 0 };
   readonly #pendingPrompts: PendingPrompt[] = [];
   #settle!: { resolve(s: TrackSummary): void; reject(e: unknown): void };
@@ -78,6 +79,11 @@ export class VideoTrackingSession implements TrackingSession {
   #lock: Promise<unknown> = Promise.resolve();
   /** Complete mode: next frame to track (moved back by corrections behind it). */
   #cursor = 0;
+  /** Complete mode: the clip's frame table, and the clip when the worker reads it (null on the element path). */
+  #timeline: FrameTimeline | null = null;
+  #clip: VideoClip | null = null;
+  #clipKnown!: (c: ClipSummary | null) => void;
+  readonly clip: Promise<ClipSummary | null> = new Promise((r) => (this.#clipKnown = r));
 
   constructor(
     private readonly segmenter: Segmenter | (() => Segmenter),
@@ -92,6 +98,7 @@ export class VideoTrackingSession implements TrackingSession {
     });
     // Hosts that only listen to events must not see an unhandled rejection; awaiting `finished` still rejects.
     this.finished.catch(() => undefined);
+    void this.finished.finally(() => this.#clipKnown(null)).catch(() => undefined);
     const signal = options.signal;
     if (signal?.aborted) this.#abort.abort();
     else signal?.addEventListener('abort', () => void this.stop(), { once: true });
@@ -154,39 +161,11 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   toJSON(): TrackExport {
-    return {
-      format: 'sam2-segmenter/track',
-      version: 1,
-      width: this.#size.width,
-      height: this.#size.height,
-      fps: this.#fps,
-      frames: [...this.#records.values()].sort((a, b) => a.frame - b.frame),
-    };
+    return this.#records.toExport(this.#size, this.#clipSummary()?.fps ?? this.#fps);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<TrackFrame> {
-    const sub: Subscriber = { queue: [], wake: null };
-    this.#subscribers.add(sub);
-    const next = async (): Promise<IteratorResult<TrackFrame>> => {
-      for (;;) {
-        const f = sub.queue.shift();
-        if (f) return { value: f, done: false };
-        if (this.#state === 'done') {
-          this.#subscribers.delete(sub);
-          if (this.#endError) throw this.#endError;
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((r) => (sub.wake = r));
-        sub.wake = null;
-      }
-    };
-    return {
-      next,
-      return: async () => {
-        this.#subscribers.delete(sub);
-        return { value: undefined, done: true };
-      },
-    };
+    return this.#feed.iterator();
   }
 
   // ---------------------------------------------------------------- run
@@ -195,24 +174,33 @@ export class VideoTrackingSession implements TrackingSession {
     this.#startTime = performance.now();
     let reason: TrackSummary['reason'] = 'stopped';
     try {
-      const seg = typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
-      const video = await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups);
+      const seg = this.#segmenter();
+      const numFrames = this.mode === 'complete' ? await this.#openClip(seg) : undefined;
+      this.#check();
+      const video =
+        this.#video ??
+        (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
       this.#video = video;
       this.#check();
-      const numFrames = this.mode === 'complete' ? await frameCount(video, this.#fps, this.#abort.signal) : undefined;
+      this.#tracker = await seg.openTracker(
+        numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal },
+      );
       this.#check();
-      this.#tracker = await seg.openTracker(numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal });
-      this.#check();
-      this.#current = this.#frameAt(video.currentTime);
+      this.#current = video ? this.frameAtTime(video.currentTime) : 0;
       const prompts = this.options.prompts ?? [];
-      for (const p of prompts) this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
+      for (const p of prompts)
+        this.#pendingPrompts.push({ prompt: p, resolve: () => undefined, reject: () => undefined });
       // Initial prompts must succeed: a bad one ends the session with its error.
       await this.#locked(() => this.#applyPrompts(true));
       this.#check();
-      if (this.#objects.size === 0) throw new Sam2Error('invalid-prompt', 'track() needs at least one prompt (options.prompts, or a selection on the shown frame)');
+      if (this.#objects.size === 0)
+        throw new Sam2Error(
+          'invalid-prompt',
+          'track() needs at least one prompt (options.prompts, or a selection on the shown frame)',
+        );
       // Live tracking of a clip starts its playback once the prompted frame has been read.
-      if (this.mode === 'live' && !isStream(this.source) && video.paused && !video.ended) await video.play();
-      reason = this.mode === 'complete' ? await this.#complete(video, numFrames!) : await this.#live(video);
+      if (this.mode === 'live' && video && !isStream(this.source) && video.paused && !video.ended) await video.play();
+      reason = this.mode === 'complete' ? await this.#complete(numFrames!) : await this.#live(video!);
     } catch (e) {
       if (!(isSam2Error(e, 'aborted') && this.#abort.signal.aborted)) this.#endError = e;
     }
@@ -223,8 +211,57 @@ export class VideoTrackingSession implements TrackingSession {
     if (this.#abort.signal.aborted) throw abortedError('tracking');
   }
 
-  #frameAt(t: number): number {
-    return frameAtTime(t, this.#fps);
+  /** Presentation time of frame i (complete: the clip's own; live clips: i / fps). */
+  #timeOf(i: number): number {
+    return this.#timeline?.timestamps[i] ?? i / this.#fps;
+  }
+
+  frameAtTime(time: number): number {
+    return this.#timeline ? frameIndexAt(this.#timeline.timestamps, time) : frameAtTime(time, this.#fps);
+  }
+
+  /** Shows frame i of the element: the middle of its interval in the clip's own frame table. */
+  async #seek(video: HTMLVideoElement, i: number): Promise<void> {
+    return seekTimelineFrame(video, this.#timeline, i, this.#fps, this.#abort.signal);
+  }
+
+  /** Complete mode: the clip read in the worker, else the `<video>` stepped; resolves with the frame count. */
+  async #openClip(seg: Segmenter): Promise<number> {
+    const opened = await openCompleteSource(seg, this.source, this.mode, this.#abort.signal, this.#cleanups);
+    this.#clip = opened.clip;
+    this.#timeline = opened.timeline;
+    if (opened.video) this.#video = opened.video;
+    this.#clipKnown(this.#clipSummary());
+    return this.#timeline!.timestamps.length;
+  }
+
+  #clipSummary(): ClipSummary | null {
+    return summarizeClip(this.#timeline, this.#clip?.info ?? null);
+  }
+
+  async exportVideo(options: VideoExportOptions): Promise<Blob> {
+    const { kind, objectIds, color, onProgress, signal } = options;
+    // The clip is known once tracking has opened it.
+    await this.clip;
+    if (!this.#clip)
+      throw new Sam2Error(
+        'media-decode',
+        'exportVideo() needs a clip the worker can read (summary.source "demux"); this one was stepped on the <video>',
+      );
+    if (this.options.record === false)
+      throw new Sam2Error('not-ready', 'exportVideo() needs the recorded masks: track with record: true');
+    const masks = this.#records.masks(objectIds);
+    const request = color === undefined ? { kind, masks } : { kind, masks, color };
+    const o: { onProgress?: (p: VideoExportProgress) => void; signal?: AbortSignal } = {};
+    if (onProgress) o.onProgress = onProgress;
+    if (signal) o.signal = signal;
+    if (this.#state !== 'done') return this.#clip.exportVideo(request, o);
+    // The session's reader was freed when it ended: read the clip again for the export.
+    return withReopenedClip(this.#segmenter(), this.source, (c) => c.exportVideo(request, o), signal);
+  }
+
+  #segmenter(): Segmenter {
+    return typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter;
   }
 
   #locked<T>(fn: () => Promise<T>): Promise<T> {
@@ -240,20 +277,23 @@ export class VideoTrackingSession implements TrackingSession {
     while (this.#pendingPrompts.length > 0) {
       const p = this.#pendingPrompts.shift()!;
       try {
-        if (!t || !video) throw new Sam2Error('not-ready', 'the tracker has not started');
+        const clip = this.#clip;
+        if (!t || (!video && !clip)) throw new Sam2Error('not-ready', 'the tracker has not started');
         const frame = p.prompt.frame ?? this.#current;
-        if (!Number.isInteger(frame) || frame < 0) throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
+        if (!Number.isInteger(frame) || frame < 0)
+          throw new Sam2Error('invalid-prompt', `frame must be a non-negative integer, got ${String(frame)}`);
         // A live stream cannot seek: a prompt there is always on the frame just read.
         // A paused clip is sought to the frame, which also makes sure that frame has been decoded and presented.
-        if (!isStream(this.source) && (this.mode === 'complete' || video.paused)) await seekFrame(video, frame, this.#fps, this.#abort.signal);
+        if (!clip && video && !isStream(this.source) && (this.mode === 'complete' || video.paused))
+          await this.#seek(video, frame);
         const { frame: _f, ...prompt } = p.prompt;
         const at = this.mode === 'live' ? this.#liveIndex(frame) : frame;
-        // The client reads the video's current frame when the call is made.
-        const r = await t.addPrompt(at, video, prompt, { overlay: this.hooks.overlay === true });
+        // The client reads the video's current frame when the call is made; a clip's frame is decoded in the worker.
+        const r = await t.addPrompt(at, clip ?? video!, prompt, { overlay: this.hooks.overlay === true });
         this.#size = { width: r.mask.width, height: r.mask.height };
         this.#objects.add(r.objectId);
-        const obj = this.#object(r, frame, frame / this.#fps);
-        this.#record(frame, frame / this.#fps, [r]);
+        const obj = this.#object(r, frame, this.#timeOf(frame));
+        if (this.options.record !== false) this.#records.record(frame, this.#timeOf(frame), [r]);
         // A correction behind the cursor makes the frames after it stale: track them again.
         if (this.mode === 'complete' && r.kind === 'correction') {
           const forward = this.options.direction !== 'backward';
@@ -271,10 +311,12 @@ export class VideoTrackingSession implements TrackingSession {
     }
   }
 
-  async #complete(video: HTMLVideoElement, n: number): Promise<TrackSummary['reason']> {
+  async #complete(n: number): Promise<TrackSummary['reason']> {
+    const video = this.#video;
+    const clip = this.#clip;
     const forward = this.options.direction !== 'backward';
     const dir: 1 | -1 = forward ? 1 : -1;
-    const prompted = [...this.#records.keys()];
+    const prompted = this.#records.frames();
     const first = this.options.startFrame ?? (forward ? Math.min(...prompted) : Math.max(...prompted));
     const last = this.options.endFrame ?? (forward ? n - 1 : 0);
     if (!Number.isInteger(first) || first < 0 || first >= n || !Number.isInteger(last) || last < 0 || last >= n) {
@@ -290,15 +332,20 @@ export class VideoTrackingSession implements TrackingSession {
       const result = await this.#locked(async () => {
         await this.#applyPrompts();
         if (this.#cursor !== i) return null;
-        await seekFrame(video, i, this.#fps, this.#abort.signal);
         this.#current = i;
-        return t.track(i, video, dir, { overlay: this.hooks.overlay === true });
+        if (clip) {
+          // The host's own <video> follows the tracked frame for display (not awaited: the worker has the pixels).
+          if (video && this.hooks.overlay) video.currentTime = frameMidpoint(this.#timeline!, i);
+          return t.track(i, clip, dir, { overlay: this.hooks.overlay === true });
+        }
+        await this.#seek(video!, i);
+        return t.track(i, video!, dir, { overlay: this.hooks.overlay === true });
       });
       if (!result) continue;
       this.#cursor = i + dir;
       this.#processed++;
       const done = forward ? i - first + 1 : first - i + 1;
-      this.#emit(i, i / this.#fps, result.objects, Math.min(1, done / total));
+      this.#emit(i, this.#timeOf(i), result.objects, Math.min(1, done / total));
     }
     return 'completed';
   }
@@ -322,35 +369,21 @@ export class VideoTrackingSession implements TrackingSession {
   }
 
   async #live(video: RvfcVideo): Promise<TrackSummary['reason']> {
-    if (!video.requestVideoFrameCallback) throw new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback');
     const stream = isStream(this.source);
     const t = this.#tracker!;
     let base: number | null = null;
-    let busy = false;
-    let handle = 0;
-    return new Promise<TrackSummary['reason']>((resolve, reject) => {
-      const end = (reason: TrackSummary['reason']): void => {
-        video.cancelVideoFrameCallback?.(handle);
-        video.removeEventListener('ended', onEnded);
-        this.#abort.signal.removeEventListener('abort', onAbort);
-        // The frame in flight settles first.
-        void this.#lock.then(() => resolve(reason));
-      };
-      const onEnded = (): void => end('ended');
-      const onAbort = (): void => end('stopped');
-      video.addEventListener('ended', onEnded);
-      this.#abort.signal.addEventListener('abort', onAbort, { once: true });
-      const onFrame: VideoFrameCallback = (_now, meta) => {
-        handle = video.requestVideoFrameCallback!(onFrame);
-        if (this.#state !== 'running' || this.#abort.signal.aborted) return;
+    return followPlayback(
+      video,
+      this.#abort.signal,
+      () => this.#lock,
+      (meta) => {
+        if (this.#state !== 'running') return null;
         base ??= meta.presentedFrames;
-        if (busy) return;
         let pixels: VideoFrame;
         try {
           pixels = new VideoFrame(video);
         } catch {
-          // No frame to read yet (or any more): wait for the next one.
-          return;
+          return null; // No frame to read yet (or any more): wait for the next one.
         }
         // Clips number frames by the time of the frame actually read (it can be newer than `meta` when this callback
         // runs late); streams by the frames presented since tracking began.
@@ -358,45 +391,35 @@ export class VideoTrackingSession implements TrackingSession {
         const i = stream ? meta.presentedFrames - base : Math.round(mediaTime * this.#fps);
         if (this.#lastLive !== null && i <= this.#lastLive) {
           pixels.close();
-          return;
+          return null;
         }
         if (this.#lastLive !== null) this.#dropped += i - this.#lastLive - 1;
         this.#lastLive = i;
-        busy = true;
         const time = stream ? video.currentTime : mediaTime;
         this.#current = i;
         const at = this.#liveIndex(i);
-        this.#locked(() => t.track(at, pixels, 1, { overlay: this.hooks.overlay === true })).then(
-          (r) => {
-            busy = false;
-            this.#processed++;
-            this.#emit(i, time, r.objects, null);
-          },
-          (e: unknown) => {
-            // The client closes a frame it could not send.
-            busy = false;
-            end('stopped');
-            reject(e);
-          },
-        );
-      };
-      handle = video.requestVideoFrameCallback!(onFrame);
-      if (video.ended) end('ended');
-    });
-  }
-
-  /** The segmenter's worker encodes this session's cut-outs and mask PNGs. */
-  #maskCodec(): MaskCodec {
-    return (typeof this.segmenter === 'function' ? this.segmenter() : this.segmenter).maskCodec;
+        // The client closes a frame it could not send.
+        return this.#locked(() => t.track(at, pixels, 1, { overlay: this.hooks.overlay === true })).then((r) => {
+          this.#processed++;
+          this.#emit(i, time, r.objects, null);
+        });
+      },
+    );
   }
 
   #object(r: TrackObjectData, frame: number, time: number): TrackedObject {
     const video = this.#video;
-    // Cut-outs re-read the frame from a seekable video; a stream's past frames are gone.
-    const source =
-      video && !isStream(this.source) && this.mode === 'complete'
+    const clip = this.#clip;
+    // Cut-outs re-read the frame from the clip or a seekable video; a stream's past frames are gone.
+    const source = clip
+      ? async () => {
+          if (this.#state !== 'done') return clip.frame(frame);
+          // The session's reader is freed when it ends: open the clip once more for this frame.
+          return withReopenedClip(this.#segmenter(), this.source, (c) => c.frame(frame));
+        }
+      : video && !isStream(this.source) && this.mode === 'complete'
         ? async () => {
-            await this.#locked(() => seekFrame(video, frame, this.#fps, this.#abort.signal));
+            await this.#locked(() => this.#seek(video, frame));
             return createImageBitmap(video);
           }
         : null;
@@ -407,33 +430,14 @@ export class VideoTrackingSession implements TrackingSession {
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      mask: new Sam2Mask(r.mask, source, this.#maskCodec()),
+      // The segmenter's worker encodes this session's cut-outs and mask PNGs.
+      mask: new Sam2Mask(r.mask, source, this.#segmenter().maskCodec),
     };
-  }
-
-  #record(frame: number, time: number, objects: readonly TrackObjectData[]): void {
-    if (this.options.record === false) return;
-    const rec = this.#records.get(frame) ?? { frame, time, objects: [] };
-    for (const o of objects) {
-      const entry = {
-        objectId: o.objectId,
-        score: o.score,
-        objectScore: o.objectScore,
-        bbox: o.mask.bbox,
-        area: o.mask.area,
-        segmentation: o.rle,
-      };
-      const k = rec.objects.findIndex((x) => x.objectId === o.objectId);
-      if (k >= 0) rec.objects[k] = entry;
-      else rec.objects.push(entry);
-    }
-    rec.objects.sort((a, b) => a.objectId - b.objectId);
-    this.#records.set(frame, rec);
   }
 
   #emit(frame: number, time: number, objects: readonly TrackObjectData[], progress: number | null): void {
     if (objects[0]) this.#size = { width: objects[0].mask.width, height: objects[0].mask.height };
-    this.#record(frame, time, objects);
+    if (this.options.record !== false) this.#records.record(frame, time, objects);
     const overlays = new Map<number, ImageBitmap>();
     for (const o of objects) if (o.overlay) overlays.set(o.objectId, o.overlay);
     const f: TrackFrame = {
@@ -446,30 +450,32 @@ export class VideoTrackingSession implements TrackingSession {
     };
     if (this.hooks.onFrame) this.hooks.onFrame(f, overlays);
     else for (const b of overlays.values()) b.close();
-    for (const s of this.#subscribers) {
-      s.queue.push(f);
-      s.wake?.();
-    }
+    this.#feed.push(f);
   }
 
   #summary(reason: TrackSummary['reason'], stats: TrackerStats | null): TrackSummary {
     const durationMs = performance.now() - this.#startTime;
+    const fps = durationMs > 0 ? (this.#processed * 1000) / durationMs : 0;
+    const [frames, dropped, objects] = [this.#processed, this.#dropped, [...this.#objects].sort((a, b) => a - b)];
     return {
       reason,
       mode: this.mode,
-      frames: this.#processed,
-      dropped: this.#dropped,
-      objects: [...this.#objects].sort((a, b) => a - b),
+      frames,
+      dropped,
+      objects,
       durationMs,
-      fps: durationMs > 0 ? (this.#processed * 1000) / durationMs : 0,
+      fps,
       stats,
+      source: this.#clip ? 'demux' : 'element',
+      clip: this.#clipSummary(),
     };
   }
 
   async #finish(reason: TrackSummary['reason']): Promise<void> {
     this.#state = 'done';
     this.#resumeGate?.open();
-    for (const p of this.#pendingPrompts.splice(0)) p.reject(new Sam2Error('aborted', 'the tracking session has ended'));
+    for (const p of this.#pendingPrompts.splice(0))
+      p.reject(new Sam2Error('aborted', 'the tracking session has ended'));
     // The worker frees the tracker's memory; a dead worker has nothing left to free.
     const stats = await (this.#tracker?.close() ?? Promise.resolve(null)).catch(() => null);
     for (const c of this.#cleanups.splice(0).reverse()) {
@@ -479,7 +485,7 @@ export class VideoTrackingSession implements TrackingSession {
         // Best effort.
       }
     }
-    for (const s of this.#subscribers) s.wake?.();
+    this.#feed.end();
     if (this.#endError) this.#settle.reject(this.#endError);
     else this.#settle.resolve(this.#summary(reason, stats));
   }

@@ -1,6 +1,10 @@
 // The public types of video tracking sessions (`trackVideo()` and the element's `track()`).
 import type { TrackPrompt, TrackerStats } from '../shared/types.js';
 import type { Sam2Mask } from './mask.js';
+import type { VideoExportKind, VideoExportProgress } from '../shared/media-types.js';
+
+/** How a session reads its frames: `demux` (the clip read in the worker) or `element` (the `<video>` stepped or played). */
+export type FrameSourceKind = 'demux' | 'element';
 
 /** What `track()` follows: a `<video>`, a camera/screen `MediaStream`, or a clip by URL or Blob. */
 export type TrackSource = HTMLVideoElement | MediaStream | string | URL | Blob;
@@ -10,7 +14,7 @@ export type TrackMode = 'live' | 'complete';
 
 /** A prompt on one frame of the video. */
 export interface TrackFramePrompt extends TrackPrompt {
-  /** Frame index (time × fps); default: the frame the video shows now. */
+  /** Frame index: the clip's n-th frame in presentation order (live: as numbered in `track-frame`); default: the frame the video shows now. */
   frame?: number;
 }
 
@@ -22,7 +26,10 @@ export interface TrackOptions {
   prompts?: TrackFramePrompt[];
   /** `complete`: track from the prompted frame towards the end (default) or towards the start. */
   direction?: 'forward' | 'backward';
-  /** Frame rate that maps frame indices to times (default 30). */
+  /**
+   * @deprecated Not used by `complete` mode, which reads the clip's own frames and timestamps. Live mode on a clip
+   * still numbers frames as mediaTime × fps (default 30).
+   */
   fps?: number;
   /** `complete`: first frame to track (default: the first prompted frame, or the last one going backward). */
   startFrame?: number;
@@ -38,7 +45,7 @@ export interface TrackOptions {
 export interface TrackedObject {
   objectId: number;
   frame: number;
-  /** Seconds: frame / fps for clips, the presentation time for live video. */
+  /** Seconds: the frame's presentation timestamp (the container's for clips). */
   time: number;
   /** Predicted IoU (0..1); 0 where the object is absent. */
   score: number;
@@ -77,6 +84,31 @@ export interface TrackSummary {
   fps: number;
   /** The tracker's memory and per-graph time just before it was freed. */
   stats: TrackerStats | null;
+  /** Where frames came from: `demux` (the clip read in the worker) or `element` (the `<video>` stepped or played). */
+  source: FrameSourceKind;
+  /** Complete mode: the clip's frame count, duration and average frame rate (null for live). */
+  clip: ClipSummary | null;
+}
+
+/** What a complete-mode session learned about its clip. */
+export interface ClipSummary {
+  frameCount: number;
+  /** Seconds from the first frame's start to the last frame's end. */
+  duration: number;
+  /** frameCount / duration (reported only: frames are placed by their own timestamps). */
+  fps: number;
+}
+
+/** Options of `exportVideo()`. */
+export interface VideoExportOptions {
+  /** `cutout`: the objects on transparency (WebM, VP9/VP8 with an alpha stream); `matte`: white on black; `overlay`: burnt in. */
+  kind: VideoExportKind;
+  /** Objects to include (default: every tracked object). */
+  objectIds?: number[];
+  /** Overlay colour (CSS), `overlay` only. */
+  color?: string;
+  onProgress?: (p: VideoExportProgress) => void;
+  signal?: AbortSignal;
 }
 
 /** `toJSON()` of a session: per frame and object, COCO RLE (pycocotools layout), bbox [x, y, w, h] and scores. */
@@ -119,6 +151,16 @@ export interface TrackingSession extends AsyncIterable<TrackFrame> {
   toJSON(): TrackExport;
   /** The worker-side tracker's memory and time per graph. */
   stats(): Promise<TrackerStats>;
+  /** Complete mode: resolves with the clip's frame count, duration and rate once its frames are known. */
+  readonly clip: Promise<ClipSummary | null>;
+  /** The frame index shown at `time` seconds (complete mode: by the clip's own timestamps). */
+  frameAtTime(time: number): number;
+  /**
+   * Writes the clip with the recorded masks as a WebM, in the worker: every source frame, with its timestamp, and the
+   * audio where WebM can carry it. Needs a clip the worker reads (`summary.source === 'demux'`); call it any time after
+   * tracking started (frames not tracked yet have no mask).
+   */
+  exportVideo(options: VideoExportOptions): Promise<Blob>;
 }
 
 /** Callbacks the element uses to draw and dispatch events. */

@@ -2,6 +2,7 @@
 // counting a clip's frames, seeking to one frame and waiting until it is presented, and the frame-of-a-time rule.
 import { Sam2Error, abortedError } from '../shared/errors.js';
 import type { TrackMode, TrackSource } from './tracking-types.js';
+import { mediaLoaded } from './media-wait.js';
 
 export function isVideo(v: unknown): v is HTMLVideoElement {
   return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
@@ -14,11 +15,18 @@ export function isStream(v: unknown): v is MediaStream {
 function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
   const code = video.error?.code;
   // MEDIA_ERR_SRC_NOT_SUPPORTED also covers network failures of a src; both mean the clip cannot be read.
-  return new Sam2Error('media-decode', `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`);
+  return new Sam2Error(
+    'media-decode',
+    `${what}: ${video.error?.message || (code ? `media error ${code}` : 'the video could not be read')}`,
+  );
 }
 
 /** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
-export function once<K extends keyof HTMLMediaElementEventMap>(video: HTMLVideoElement, type: K, signal: AbortSignal): Promise<void> {
+export function once<K extends keyof HTMLMediaElementEventMap>(
+  video: HTMLVideoElement,
+  type: K,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       video.removeEventListener(type, ok);
@@ -79,9 +87,15 @@ export type RvfcVideo = HTMLVideoElement & {
  * The video a session reads: the host's own `<video>` once it has a frame, or a hidden one made for a stream, a URL or
  * a Blob (kept in the document for rVFC; `cleanups` undoes it).
  */
-export async function openVideoSource(src: TrackSource, mode: TrackMode, signal: AbortSignal, cleanups: (() => void)[]): Promise<RvfcVideo> {
+export async function openVideoSource(
+  src: TrackSource,
+  mode: TrackMode,
+  signal: AbortSignal,
+  cleanups: (() => void)[],
+): Promise<RvfcVideo> {
   if (isVideo(src)) {
-    if (src.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(src, 'loadeddata', signal);
+    // A host's video that never loads (no source, blocked, a server that stalls) must not hold track() forever.
+    await mediaLoaded(src, signal);
     return src;
   }
   const video = document.createElement('video');
@@ -99,7 +113,8 @@ export async function openVideoSource(src: TrackSource, mode: TrackMode, signal:
     video.remove();
   });
   if (isStream(src)) {
-    if (mode === 'complete') throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
+    if (mode === 'complete')
+      throw new Sam2Error('invalid-prompt', 'a MediaStream can only be tracked live (mode "live")');
     video.srcObject = src;
     await video.play();
   } else if (typeof Blob !== 'undefined' && src instanceof Blob) {
@@ -112,7 +127,7 @@ export async function openVideoSource(src: TrackSource, mode: TrackMode, signal:
   } else {
     throw new Sam2Error('media-decode', 'track() takes an HTMLVideoElement, a MediaStream, a URL or a Blob');
   }
-  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', signal);
+  await mediaLoaded(video, signal);
   return video;
 }
 
@@ -126,7 +141,8 @@ export async function frameCount(video: HTMLVideoElement, fps: number, signal: A
     await once(video, 'seeked', signal);
   }
   const n = Math.round(video.duration * fps);
-  if (!(n > 0)) throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
+  if (!(n > 0))
+    throw new Sam2Error('media-decode', 'the clip has no frames (its duration is unknown): track it live instead');
   return n;
 }
 
@@ -142,4 +158,51 @@ export async function seekFrame(video: HTMLVideoElement, i: number, fps: number,
   video.currentTime = t;
   await seeked;
   await presented;
+}
+
+/**
+ * Live mode's loop: calls `onFrame` for each frame the video presents, unless the previous call is still running
+ * (that frame is dropped, never queued). `onFrame` returns null when it took nothing. Resolves with `ended` when
+ * the video ends and `stopped` on abort, after `settled()` (the frame in flight); rejects when a frame fails.
+ */
+export function followPlayback(
+  video: RvfcVideo,
+  signal: AbortSignal,
+  settled: () => Promise<unknown>,
+  onFrame: (meta: { mediaTime: number; presentedFrames: number }) => Promise<void> | null,
+): Promise<'ended' | 'stopped'> {
+  if (!video.requestVideoFrameCallback) {
+    return Promise.reject(new Sam2Error('media-decode', 'live tracking needs requestVideoFrameCallback'));
+  }
+  let busy = false;
+  let handle = 0;
+  return new Promise((resolve, reject) => {
+    const end = (reason: 'ended' | 'stopped'): void => {
+      video.cancelVideoFrameCallback?.(handle);
+      video.removeEventListener('ended', onEnded);
+      signal.removeEventListener('abort', onAbort);
+      void settled().then(() => resolve(reason));
+    };
+    const onEnded = (): void => end('ended');
+    const onAbort = (): void => end('stopped');
+    video.addEventListener('ended', onEnded);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const tick: VideoFrameCallback = (_now, meta) => {
+      handle = video.requestVideoFrameCallback!(tick);
+      if (busy || signal.aborted) return;
+      const work = onFrame(meta);
+      if (!work) return;
+      busy = true;
+      work.then(
+        () => (busy = false),
+        (e: unknown) => {
+          busy = false;
+          end('stopped');
+          reject(e);
+        },
+      );
+    };
+    handle = video.requestVideoFrameCallback!(tick);
+    if (video.ended) end('ended');
+  });
 }

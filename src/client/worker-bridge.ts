@@ -4,7 +4,15 @@
 // next call. What runs in the worker is only known here through its API type.
 
 import * as Comlink from 'comlink';
-import { Sam2Error, abortedError, isSam2Error, unwrap, type WireResult } from '../shared/errors.js';
+import {
+  Sam2Error,
+  abortedError,
+  isSam2Error,
+  toSam2Error,
+  unwrap,
+  type ErrorContext,
+  type WireResult,
+} from '../shared/errors.js';
 
 /** How a bridge starts and talks to its worker. */
 export interface WorkerBridgeOptions<Api, Ready> {
@@ -16,7 +24,23 @@ export interface WorkerBridgeOptions<Api, Ready> {
   restore?(remote: Comlink.Remote<Api>): Promise<void>;
   /** Asks the worker to skip a call it has queued but not started. */
   cancel?(remote: Comlink.Remote<Api>, callId: number): void;
+  /** Asks the worker for a sign of life; the watchdog calls it while calls wait. */
+  ping?(remote: Comlink.Remote<Api>): Promise<unknown>;
+  /** How long a worker may stay silent while calls wait before it is declared crashed (default WORKER_SILENCE_MS). */
+  silenceMs?: number;
+  /** How long a new worker may take to say hello (default WORKER_HELLO_MS). */
+  helloMs?: number;
 }
+
+/** Default of `silenceMs`: longer than any single run of a large model on a slow CPU (a busy worker cannot answer). */
+export const WORKER_SILENCE_MS = 120_000;
+/** Default of `helloMs`: the worker script, onnxruntime's JS included, must load and evaluate within this. */
+export const WORKER_HELLO_MS = 60_000;
+/** What the worker posts once it listens (src/workers/worker-api.ts: WORKER_HELLO). */
+const HELLO = 'sam2-segmenter:hello';
+
+/** Failures of a load that leave the worker sound: the next `ready()` loads again in it (ORT's .wasm stays). */
+const KEEP_WORKER = new Set<string>(['model-fetch', 'model-integrity', 'model-contract', 'aborted']);
 
 /** Posts a call; resolves as soon as it is posted, with the pending result (so posting order is call order). */
 export type Post<Api, T> = (remote: Comlink.Remote<Api>, callId: number) => Promise<{ result: Promise<WireResult<T>> }>;
@@ -36,6 +60,12 @@ export class WorkerBridge<Api, Ready> {
   #tail: Promise<unknown> = Promise.resolve();
   #nextCallId = 1;
   #disposed = false;
+  /** Settles when the current worker has said hello (it listens). */
+  #hello: Promise<void> | null = null;
+  /** When the current worker last posted anything. */
+  #lastHeard = 0;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #pinging = false;
 
   constructor(private readonly options: WorkerBridgeOptions<Api, Ready>) {}
 
@@ -52,45 +82,112 @@ export class WorkerBridge<Api, Ready> {
   ready(): Promise<Ready> {
     if (this.#disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
     if (this.#loading) return this.#loading;
-    let worker: Worker;
-    try {
-      worker = this.options.createWorker();
-    } catch (e) {
-      // A worker that cannot start (a cross-origin URL) cannot start later either: every call fails with this one
-      // error, which the element reports once.
-      const failed = Promise.reject(e instanceof Error ? e : new Error(String(e)));
-      failed.catch(() => undefined);
-      this.#loading = failed;
-      return failed;
+    // A worker whose last load failed for the model's sake (not its own) loads again: ORT's .wasm is still there.
+    if (!this.#remote) {
+      try {
+        this.#startWorker();
+      } catch (e) {
+        // A worker that cannot start (a cross-origin URL) cannot start later either: every call fails with this one
+        // error, which the element reports once.
+        const failed = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        failed.catch(() => undefined);
+        this.#loading = failed;
+        return failed;
+      }
     }
+    const remote = this.#remote!;
+    const hello = this.#hello!;
+    const loading = new Promise<Ready>((resolve, reject) => {
+      // A terminated worker never answers: kill() rejects the load through this hook.
+      this.#failLoading = reject;
+      hello.then(() => this.options.init(remote)).then(resolve, reject);
+    });
+    this.#loading = loading;
+    loading.catch((e: unknown) => {
+      // A failed load is not sticky: the next call tries again, in this worker when it is sound, else in a new one.
+      if (this.#loading !== loading) return;
+      if (isSam2Error(e) && KEEP_WORKER.has(e.code) && this.#remote === remote) {
+        this.#loading = null;
+        this.#failLoading = null;
+        return;
+      }
+      this.kill(e instanceof Error ? e : new Error(String(e)));
+    });
+    return loading;
+  }
+
+  #startWorker(): void {
+    const worker = this.options.createWorker();
     worker.addEventListener('error', (e) => {
       e.preventDefault();
       if (this.#worker === worker)
         this.kill(new Sam2Error('worker-crashed', `the worker failed: ${e.message || 'script error or crash'}`));
     });
-    const remote = Comlink.wrap<Api>(worker);
+    const helloMs = this.options.helloMs ?? WORKER_HELLO_MS;
+    this.#hello = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Sam2Error(
+            'worker-crashed',
+            `the worker did not start within ${helloMs} ms (is its script served, and does it import sam2-segmenter's worker?)`,
+          ),
+        );
+      }, helloMs);
+      worker.addEventListener('message', (e: MessageEvent<unknown>) => {
+        if (this.#worker === worker) this.#lastHeard = performance.now();
+        if ((e.data as Record<string, unknown> | null)?.[HELLO] === true) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    this.#hello.catch(() => undefined);
     this.#worker = worker;
-    this.#remote = remote;
+    this.#remote = Comlink.wrap<Api>(worker);
+    this.#lastHeard = performance.now();
     this.#restore = this.#started;
     this.#started = true;
-    const loading = new Promise<Ready>((resolve, reject) => {
-      // A terminated worker never answers: kill() rejects the load through this hook.
-      this.#failLoading = reject;
-      this.options.init(remote).then(resolve, reject);
-    });
-    this.#loading = loading;
-    loading.catch((e: unknown) => {
-      // A failed load is not sticky: the next call starts a fresh worker and tries again.
-      if (this.#loading === loading) this.kill(e instanceof Error ? e : new Error(String(e)));
-    });
-    return loading;
+  }
+
+  /**
+   * While calls wait on the worker, pings it; a worker silent for `silenceMs` (closed by itself or the browser, which
+   * raises no event) is declared crashed: its calls fail with `worker-crashed` and the next call starts another.
+   */
+  #watch(): void {
+    if (this.#watchdog !== undefined || !this.options.ping) return;
+    const silence = this.options.silenceMs ?? WORKER_SILENCE_MS;
+    this.#watchdog = setInterval(
+      () => {
+        const remote = this.#remote;
+        if (this.#inFlight.size === 0 || !remote) {
+          clearInterval(this.#watchdog);
+          this.#watchdog = undefined;
+          return;
+        }
+        if (performance.now() - this.#lastHeard > silence) {
+          this.kill(new Sam2Error('worker-crashed', `the worker stopped answering (silent for ${silence} ms)`));
+          return;
+        }
+        if (this.#pinging) return;
+        this.#pinging = true;
+        this.options.ping!(remote).then(
+          () => {
+            this.#pinging = false;
+          },
+          () => {
+            this.#pinging = false;
+          },
+        );
+      },
+      Math.max(50, Math.min(silence / 4, 5000)),
+    );
   }
 
   /**
    * Queues one call: `post` runs after every earlier call has been posted (not completed) and the worker is ready.
    * Aborting rejects at once with `aborted` and, once posted, asks the worker to skip it if it has not started.
    */
-  call<T>(signal: AbortSignal | undefined, post: Post<Api, T>): Promise<T> {
+  call<T>(signal: AbortSignal | undefined, post: Post<Api, T>, context: ErrorContext = 'call'): Promise<T> {
     if (this.#disposed) return Promise.reject(new Sam2Error('aborted', 'the segmenter was disposed'));
     if (signal?.aborted) return Promise.reject(abortedError());
     const callId = this.#nextCallId++;
@@ -105,8 +202,9 @@ export class WorkerBridge<Api, Ready> {
         signal?.removeEventListener('abort', onAbort);
         return true;
       };
-      const fail = (e: Error): void => {
-        if (done()) reject(e);
+      // Every rejection is a coded Sam2Error: platform errors through the one mapper, code-less ones `internal`.
+      const fail = (e: unknown): void => {
+        if (done()) reject(toSam2Error(e, context));
       };
       const onAbort = (): void => {
         fail(abortedError());
@@ -122,22 +220,24 @@ export class WorkerBridge<Api, Ready> {
         const { result } = await post(remote, callId);
         sentTo = remote;
         this.#inFlight.add(fail);
+        this.#watch();
         result.then(
           (r) => {
             if (!done()) return;
             try {
-              resolve(unwrap(r));
+              resolve(unwrap(r, context));
             } catch (e) {
               reject(e);
               // onnxruntime trapped: this worker is unusable, replace it on the next call.
               if (isSam2Error(e, 'worker-crashed') && this.#remote === remote) this.kill(e);
             }
           },
-          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+          (e: unknown) => fail(e),
         );
       });
-      // A step fails only when the worker does not start (or `post` could not prepare its arguments).
-      step.catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+      // A step fails when the worker does not start, or `post` could not prepare or post its arguments (a tainted
+      // bitmap cannot be posted: DataCloneError).
+      step.catch((e: unknown) => fail(e));
       this.#tail = step.catch(() => undefined);
     });
   }
@@ -148,6 +248,8 @@ export class WorkerBridge<Api, Ready> {
     const remote = this.#remote;
     this.#worker = null;
     this.#remote = null;
+    this.#hello = null;
+    this.#pinging = false;
     this.#loading = null;
     this.#failLoading?.(reason);
     this.#failLoading = null;

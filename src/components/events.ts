@@ -51,6 +51,9 @@ export type Sam2ImageEncodedEvent = CustomEvent<Sam2ImageEncodedDetail>;
 /** Fired when loading, decoding or segmenting fails; does not bubble. */
 export type Sam2ErrorEvent = CustomEvent<Sam2ErrorDetail>;
 
+/** A non-fatal problem, e.g. code `storage` when the model cache is unavailable; the element keeps working. */
+export type Sam2WarningEvent = CustomEvent<Sam2ErrorDetail>;
+
 /** Fired once per tracked frame, after that frame's `mask-change` events; `detail` has every object. */
 export type Sam2TrackFrameEvent = CustomEvent<TrackFrame>;
 /** Fired when a tracking session ends without an error (an error fires `error` instead). */
@@ -65,4 +68,5 @@ export interface Sam2SegmenterEventMap {
   'track-frame': Sam2TrackFrameEvent;
   'track-end': Sam2TrackEndEvent;
   error: Sam2ErrorEvent;
+  warning: Sam2WarningEvent;
 }

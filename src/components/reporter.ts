@@ -1,7 +1,7 @@
 // How the element tells its host what happened: typed CustomEvents, each failure reported once as an `error` event
 // with a code, and a polite live-region announcement for screen readers. Shared by the element's controllers.
 import type { ReactiveControllerHost } from 'lit';
-import { Sam2Error, isSam2Error } from '../shared/errors.js';
+import { Sam2Error, isSam2Error, toSam2Error } from '../shared/errors.js';
 import type { Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2ErrorDetail, Sam2SegmenterEventMap } from './events.js';
 
@@ -10,12 +10,18 @@ export function isAbort(e: unknown): boolean {
   return isSam2Error(e, 'aborted') || (e instanceof DOMException && e.name === 'AbortError');
 }
 
-/** Normalises an unknown failure into a coded Sam2Error (`fallback` when it carries no code). */
-export function coded(e: unknown, fallback: Sam2ErrorCode): Sam2Error {
-  if (e instanceof Sam2Error) return e;
-  const code = (e as { code?: unknown } | null)?.code;
-  const message = e instanceof Error ? e.message : String(e);
-  return new Sam2Error(typeof code === 'string' ? (code as Sam2ErrorCode) : fallback, message, { cause: e });
+/**
+ * Normalises an unknown failure into a coded Sam2Error through the one mapper (`toSam2Error`); `where` says what was
+ * being done (a media code: reading media, a model code: loading) so that ambiguous platform errors map right. A
+ * failure without a code of its own is `internal`, never the caller's fault.
+ */
+export function coded(e: unknown, where: Sam2ErrorCode): Sam2Error {
+  const context = where.startsWith('media')
+    ? 'media'
+    : where.startsWith('model') || where === 'storage'
+      ? 'model'
+      : 'call';
+  return toSam2Error(e, context);
 }
 
 /** Events, errors and announcements of one element. */

@@ -3,7 +3,7 @@
 // the stage. This module has no side effects: the tag is defined by ./sam2-segmenter.ts.
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import type { SegmenterOptions } from '../client/segmenter.js';
-import { frameAtTime, type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
+import { type TrackOptions, type TrackSource, type TrackingSession } from '../client/tracking-session.js';
 import type { DeviceOption, PromptBox, PromptPoint, ReadyInfo } from '../shared/types.js';
 import { EngineController } from './controllers/engine-controller.js';
 import { InputController, type Sam2SegmenterMode } from './controllers/input-controller.js';
@@ -46,7 +46,8 @@ export interface Sam2SegmenterPrompt {
 }
 
 /** Events of the element; `error` is the element's CustomEvent, not the global ErrorEvent. */
-export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2SegmenterEventMap> & Sam2SegmenterEventMap;
+export type Sam2SegmenterElementEventMap = Omit<HTMLElementEventMap, keyof Sam2SegmenterEventMap> &
+  Sam2SegmenterEventMap;
 
 /** Properties read when a segmenter is created: a change replaces it. */
 const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'noCache', 'persistStorage'] as const;
@@ -63,6 +64,7 @@ const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'n
  * @event track-end - A tracking session ended; `detail` is its summary `{reason, mode, frames, dropped, objects, fps, stats}`.
  * @event image-encoded - The image (or shown video frame) was encoded; `detail` is `{width, height, timings}` (ms).
  * @event error - Loading, decoding, segmenting or tracking failed; `detail` is `{code, message}`. Does not bubble.
+ * @event warning - A non-fatal problem, e.g. code `storage` when the model cache is unavailable (models then load from the network); `detail` is `{code, message}`.
  *
  * @slot loading - Replaces the loading overlay (the `state` attribute is `loading`; `model-progress` has the figures).
  * @slot error - Replaces the error overlay (`state="error"`; call `retry()` to load again).
@@ -174,6 +176,7 @@ export class Sam2SegmenterElement extends LitElement {
     },
     onImageEncoded: (info) => this.#reporter.emit('image-encoded', info),
     onError: (e) => this.#reporter.error(e, 'model-fetch'),
+    onWarning: (w) => this.#reporter.emit('warning', { code: w.code, message: w.message, error: w }),
     onImagePosted: () => this.#prompts.imagePosted(),
   });
   readonly #overlay = new OverlayController(this, () => ({
@@ -189,7 +192,7 @@ export class Sam2SegmenterElement extends LitElement {
       if (why === 'source') this.#tracking.reset();
     },
     changed: (decoding, time) => {
-      if (time !== undefined) this.#tracking.showRecorded(frameAtTime(time, this.fps || 30), true);
+      if (time !== undefined) this.#tracking.showRecorded(this.#tracking.frameAt(time), true);
       this.#prompts.encodeEarly(decoding);
     },
   });
@@ -313,11 +316,13 @@ export class Sam2SegmenterElement extends LitElement {
    * element's video the overlay shows the masks, and follows playback afterwards. A new `track()` stops the previous.
    */
   track(source?: TrackSource | null, options: TrackOptions = {}): TrackingSession {
+    this.#applyMedia();
     return this.#tracking.track(source, options);
   }
 
   /** Segments with exactly these points and/or box (natural pixels); shows and returns the mask. */
   segment(prompt: Sam2SegmenterPrompt): Promise<Sam2MaskChangeDetail> {
+    this.#applyMedia();
     return this.#prompts.segment(prompt);
   }
 
@@ -340,6 +345,21 @@ export class Sam2SegmenterElement extends LitElement {
     }
   }
 
+  /** The `source` and `src` the media was last loaded from. */
+  #appliedMedia: { source: unknown; src: string | undefined } = { source: null, src: undefined };
+
+  /**
+   * Loads the media when `source` or `src` changed since it was last loaded. Lit applies properties in `willUpdate`, a
+   * microtask later; a method called right after the host set them must already work on the new media.
+   */
+  #applyMedia(): void {
+    const source = this.source ?? null;
+    const src = this.src;
+    if (source === this.#appliedMedia.source && src === this.#appliedMedia.src) return;
+    this.#appliedMedia = { source, src };
+    this.#media.load();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
     if (ENGINE_OPTIONS.some((k) => changed.has(k))) {
@@ -350,7 +370,7 @@ export class Sam2SegmenterElement extends LitElement {
       if (this.#engine.existing) this.#prompts.resetEngine();
     }
     if ((changed.has('src') || changed.has('source')) && this.#failure?.code.startsWith('media-')) this.#failure = null;
-    if (changed.has('src') || changed.has('source')) this.#media.load();
+    if (changed.has('src') || changed.has('source')) this.#applyMedia();
     if (changed.has('mode') && this.mode !== 'hover') this.#prompts.cancelHover();
     this.state = this.#computeState();
   }
@@ -383,20 +403,22 @@ export class Sam2SegmenterElement extends LitElement {
         @focus=${input.onFocus}
         @blur=${input.onBlur}
       >
-        ${url === null
-          ? html`<canvas part="media" aria-hidden="true"></canvas>`
-          : this.#media.isVideo
-            ? html`<video
-                part="media"
-                src=${url}
-                muted
-                playsinline
-                preload="auto"
-                @seeked=${this.#media.onShownFrame}
-                @pause=${this.#media.onShownFrame}
-                @play=${this.#tracking.onPlay}
-              ></video>`
-            : html`<img part="media" src=${url} alt="" draggable="false" />`}
+        ${
+          url === null
+            ? html`<canvas part="media" aria-hidden="true"></canvas>`
+            : this.#media.isVideo
+              ? html`<video
+                  part="media"
+                  src=${url}
+                  muted
+                  playsinline
+                  preload="auto"
+                  @seeked=${this.#media.onShownFrame}
+                  @pause=${this.#media.onShownFrame}
+                  @play=${this.#tracking.onPlay}
+                ></video>`
+              : html`<img part="media" src=${url} alt="" draggable="false" />`
+        }
         <canvas part="overlay" aria-hidden="true"></canvas>
         ${renderState(this.state, this.#text, this.#progress.current, this.#failure, () => this.retry())}
       </div>
@@ -450,11 +472,19 @@ export interface Sam2SegmenterElement {
     listener: (this: Sam2SegmenterElement, ev: Sam2SegmenterElementEventMap[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   removeEventListener<K extends keyof Sam2SegmenterElementEventMap>(
     type: K,
     listener: (this: Sam2SegmenterElement, ev: Sam2SegmenterElementEventMap[K]) => unknown,
     options?: boolean | EventListenerOptions,
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }

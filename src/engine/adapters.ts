@@ -129,7 +129,11 @@ export class HfAdapter implements ModelAdapter {
     const all: Record<string, ort.Tensor> = {
       ...emb.tensors,
       input_points: f32(p.coords, [1, 1, n, 2]),
-      input_labels: new ort.Tensor('int64', BigInt64Array.from(p.labels, (v) => BigInt(v)), [1, 1, n]),
+      input_labels: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(p.labels, (v) => BigInt(v)),
+        [1, 1, n],
+      ),
       input_boxes: this.emptyBoxes,
     };
     // Feed only what the graph declares, as transformers.js does; exports differ in optional inputs.

@@ -31,6 +31,8 @@ export class EngineCore {
   readonly #queue = new CommandQueue();
   #image: Promise<ImageEngine> | null = null;
   #video: Promise<VideoEngine> | null = null;
+  /** The last init failed: another may run in this worker (and share ORT's .wasm, downloaded or still coming). */
+  #failed = false;
 
   /** Loads the model; resolves with what `ready` reports. Once per core. */
   async init(
@@ -38,11 +40,15 @@ export class EngineCore {
     onProgress?: ProgressCallback,
     onWarning?: (w: Sam2Error) => void,
   ): Promise<ReadyInfo> {
-    if (this.#image) throw new Error('init() was already called in this worker');
+    if (this.#image && !this.#failed) throw new Error('init() was already called in this worker');
+    this.#failed = false;
     const loading = loadModel(config, onProgress, onWarning ? { onWarning } : {});
+    loading.catch(() => {
+      this.#failed = true;
+    });
     this.#image = loading.then((m) => new ImageEngine(m.adapter));
     this.#video = loading.then((m) => new VideoEngine(m.loadVideo, m.info.contract));
-    // A failed load leaves the core without an engine; the client replaces the worker.
+    // A failed load leaves the core without an engine until init() is called again.
     this.#image.catch(() => undefined);
     this.#video.catch(() => undefined);
     return (await loading).info;

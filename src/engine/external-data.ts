@@ -26,7 +26,12 @@ function asCount(v: unknown): number {
  * The external data file names a repository's config.json declares for `graphFile` (`<graph><suffix>.onnx`), or []
  * when it declares none. `device` picks a `device_config` entry when the host named a backend.
  */
-export function declaredExternalData(config: Record<string, unknown>, graph: string, graphFile: string, device?: string): string[] {
+export function declaredExternalData(
+  config: Record<string, unknown>,
+  graph: string,
+  graphFile: string,
+  device?: string,
+): string[] {
   const tjs = config['transformers.js_config'];
   if (!tjs || typeof tjs !== 'object') return [];
   let custom = tjs as Record<string, unknown>;

@@ -136,6 +136,11 @@ export class ImageEngine {
       k = sel.k;
       score = sel.iou;
       candidate = sel.k;
+    } else if (out.masks.length === 1) {
+      // Video exports select in their graph (or by IoU in their layout): one mask, already chosen.
+      k = 0;
+      score = out.iou[0]!;
+      candidate = 0;
     } else {
       k = selectAmongThree(out.iou);
       score = out.iou[k]!;

@@ -4,14 +4,25 @@
 import { CanonicalAdapter, HfAdapter, type ModelAdapter } from './adapters.js';
 import { checkGraph, type BundleContract } from './contracts.js';
 import { Sam2Error } from '../shared/errors.js';
-import { configureRuntime, createSessions, ort, ortFileUrls, ORT_WASM_FILE, type GraphSpec, type SerialSession } from './runtime.js';
+import {
+  configureRuntime,
+  createSessions,
+  ort,
+  ortFileUrls,
+  ORT_WASM_FILE,
+  webgpuHasF16,
+  type GraphSpec,
+  type SerialSession,
+} from './runtime.js';
 import { externalDataLocations } from './external-data.js';
 import { ModelCache, cacheKey } from '../shared/cache.js';
 import { fetchFile, fetchFiles, type ProgressCallback } from './model-store.js';
 import type { DeviceOption, ReadyInfo } from '../shared/types.js';
 import type { EngineConfig } from '../shared/engine-config.js';
 import { parseConstants, type VideoConstants } from './tracker/constants.js';
-import type { VideoGraphs } from './tracker/video-tracker.js';
+import { canonicalLayout } from './layouts/canonical.js';
+import type { ResolvedExport } from './layouts/resolve.js';
+import type { TrackerLayout } from './layouts/layout.js';
 import { resolveBundle, type Delivery, type FileEntry } from './model-resolve.js';
 
 export type { EngineConfig };
@@ -26,10 +37,12 @@ export interface LoadOptions {
 
 export type { ProgressCallback };
 
-/** What the video tracker runs on: the four graphs (G1/G2 shared with image mode) and constants.json. */
+/** Failures of a load that a fresh download may cure: the bytes, not the network or the host. */
+const RECOVERABLE = new Set<string>(['model-contract', 'model-integrity']);
+
+/** What the video tracker runs on: a bundle layout over its graphs (the image graphs shared with image mode). */
 export interface VideoModel {
-  graphs: VideoGraphs;
-  constants: VideoConstants;
+  layout: TrackerLayout;
 }
 
 /** A loaded model: the adapter the image engine drives and what `ready` reports. */
@@ -44,7 +57,11 @@ export interface LoadedModel {
 }
 
 /** Resolves, downloads, verifies and opens a bundle, then checks every graph against its contract. */
-export async function loadModel(config: EngineConfig, onProgress?: ProgressCallback, options: LoadOptions = {}): Promise<LoadedModel> {
+export async function loadModel(
+  config: EngineConfig,
+  onProgress?: ProgressCallback,
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
   const runtime = configureRuntime(config.wasmPaths);
   let url: URL;
   try {
@@ -58,43 +75,83 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
   const cache = new ModelCache(cacheOptions);
   const delivery: Delivery = { cache, pendingJson: [] };
   if (options.signal) delivery.signal = options.signal;
-  const fetchOptions = { cache, ...(options.signal ? { signal: options.signal } : {}), ...(onProgress ? { onProgress } : {}) };
+  const fetchOptions = {
+    cache,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
 
   // ORT's .wasm (tens of MB) comes through the same store, in parallel with the model. It is not reported as
   // progress: `model-progress` describes the model's files, and hosts size their bars by them.
   const wasm = loadWasmBinary(config.wasmPaths, { cache, ...(options.signal ? { signal: options.signal } : {}) });
   wasm.catch(() => undefined);
-  const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files);
-  const bytes = await fetchFiles(bundle.files, fetchOptions);
-  await wasm;
+  const open = async () => {
+    delivery.pendingJson = [];
+    const bundle = await resolveBundle(url, config.dtype, config.device, delivery, config.files, config.videoExport);
+    const bytes = await fetchFiles(bundle.files, fetchOptions);
+    await wasm;
 
-  const graphs = bundle.files.filter((f) => f.externalPath === undefined);
-  const specs: GraphSpec[] = await Promise.all(
-    graphs.map(async (f): Promise<GraphSpec> => {
-      const model = bytes[bundle.files.indexOf(f)]!;
-      const spec: GraphSpec = {
-        name: f.graph,
-        bytes: model,
-        // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
-        outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
-      };
-      const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
-      if (externalData.length > 0) spec.externalData = externalData;
-      return spec;
-    }),
-  );
-  const { backend, sessions } = await openGraphs(graphs, specs, config.device, bundle.contract, 'model does not match', onProgress);
+    const graphs = bundle.files.filter((f) => f.externalPath === undefined);
+    const specs: GraphSpec[] = await Promise.all(
+      graphs.map(async (f): Promise<GraphSpec> => {
+        const model = bytes[bundle.files.indexOf(f)]!;
+        const spec: GraphSpec = {
+          name: f.graph,
+          bytes: model,
+          // Encoder features stay on the GPU for the decoder; decoder outputs are read on the CPU anyway.
+          outputsOnDevice: f.graph === 'image_encoder' || f.graph === 'vision_encoder',
+        };
+        const externalData = await graphExternalData(f, model, bundle.files, bytes, fetchOptions);
+        if (externalData.length > 0) spec.externalData = externalData;
+        return spec;
+      }),
+    );
+    const device = bundle.export?.fp16Inside ? await fp16Device(config.device) : config.device;
+    const { backend, sessions } = await openGraphs(
+      graphs,
+      specs,
+      device,
+      bundle.contract,
+      'model does not match',
+      onProgress,
+    );
+    return { bundle, backend, sessions };
+  };
+  let opened: Awaited<ReturnType<typeof open>>;
+  try {
+    opened = await open();
+  } catch (e) {
+    // A file that was stored and now fails to load (a graph that onnxruntime rejects, a contract mismatch) may have
+    // been damaged in transit once, on a layout without digests: forget what the cache served and fetch it again.
+    const stale = [...cache.served].filter((k) => !k.includes(`|${ORT_WASM_FILE}|`));
+    if (!(e instanceof Sam2Error) || !RECOVERABLE.has(e.code) || stale.length === 0) throw e;
+    await Promise.all(stale.map((k) => cache.delete(k)));
+    opened = await open();
+  }
+  const { bundle, backend, sessions } = opened;
 
   // The bundle loaded: its manifest/config can now be trusted on the next visit.
-  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url);
+  for (const j of delivery.pendingJson) await cache.put(j.key, j.bytes, j.url, j.etag);
 
-  const adapter =
-    bundle.kind === 'canonical' ? new CanonicalAdapter(sessions, bundle.preprocess) : new HfAdapter(sessions, bundle.preprocess);
+  const adapter = bundle.export
+    ? bundle.export.adapter(sessions)
+    : bundle.kind === 'canonical'
+      ? new CanonicalAdapter(sessions, bundle.preprocess)
+      : new HfAdapter(sessions, bundle.preprocess);
   const videoFiles = bundle.video;
   let video: Promise<VideoModel> | null = null;
   const loadVideo = videoFiles
     ? (): Promise<VideoModel> => {
-        video ??= Promise.resolve().then(() => loadVideoModel(videoFiles(), sessions, backend, bundle.contract, { cache, ...(onProgress ? { onProgress } : {}) }));
+        video ??= Promise.resolve().then(() =>
+          loadVideoModel(
+            videoFiles(),
+            sessions,
+            backend,
+            bundle.contract,
+            { cache, ...(onProgress ? { onProgress } : {}) },
+            bundle.export,
+          ),
+        );
         video.catch(() => {
           video = null;
         });
@@ -107,10 +164,27 @@ export async function loadModel(config: EngineConfig, onProgress?: ProgressCallb
       backend,
       threads: runtime.threads,
       contract: bundle.contract.id,
-      capabilities: videoFiles ? bundle.contract.capabilities : bundle.contract.capabilities.filter((c) => c !== 'video'),
+      capabilities: videoFiles
+        ? bundle.contract.capabilities
+        : bundle.contract.capabilities.filter((c) => c !== 'video'),
     },
     loadVideo,
   };
+}
+
+/**
+ * fp16 graphs on WebGPU need 'shader-f16' (sam2-reference.md §5.2): without it `auto` runs them on WASM, and an
+ * explicit `webgpu` fails with `backend-unavailable` rather than returning wrong masks.
+ */
+async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
+  if (device === 'wasm' || (await webgpuHasF16())) return device;
+  if (device === 'webgpu') {
+    throw new Sam2Error(
+      'backend-unavailable',
+      'this model computes in fp16 and the WebGPU adapter has no "shader-f16" feature: use device "auto" or "wasm"',
+    );
+  }
+  return 'wasm';
 }
 
 /**
@@ -147,8 +221,21 @@ async function loadVideoModel(
   backend: 'webgpu' | 'wasm',
   contract: BundleContract,
   fetchOptions: { cache: ModelCache; onProgress?: ProgressCallback },
+  exported?: ResolvedExport,
 ): Promise<VideoModel> {
   const bytes = await fetchFiles(files, fetchOptions);
+  if (exported) {
+    const specs: GraphSpec[] = files.map((f, i) => ({ name: f.graph, bytes: bytes[i]! }));
+    const { sessions } = await openGraphs(
+      files,
+      specs,
+      backend,
+      contract,
+      'video graphs do not match',
+      fetchOptions.onProgress,
+    );
+    return { layout: exported.layout(image, sessions) };
+  }
   const graphFiles = files.filter((f) => f.graph !== 'constants');
   const constIndex = files.findIndex((f) => f.graph === 'constants');
   let constants: VideoConstants;
@@ -159,16 +246,21 @@ async function loadVideoModel(
     throw new Sam2Error('model-contract', `constants.json is not valid JSON: ${String(e)}`, { cause: e });
   }
   const specs: GraphSpec[] = graphFiles.map((f) => ({ name: f.graph, bytes: bytes[files.indexOf(f)]! }));
-  const { sessions } = await openGraphs(graphFiles, specs, backend, contract, 'video graphs do not match', fetchOptions.onProgress);
-  return {
-    graphs: {
-      imageEncoder: image['image_encoder']!,
-      maskDecoder: image['mask_decoder']!,
-      memoryEncoder: sessions['memory_encoder']!,
-      memoryAttention: sessions['memory_attention']!,
-    },
-    constants,
+  const { sessions } = await openGraphs(
+    graphFiles,
+    specs,
+    backend,
+    contract,
+    'video graphs do not match',
+    fetchOptions.onProgress,
+  );
+  const graphs = {
+    imageEncoder: image['image_encoder']!,
+    maskDecoder: image['mask_decoder']!,
+    memoryEncoder: sessions['memory_encoder']!,
+    memoryAttention: sessions['memory_attention']!,
   };
+  return { layout: canonicalLayout(graphs, constants) };
 }
 
 /**
@@ -199,7 +291,13 @@ async function graphExternalData(
     const root = graph.url.slice(0, graph.url.length - graph.file.length);
     const extra = missing.map((path): FileEntry => {
       const file = folder + path;
-      return { graph: graph.graph, url: new URL(path, graph.url).href, file, key: cacheKey(root, file, 'url'), externalPath: path };
+      return {
+        graph: graph.graph,
+        url: new URL(path, graph.url).href,
+        file,
+        key: cacheKey(root, file, 'url'),
+        externalPath: path,
+      };
     });
     const fetched = await fetchFiles(extra, fetchOptions);
     missing.forEach((path, i) => have.set(path, fetched[i]!));
@@ -214,15 +312,30 @@ export { ORT_WASM_FILE };
  * .wasm request. ORT still imports its .mjs glue from `wasmPaths` (small; the HTTP cache serves it). A failure other
  * than an abort leaves ORT to fetch the binary itself.
  */
+/** ORT's .wasm download of this worker, shared by every load. */
+let wasmDownload: { url: string; promise: Promise<void> } | null = null;
+
 async function loadWasmBinary(
   wasmPaths: string | undefined,
   options: { cache: ModelCache; signal?: AbortSignal },
 ): Promise<void> {
   if (ort.env.wasm.wasmBinary) return;
   const url = ortFileUrls(wasmPaths).wasm;
+  // One download per worker: a load that failed for another reason leaves it running, and a retry shares it.
+  if (wasmDownload?.url !== url) {
+    const promise = fetchFile(
+      { url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) },
+      options,
+    ).then((bytes) => {
+      ort.env.wasm.wasmBinary = bytes;
+    });
+    wasmDownload = { url, promise };
+    promise.catch(() => {
+      if (wasmDownload?.promise === promise) wasmDownload = null;
+    });
+  }
   try {
-    const bytes = await fetchFile({ url, file: ORT_WASM_FILE, key: cacheKey(url, ORT_WASM_FILE, `ort-web@${ort.env.versions.web}`) }, options);
-    ort.env.wasm.wasmBinary = bytes;
+    await wasmDownload.promise;
   } catch (e) {
     if (e instanceof Sam2Error && e.code === 'aborted') throw e;
     console.warn(`sam2-segmenter: could not fetch ${url}, onnxruntime will fetch it: ${String(e)}`);

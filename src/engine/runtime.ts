@@ -70,6 +70,18 @@ export async function webgpuAvailable(): Promise<boolean> {
   }
 }
 
+/** True when this context's WebGPU adapter can run fp16 shaders ('shader-f16'). */
+export async function webgpuHasF16(): Promise<boolean> {
+  const gpu = (
+    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }
+  ).gpu;
+  try {
+    return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+  } catch {
+    return false;
+  }
+}
+
 type Feeds = Record<string, ort.Tensor>;
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 
@@ -83,7 +95,6 @@ let runTail: Promise<unknown> = Promise.resolve();
 
 /** An InferenceSession whose `run` calls never overlap with any other session's (see `runTail`). */
 export class SerialSession {
-
   constructor(
     /** The graph's name in its bundle. */
     readonly name: string,
@@ -96,9 +107,9 @@ export class SerialSession {
     return this.session.inputNames;
   }
 
-  /** Runs after every earlier run of any session has settled. */
-  run(feeds: Feeds): Promise<Outputs> {
-    const result = runTail.then(() => this.session.run(feeds));
+  /** Runs after every earlier run of any session has settled; `fetches` names the outputs wanted (default all). */
+  run(feeds: Feeds, fetches?: readonly string[]): Promise<Outputs> {
+    const result = runTail.then(() => (fetches ? this.session.run(feeds, [...fetches]) : this.session.run(feeds)));
     runTail = result.catch(() => undefined);
     return result;
   }

@@ -36,7 +36,10 @@ export function closeFrame(f: WorkerFrame | null | undefined): void {
 }
 
 function isFrame(f: unknown): f is WorkerFrame {
-  return (typeof ImageBitmap !== 'undefined' && f instanceof ImageBitmap) || (typeof VideoFrame !== 'undefined' && f instanceof VideoFrame);
+  return (
+    (typeof ImageBitmap !== 'undefined' && f instanceof ImageBitmap) ||
+    (typeof VideoFrame !== 'undefined' && f instanceof VideoFrame)
+  );
 }
 
 /** Frame indices, prompts and directions from the page become `invalid-prompt` errors, never crashes. */
@@ -50,7 +53,10 @@ function asPromptError(e: unknown): never {
 export class VideoEngine {
   readonly #trackers = new Map<number, VideoTracker>();
 
-  constructor(private readonly load: (() => Promise<VideoModel>) | null, private readonly contract: string) {}
+  constructor(
+    private readonly load: (() => Promise<VideoModel>) | null,
+    private readonly contract: string,
+  ) {}
 
   /** Opens tracker `id` (loading the memory graphs on first use). */
   async open(id: number, options: TrackerOpenOptions = {}): Promise<void> {
@@ -58,14 +64,15 @@ export class VideoEngine {
       throw new Sam2Error(
         'model-contract',
         `this model ("${this.contract}") has no video graphs: tracking needs a four-graph sam2-video-4g/1 bundle ` +
-          '(the default twin preset, or a manifest listing memory_encoder, memory_attention and constants.json)',
+          '(the default twin preset, or a manifest listing memory_encoder, memory_attention and constants.json), ' +
+          'or a SAM 2.1 / EdgeTAM video export (the *-video presets)',
       );
     }
     if (this.#trackers.has(id)) throw new Error(`tracker ${id} is already open`);
     const model = await this.load();
     let tracker: VideoTracker;
     try {
-      tracker = new VideoTracker(model.graphs, model.constants, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
+      tracker = new VideoTracker(model.layout, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
     } catch (e) {
       asPromptError(e);
     }
@@ -73,7 +80,13 @@ export class VideoEngine {
   }
 
   /** A prompt for one object on one frame; `frame` pixels are needed unless that frame is the one last sent. */
-  prompt(id: number, frame: number, pixels: WorkerFrame | null, prompt: TrackPrompt, options: ResultOptions = {}): Promise<TrackPromptData> {
+  prompt(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame | null,
+    prompt: TrackPrompt,
+    options: ResultOptions = {},
+  ): Promise<TrackPromptData> {
     return this.#run(id, pixels, async (t) => {
       const { objectId, points, box } = validateObjectPrompt(prompt);
       if (!pixels) throw new Sam2Error('invalid-prompt', `frame ${frame} pixels are needed for a prompt`);
@@ -83,7 +96,13 @@ export class VideoEngine {
   }
 
   /** Tracks every object on one frame, in `direction` (1 forward, -1 backward). */
-  step(id: number, frame: number, pixels: WorkerFrame, direction: 1 | -1, options: ResultOptions = {}): Promise<TrackFrameData> {
+  step(
+    id: number,
+    frame: number,
+    pixels: WorkerFrame,
+    direction: 1 | -1,
+    options: ResultOptions = {},
+  ): Promise<TrackFrameData> {
     return this.#run(id, pixels, async (t) => {
       const r = await t.track(frame, pixels, direction).catch(asPromptError);
       const objects: TrackObjectData[] = [];
@@ -126,7 +145,8 @@ export class VideoEngine {
     try {
       const t = this.#trackers.get(id);
       if (!t) throw new Sam2Error('not-ready', `tracker ${id} is not open (stopped, or the worker restarted)`);
-      if (pixels !== null && !isFrame(pixels)) throw new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap');
+      if (pixels !== null && !isFrame(pixels))
+        throw new Sam2Error('media-decode', 'a video frame must be a VideoFrame or an ImageBitmap');
       return await fn(t);
     } finally {
       closeFrame(pixels);

@@ -5,8 +5,9 @@
 // in-memory map for the life of this context and a `storage` warning is reported once. Runs in the worker and on the
 // main thread (where hosts call `cacheInfo()` / `clearCache()`).
 
-import { clear, createStore, entries, get, set, type UseStore } from 'idb-keyval';
+import { clear, createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import { Sam2Error } from './errors.js';
+import { timeoutError, withDeadline } from './deadline.js';
 
 /** IndexedDB database and object store the model cache uses. */
 export const CACHE_DB = 'sam2-segmenter';
@@ -20,6 +21,14 @@ export interface CacheRecord {
   /** `Date.now()` when stored. */
   storedAt: number;
   blob: Blob;
+  /** The server's ETag for the bytes, when it sent one: manifests and configs are revalidated with it. */
+  etag?: string;
+}
+
+/** A cache hit: the bytes and what the server said about them. */
+export interface CacheHit {
+  bytes: Uint8Array;
+  etag?: string;
 }
 
 /** What `cacheInfo()` reports. */
@@ -39,6 +48,16 @@ export interface ModelCacheOptions {
   onWarning?: (warning: Sam2Error) => void;
   /** Test hook: simulate a storage failure. */
   fault?: StorageFault;
+  /** How long one IndexedDB call may take before the cache gives up on storage (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+/** Default bound of one IndexedDB call: an IndexedDB that never answers (a Safari bug, a blocked upgrade) must not hang a load. */
+export const STORAGE_TIMEOUT_MS = 5000;
+
+/** One IndexedDB call, bounded: a hang becomes a TimeoutError. */
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(p, ms, () => timeoutError(`IndexedDB (${what})`, ms));
 }
 
 /** Cap of the in-memory fallback: it holds a second copy of the model, which large models cannot afford. */
@@ -67,29 +86,58 @@ function describe(e: unknown): string {
 export class ModelCache {
   private degraded = false;
   private readonly enabled: boolean;
+  /** Keys this view has served from storage: evicted when what they held fails to load. */
+  readonly served = new Set<string>();
+  private readonly timeout: number;
 
   constructor(private readonly options: ModelCacheOptions = {}) {
     this.enabled = options.enabled !== false;
+    this.timeout = options.timeoutMs ?? STORAGE_TIMEOUT_MS;
     if (options.fault === 'unavailable') this.degrade(new Error('IndexedDB is not available (simulated)'));
   }
 
   /** The cached bytes of `key`, or null. */
   async get(key: string): Promise<Uint8Array | null> {
+    return (await this.getEntry(key))?.bytes ?? null;
+  }
+
+  /** The cached bytes of `key` with their ETag, or null. */
+  async getEntry(key: string): Promise<CacheHit | null> {
     const m = memory.get(key);
-    if (m) return m;
+    if (m) {
+      this.served.add(key);
+      return { bytes: m };
+    }
     if (!this.enabled || this.degraded) return null;
     try {
-      const rec = await get<CacheRecord>(key, store());
+      const rec = await bounded(get<CacheRecord>(key, store()), this.timeout, 'read');
       if (!rec || !(rec.blob instanceof Blob) || rec.blob.size !== rec.size) return null;
-      return new Uint8Array(await rec.blob.arrayBuffer());
+      const bytes = new Uint8Array(await bounded(rec.blob.arrayBuffer(), this.timeout, 'read'));
+      this.served.add(key);
+      return rec.etag ? { bytes, etag: rec.etag } : { bytes };
     } catch (e) {
       this.degrade(e);
       return null;
     }
   }
 
+  /** Forgets `key` (bytes that were stored but then failed to load); never throws. */
+  async delete(key: string): Promise<void> {
+    this.served.delete(key);
+    if (memory.has(key)) {
+      memoryBytes -= memory.get(key)!.byteLength;
+      memory.delete(key);
+    }
+    if (!this.enabled || this.degraded) return;
+    try {
+      await bounded(del(key, store()), this.timeout, 'delete');
+    } catch (e) {
+      this.degrade(e);
+    }
+  }
+
   /** Stores verified bytes; falls back to memory (and warns) when IndexedDB fails. Never throws. */
-  async put(key: string, bytes: Uint8Array, url: string): Promise<void> {
+  async put(key: string, bytes: Uint8Array, url: string, etag?: string | null): Promise<void> {
     if (!this.enabled) return;
     if (!this.degraded) {
       try {
@@ -102,7 +150,8 @@ export class ModelCache {
           storedAt: Date.now(),
           blob: new Blob([bytes as Uint8Array<ArrayBuffer>]),
         };
-        await set(key, record, store());
+        if (etag) record.etag = etag;
+        await bounded(set(key, record, store()), this.timeout, 'write');
         return;
       } catch (e) {
         this.degrade(e);
@@ -118,9 +167,13 @@ export class ModelCache {
     if (this.degraded) return;
     this.degraded = true;
     this.options.onWarning?.(
-      new Sam2Error('storage', `the model cache is unavailable (${describe(e)}); models load from the network and are not kept`, {
-        cause: e,
-      }),
+      new Sam2Error(
+        'storage',
+        `the model cache is unavailable (${describe(e)}); models load from the network and are not kept`,
+        {
+          cause: e,
+        },
+      ),
     );
   }
 }
@@ -129,7 +182,7 @@ export class ModelCache {
 export async function cacheInfo(): Promise<CacheInfo> {
   let list: [IDBValidKey, unknown][];
   try {
-    list = await entries(store());
+    list = await bounded(entries(store()), STORAGE_TIMEOUT_MS, 'cacheInfo');
   } catch {
     return { entries: 0, bytes: 0 };
   }
@@ -146,7 +199,7 @@ export async function clearCache(): Promise<void> {
   memory.clear();
   memoryBytes = 0;
   try {
-    await clear(store());
+    await bounded(clear(store()), STORAGE_TIMEOUT_MS, 'clearCache');
   } catch (e) {
     throw new Sam2Error('storage', `the model cache could not be cleared: ${describe(e)}`, { cause: e });
   }

@@ -44,10 +44,18 @@ export function toWireError(e: unknown): WireError {
   return { name: 'Error', message: String(e) };
 }
 
-/** Rebuilds an error sent by `toWireError`: a Sam2Error when it had a code, a plain Error otherwise. */
-export function fromWireError(w: WireError): Error {
-  const e = w.code ? new Sam2Error(w.code, w.message) : new Error(w.message);
-  if (!w.code) e.name = w.name;
+/**
+ * Rebuilds an error sent by `toWireError` as a Sam2Error: its own code when it had one, else what the one mapper
+ * (`toSam2Error`) makes of its name, else `internal`.
+ */
+export function fromWireError(w: WireError, context: ErrorContext = 'call'): Sam2Error {
+  let e: Sam2Error;
+  if (w.code) e = new Sam2Error(w.code, w.message);
+  else {
+    const original = new Error(w.message);
+    original.name = w.name;
+    e = toSam2Error(original, context);
+  }
   // Keep the worker-side stack: it is the one that points at the failing code.
   if (w.stack) e.stack = w.stack;
   return e;
@@ -63,9 +71,9 @@ export async function settle<T>(fn: () => Promise<T> | T): Promise<WireResult<T>
 }
 
 /** Unwraps a WireResult, throwing the rebuilt error. */
-export function unwrap<T>(r: WireResult<T>): T {
+export function unwrap<T>(r: WireResult<T>, context: ErrorContext = 'call'): T {
   if (r.ok) return r.value;
-  throw fromWireError(r.error);
+  throw fromWireError(r.error, context);
 }
 
 /** The rejection every cancelled or superseded call gets. */
@@ -73,9 +81,86 @@ export function abortedError(what = 'the call'): Sam2Error {
   return new Sam2Error('aborted', `${what} was aborted`);
 }
 
+/** Where a platform error was met; it decides what an ambiguous platform error means. */
+export type ErrorContext = 'media' | 'model' | 'storage' | 'call';
+
+// Typed as a record so that adding a code to Sam2ErrorCode without listing it here fails to compile.
+const CODE_LIST: Record<Sam2ErrorCode, true> = {
+  'model-fetch': true,
+  'model-integrity': true,
+  'model-contract': true,
+  storage: true,
+  'backend-unavailable': true,
+  'media-cross-origin': true,
+  'media-decode': true,
+  'invalid-prompt': true,
+  'invalid-option': true,
+  aborted: true,
+  'worker-crashed': true,
+  'not-ready': true,
+  internal: true,
+};
+const CODES = new Set<string>(Object.keys(CODE_LIST));
+
+function platformCode(e: unknown, context: ErrorContext): Sam2ErrorCode | null {
+  const name = (e as { name?: unknown } | null)?.name;
+  switch (name) {
+    case 'AbortError':
+      return 'aborted';
+    // A tainted canvas or a cross-origin frame: reading pixels is refused (SecurityError), and a tainted bitmap
+    // cannot be posted to the worker (DataCloneError).
+    case 'SecurityError':
+      return context === 'storage' ? 'storage' : context === 'model' ? 'model-fetch' : 'media-cross-origin';
+    case 'DataCloneError':
+      return context === 'media' ? 'media-cross-origin' : 'internal';
+    case 'QuotaExceededError':
+    case 'UnknownError':
+    case 'VersionError':
+    case 'TransactionInactiveError':
+      return context === 'media' ? 'media-decode' : 'storage';
+    case 'NotSupportedError':
+    case 'EncodingError':
+    case 'InvalidStateError':
+      return context === 'media'
+        ? 'media-decode'
+        : context === 'storage'
+          ? 'storage'
+          : context === 'model'
+            ? 'backend-unavailable'
+            : 'internal';
+    case 'NetworkError':
+      return context === 'media' ? 'media-decode' : context === 'storage' ? 'storage' : 'model-fetch';
+    case 'TypeError':
+      // fetch() rejects with a bare TypeError for every network failure (unreachable host, CORS, offline).
+      if (/fetch|network|load failed/i.test(String((e as { message?: unknown }).message))) {
+        return context === 'media' ? 'media-decode' : context === 'storage' ? 'storage' : 'model-fetch';
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The one mapper from anything thrown to a Sam2Error: our own errors keep their code, an error carrying a known code
+ * (one rebuilt from the worker) keeps it, a platform error gets the code its name and `context` mean, and anything
+ * else is `internal`: a bug or an unforeseen platform failure, never the caller's input.
+ */
+export function toSam2Error(e: unknown, context: ErrorContext = 'call'): Sam2Error {
+  if (e instanceof Sam2Error) return e;
+  const own = (e as { code?: unknown } | null)?.code;
+  const message = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
+  if (typeof own === 'string' && CODES.has(own)) return new Sam2Error(own as Sam2ErrorCode, message, { cause: e });
+  return new Sam2Error(platformCode(e, context) ?? 'internal', message, { cause: e });
+}
+
 /** True for the error browsers raise when reading pixels of cross-origin media served without CORS. */
 export function isCrossOriginError(e: unknown): boolean {
-  return typeof DOMException !== 'undefined' && e instanceof DOMException && e.name === 'SecurityError';
+  return (
+    typeof DOMException !== 'undefined' &&
+    e instanceof DOMException &&
+    (e.name === 'SecurityError' || e.name === 'DataCloneError')
+  );
 }
 
 /**
@@ -84,6 +169,7 @@ export function isCrossOriginError(e: unknown): boolean {
  */
 export function mediaReadError(e: unknown, what: string): Sam2Error {
   if (e instanceof Sam2Error) return e;
-  if (isCrossOriginError(e)) return new Sam2Error('media-cross-origin', `${what} is cross-origin without CORS and cannot be read`, { cause: e });
+  if (isCrossOriginError(e))
+    return new Sam2Error('media-cross-origin', `${what} is cross-origin without CORS and cannot be read`, { cause: e });
   return new Sam2Error('media-decode', `${what} could not be read: ${String(e)}`, { cause: e });
 }

@@ -164,12 +164,7 @@ export function simplifyPolygon(points: readonly number[], tolerance = DEFAULT_T
 }
 
 /** Outer boundaries and holes of a binary mask as simplified polygons in pixel-corner coordinates. */
-export function maskToPolygons(
-  mask: ArrayLike<number>,
-  w: number,
-  h: number,
-  options: PolygonOptions = {},
-): Polygon[] {
+export function maskToPolygons(mask: ArrayLike<number>, w: number, h: number, options: PolygonOptions = {}): Polygon[] {
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const polys = traceContours(mask, w, h, options.connectivity ?? 8);
   if (!(tolerance > 0)) return polys;

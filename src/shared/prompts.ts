@@ -21,8 +21,10 @@ export function validatePrompt(
   if (points !== undefined && !Array.isArray(points)) throw invalidPrompt('points must be an array');
   for (const [i, p] of (points ?? []).entries()) {
     if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
-    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-      throw invalidPrompt(`point ${i} has non-finite coordinates (${String(p.x)}, ${String(p.y)})`);
+    // Name the field, as hosts debug the prompt they built.
+    for (const axis of ['x', 'y'] as const) {
+      if (!Number.isFinite(p[axis]))
+        throw invalidPrompt(`points[${i}].${axis} must be a finite number, got ${String(p[axis])}`);
     }
   }
   const named = normalisePromptLabels(points ?? [], box);

@@ -1,7 +1,20 @@
 // Public types shared by the headless engine API and the element. No runtime code here.
 
 /** Model preset names accepted as `model`. */
-export type PresetName = 'twin' | 'tiny' | 'small' | 'base-plus' | 'large';
+/** Names of the video-export presets. */
+export type VideoPresetName =
+  | 'sam2.1-tiny-video'
+  | 'sam2.1-small-video'
+  | 'sam2.1-base-plus-video'
+  | 'sam2.1-large-video'
+  | 'sam2.1-tiny-video-fp32'
+  | 'edgetam-video'
+  | 'sam2.1-video-twin-a'
+  | 'sam2.1-video-twin-b512'
+  | 'edgetam-video-twin-c';
+
+/** Names accepted as `model`: image presets, and the video-export presets. */
+export type PresetName = 'twin' | 'tiny' | 'small' | 'base-plus' | 'large' | VideoPresetName;
 
 /** Which onnxruntime-web backend runs the model: `auto` tries WebGPU, then WASM. */
 export type DeviceOption = 'auto' | 'webgpu' | 'wasm';
@@ -19,7 +32,8 @@ export type Sam2ErrorCode =
   | 'invalid-option'
   | 'aborted'
   | 'worker-crashed'
-  | 'not-ready';
+  | 'not-ready'
+  | 'internal';
 
 /** A point's label: `positive` (or SAM's 1) adds the region, `negative` (or 0) removes it. */
 export type PointLabel = 'positive' | 'negative' | 1 | 0;

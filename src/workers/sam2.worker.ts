@@ -1,10 +1,9 @@
 // Worker entry: builds the engine core and exposes it with comlink. The main thread imports only `WorkerApi`.
 
-import * as Comlink from 'comlink';
 import { EngineCore } from '../engine/engine-core.js';
-import { createWorkerApi } from './worker-api.js';
+import { createWorkerApi, exposeWorkerApi } from './worker-api.js';
 
 // Without a `wasmPaths`, ORT's runtime files are the ones beside this script (engine/runtime.ts, ortFileUrls).
-Comlink.expose(createWorkerApi(new EngineCore(), {}));
+exposeWorkerApi(createWorkerApi(new EngineCore(), {}));
 
 export type { WorkerApi } from './worker-api.js';

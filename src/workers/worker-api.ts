@@ -18,6 +18,9 @@ import type {
   TrackPromptData,
   TrackerStats,
 } from '../shared/types.js';
+import { MediaEngine } from '../engine/media/media-engine.js';
+import { exportVideo } from '../engine/media/export-video.js';
+import type { ClipInfo, VideoExportProgress, VideoExportRequest } from '../shared/media-types.js';
 
 /** Mask bytes and bitmaps go back transferred, not copied. */
 function transferables(objects: readonly TrackObjectData[]): Transferable[] {
@@ -44,7 +47,15 @@ export interface WorkerApiOptions {
 
 /** The API of a worker around `core`. */
 export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
+  /** Clips demuxed and decoded here (mediabunny + WebCodecs), and the exports running on them. */
+  const media = new MediaEngine();
+  const exports = new Map<number, AbortController>();
   return {
+    /** Answers at once: the page's watchdog tells a busy worker from a dead one by it. */
+    async ping(): Promise<true> {
+      return true;
+    },
+
     /** Loads the model; resolves with what `ready` reports. */
     async init(
       config: EngineConfig,
@@ -54,7 +65,9 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
       const warn = onWarning ? (w: Sam2Error) => void onWarning(toWireError(w)) : undefined;
       return call(() =>
         core.init(
-          config.wasmPaths === undefined && options.defaultWasmPaths !== undefined ? { ...config, wasmPaths: options.defaultWasmPaths } : config,
+          config.wasmPaths === undefined && options.defaultWasmPaths !== undefined
+            ? { ...config, wasmPaths: options.defaultWasmPaths }
+            : config,
           onProgress,
           warn,
         ),
@@ -129,6 +142,81 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
       return call(() => core.trackerClose(id, callId));
     },
 
+    /** Opens a clip (URL or Blob) for frame-exact reading here; `media-decode` when it cannot be demuxed or decoded. */
+    async clipOpen(id: number, source: Blob | string): Promise<WireResult<ClipInfo>> {
+      return settle(() => media.open(id, source));
+    },
+
+    async clipClose(id: number): Promise<void> {
+      exports.get(id)?.abort();
+      await media.close(id).catch(() => undefined);
+    },
+
+    /** Frame `index` of a clip as a bitmap (cut-outs re-read their frame this way). */
+    async clipFrame(id: number, index: number): Promise<WireResult<ImageBitmap>> {
+      const r = await settle(() => media.bitmap(id, index));
+      return r.ok ? Comlink.transfer(r, [r.value]) : r;
+    },
+
+    /** A prompt on frame `frame` of a clip decoded here (decoded before the command is queued). */
+    async trackerPromptClip(
+      id: number,
+      clipId: number,
+      frame: number,
+      prompt: TrackPrompt,
+      result: ResultOptions,
+      callId: number,
+    ): Promise<WireResult<TrackPromptData>> {
+      const r = await call(async () =>
+        core.trackerPrompt(id, frame, await media.frame(clipId, frame), prompt, result, callId),
+      );
+      return r.ok ? Comlink.transfer(r, transferables([r.value])) : r;
+    },
+
+    /** Tracks frame `frame` of a clip decoded here (the reader decodes the next frames meanwhile). */
+    async trackerStepClip(
+      id: number,
+      clipId: number,
+      frame: number,
+      direction: 1 | -1,
+      result: ResultOptions,
+      callId: number,
+    ): Promise<WireResult<TrackFrameData>> {
+      const r = await call(async () =>
+        core.trackerStep(id, frame, await media.frame(clipId, frame), direction, result, callId),
+      );
+      return r.ok ? Comlink.transfer(r, transferables(r.value.objects)) : r;
+    },
+
+    /** Writes the clip with its masks as a WebM (see engine/media/export-video.ts). */
+    async clipExport(
+      id: number,
+      request: VideoExportRequest,
+      onProgress?: (p: VideoExportProgress) => void,
+    ): Promise<WireResult<Blob>> {
+      return settle(async () => {
+        if (exports.has(id)) throw new Sam2Error('not-ready', 'this clip is already being exported');
+        const abort = new AbortController();
+        exports.set(id, abort);
+        try {
+          const progress = onProgress ? (p: VideoExportProgress) => void onProgress(p) : undefined;
+          return await media.run(id, (reader) =>
+            exportVideo(
+              reader,
+              request,
+              progress ? { onProgress: progress, signal: abort.signal } : { signal: abort.signal },
+            ),
+          );
+        } finally {
+          exports.delete(id);
+        }
+      });
+    },
+
+    async clipExportCancel(id: number): Promise<void> {
+      exports.get(id)?.abort();
+    },
+
     /** Draws recorded COCO RLE masks as alpha bitmaps (a replayed track), off the page's thread. */
     async renderMasks(rles: { size: [number, number]; counts: string }[]): Promise<WireResult<ImageBitmap[]>> {
       const r = await settle(() => core.renderMasks(rles));
@@ -149,3 +237,15 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
 
 /** The worker's API, for `Comlink.wrap<WorkerApi>()` on the main thread. */
 export type WorkerApi = ReturnType<typeof createWorkerApi>;
+
+/** What a worker posts once it listens: the page waits for it before its first message (see WorkerBridge). */
+export const WORKER_HELLO = 'sam2-segmenter:hello';
+
+/**
+ * Exposes `api` on this worker and says hello. A host's wrapper worker may import ours after a top-level await; the
+ * page then must not post before we listen, so it waits for this hello.
+ */
+export function exposeWorkerApi(api: object): void {
+  Comlink.expose(api);
+  (self as unknown as { postMessage(m: unknown): void }).postMessage({ [WORKER_HELLO]: true });
+}

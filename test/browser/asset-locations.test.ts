@@ -66,7 +66,7 @@ describe(`asset locations (${backend})`, () => {
     expect(count(paths, (p) => p.endsWith('.onnx'))).to.equal(2);
 
     setAssetLocations({});
-    expect(getAssetLocations()).to.deep.equal({ models: {} });
+    expect(getAssetLocations()).to.deep.equal({ models: {}, sidecars: {} });
     expect(resolveModel('twin').url).to.equal(MODEL_PRESETS.twin.url);
     const d = createSegmenter({ device: backend });
     await d.ready;
@@ -94,7 +94,11 @@ describe(`asset locations (${backend})`, () => {
     const e = uid();
     setAssetLocations({ models: { twin: faultUrl(g, TWIN) }, wasmPaths: faultUrl(g, ORT_DIR) });
     const el = await fixture<Sam2SegmenterElement>(
-      html`<sam2-segmenter device=${backend} model=${faultUrl(e, TWIN)} wasm-paths=${faultUrl(e, ORT_DIR)}></sam2-segmenter>`,
+      html`<sam2-segmenter
+        device=${backend}
+        model=${faultUrl(e, TWIN)}
+        wasm-paths=${faultUrl(e, ORT_DIR)}
+      ></sam2-segmenter>`,
     );
     await el.preload();
     expect(await requests(g)).to.deep.equal({});
@@ -138,7 +142,12 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
     await settled();
     for (const round of [1, 2]) {
       const el = await fixture<Sam2SegmenterElement>(
-        html`<sam2-segmenter no-cache device=${backend} model=${faultUrl(id, TWIN)} wasm-paths=${faultUrl(id, ORT_DIR)}></sam2-segmenter>`,
+        html`<sam2-segmenter
+          no-cache
+          device=${backend}
+          model=${faultUrl(id, TWIN)}
+          wasm-paths=${faultUrl(id, ORT_DIR)}
+        ></sam2-segmenter>`,
       );
       expect(el.noCache).to.equal(true);
       await el.preload();
@@ -151,16 +160,30 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
     expect(await cachedKeys(id)).to.deep.equal([]);
   });
 
-  it('without no-cache the same element caches, and a second load makes no model request', async () => {
+  it('without no-cache the same element caches, and a second load downloads no graph (only the manifest is revalidated)', async () => {
     const id = uid();
     await settled();
-    for (const expected of [3, 0]) {
+    // First load: manifest and two graphs. Second: the manifest alone, revalidated with the server so that a changed
+    // model reaches returning visitors; the graphs come from IndexedDB.
+    for (const [expected, graphs] of [
+      [3, 2],
+      [1, 0],
+    ] as const) {
       const el = await fixture<Sam2SegmenterElement>(
-        html`<sam2-segmenter device=${backend} model=${faultUrl(id, TWIN)} wasm-paths=${faultUrl(id, ORT_DIR)}></sam2-segmenter>`,
+        html`<sam2-segmenter
+          device=${backend}
+          model=${faultUrl(id, TWIN)}
+          wasm-paths=${faultUrl(id, ORT_DIR)}
+        ></sam2-segmenter>`,
       );
       expect(el.noCache).to.equal(false);
       await el.preload();
-      expect(count(await requests(id), isModel)).to.equal(expected);
+      const paths = await requests(id);
+      expect(count(paths, isModel), JSON.stringify(paths)).to.equal(expected);
+      expect(
+        count(paths, (p) => p.endsWith('.onnx')),
+        JSON.stringify(paths),
+      ).to.equal(graphs);
       el.remove();
       await settled();
     }
@@ -186,7 +209,9 @@ describe(`<sam2-segmenter> caching attributes (${backend})`, () => {
       const plain = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter device=${backend}></sam2-segmenter>`);
       await plain.preload();
       expect(calls).to.equal(0);
-      const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter persist-storage device=${backend}></sam2-segmenter>`);
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter persist-storage device=${backend}></sam2-segmenter>`,
+      );
       expect(el.persistStorage).to.equal(true);
       await el.preload();
       expect(calls).to.be.at.least(1);

@@ -1,4 +1,4 @@
-// tools/clips: synthetic WebM clips made in the browser (WebCodecs + tools/clips/webm.ts) must play in a real
+// tools/clips: synthetic clips made in the browser (WebCodecs + mediabunny's muxers) must play in a real
 // <video> and seek frame-exactly, with flat colours intact, since tracker tests compare against per-frame ground
 // truth. Checked on decoded pixels. Independent of the ML backend, so it runs in the wasm group only.
 import { expect } from '@open-wc/testing';

@@ -16,7 +16,9 @@ describe(`dist/sam2-segmenter.js on its own (${backend})`, () => {
     const el = document.createElement('sam2-segmenter') as HTMLElement & { device: string; source: unknown };
     el.device = backend;
     el.style.cssText = 'display:block;width:640px;height:360px';
-    const ready = new Promise<CustomEvent>((r) => el.addEventListener('ready', (e) => r(e as CustomEvent), { once: true }));
+    const ready = new Promise<CustomEvent>((r) =>
+      el.addEventListener('ready', (e) => r(e as CustomEvent), { once: true }),
+    );
     el.source = scene.canvas;
     document.body.append(el);
     const info = (await ready).detail as { backend: string };
@@ -24,8 +26,18 @@ describe(`dist/sam2-segmenter.js on its own (${backend})`, () => {
 
     const stage = el.shadowRoot!.querySelector<HTMLElement>('[part="base"]')!;
     const rect = stage.getBoundingClientRect();
-    const at = { clientX: rect.left + 220, clientY: rect.top + 155, bubbles: true, composed: true, isPrimary: true, pointerId: 1, button: 0 };
-    const changed = new Promise<CustomEvent>((r) => el.addEventListener('mask-change', (e) => r(e as CustomEvent), { once: true }));
+    const at = {
+      clientX: rect.left + 220,
+      clientY: rect.top + 155,
+      bubbles: true,
+      composed: true,
+      isPrimary: true,
+      pointerId: 1,
+      button: 0,
+    };
+    const changed = new Promise<CustomEvent>((r) =>
+      el.addEventListener('mask-change', (e) => r(e as CustomEvent), { once: true }),
+    );
     stage.dispatchEvent(new PointerEvent('pointerdown', at));
     stage.dispatchEvent(new PointerEvent('pointerup', at));
     const detail = (await changed).detail as { mask: { width: number; height: number; data: Uint8Array } };

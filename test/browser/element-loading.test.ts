@@ -64,7 +64,13 @@ describe(`<sam2-segmenter> loading and sharing (${backend})`, () => {
     const root = await fixture<HTMLDivElement>(html`
       <div>
         <div style="height:3000px"></div>
-        <sam2-segmenter loading="lazy" device=${backend} model=${modelUrl(id)} src=${urlA} style=${STYLE}></sam2-segmenter>
+        <sam2-segmenter
+          loading="lazy"
+          device=${backend}
+          model=${modelUrl(id)}
+          src=${urlA}
+          style=${STYLE}
+        ></sam2-segmenter>
       </div>
     `);
     const el = root.querySelector('sam2-segmenter') as Sam2SegmenterElement;
@@ -156,7 +162,9 @@ describe(`<sam2-segmenter> loading and sharing (${backend})`, () => {
 
     // Removing both disposes it.
     b.remove();
-    await waitUntil(() => sharedSegmenterCount() === before, 'the shared segmenter was not released', { timeout: 2000 });
+    await waitUntil(() => sharedSegmenterCount() === before, 'the shared segmenter was not released', {
+      timeout: 2000,
+    });
     expect(segmenterOf(b)).to.equal(null);
     const e = await rejection(seg.clear());
     expect(e.code).to.equal('aborted');

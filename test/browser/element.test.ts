@@ -6,13 +6,22 @@ import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { Sam2MaskChangeDetail, Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import type { ModelProgress } from '../../src/shared/types.js';
 import { testBackend } from './helpers/backend.js';
-import { WASM_PATHS, WORKER_URL, click, clientPoint, drag, frame, mount, rightClick, sceneUrl } from './helpers/element-input.js';
+import {
+  WASM_PATHS,
+  WORKER_URL,
+  click,
+  clientPoint,
+  drag,
+  frame,
+  mount,
+  rightClick,
+  sceneUrl,
+} from './helpers/element-input.js';
 import { segmenterOf } from './helpers/element-hooks.js';
 import { containment, drawScene, iou, objectsScene, RED, BLUE, GREEN } from './helpers/scenes.js';
 import { clearCache } from '../../src/shared/cache.js';
 
 const backend = testBackend();
-
 
 const W = 640;
 const H = 360;
@@ -145,9 +154,17 @@ describe(`<sam2-segmenter> (${backend})`, () => {
 
   it('accepts a canvas `source` (shown in a canvas part) and an ImageBitmap; a new image clears the mask', async () => {
     const el = await fixture<Sam2SegmenterElement>(
-      html`<sam2-segmenter device=${backend} .wasmPaths=${WASM_PATHS} .workerUrl=${WORKER_URL} .source=${scene.canvas}></sam2-segmenter>`,
+      html`<sam2-segmenter
+        device=${backend}
+        .wasmPaths=${WASM_PATHS}
+        .workerUrl=${WORKER_URL}
+        .source=${scene.canvas}
+      ></sam2-segmenter>`,
     );
-    await waitUntil(() => (el.shadowRoot!.querySelector('canvas[part="media"]') as HTMLCanvasElement | null)?.width === W, 'no media canvas');
+    await waitUntil(
+      () => (el.shadowRoot!.querySelector('canvas[part="media"]') as HTMLCanvasElement | null)?.width === W,
+      'no media canvas',
+    );
     await el.updateComplete;
     const d = await nextMask(el, () => click(clientPoint(el, natural, ...centres[0]!)));
     expect(iou(maskData(d), scene.truth(0))).to.be.at.least(0.9);
@@ -157,7 +174,10 @@ describe(`<sam2-segmenter> (${backend})`, () => {
       el.source = await createImageBitmap(other.scene.canvas);
     });
     expect([cleared.mask.width, cleared.mask.height, cleared.mask.area]).to.deep.equal([W, H, 0]);
-    await waitUntil(() => (el.shadowRoot!.querySelector('canvas[part="media"]') as HTMLCanvasElement).width === 320, 'not redrawn');
+    await waitUntil(
+      () => (el.shadowRoot!.querySelector('canvas[part="media"]') as HTMLCanvasElement).width === 320,
+      'not redrawn',
+    );
     await el.updateComplete;
     const n = { width: 320, height: 240 };
     const r = await nextMask(el, () => click(clientPoint(el, n, ...other.centres[1]!)));

@@ -38,8 +38,6 @@ function segmenter(model: string, extra: SegmenterOptions = {}): Segmenter {
   return seg;
 }
 
-
-
 function checkMask(r: SegmentResultData, w: number, h: number): void {
   const m = r.mask;
   expect([m.width, m.height]).to.deep.equal([w, h]);
@@ -50,7 +48,8 @@ function checkMask(r: SegmentResultData, w: number, h: number): void {
   const [bx, by, bw, bh] = m.bbox;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      if (m.data[y * w + x] && (x < bx || x >= bx + bw || y < by || y >= by + bh)) throw new Error(`pixel ${x},${y} outside bbox`);
+      if (m.data[y * w + x] && (x < bx || x >= bx + bw || y < by || y >= by + bh))
+        throw new Error(`pixel ${x},${y} outside bbox`);
     }
   }
 }
@@ -72,7 +71,9 @@ for (const kind of ['hf', 'canonical'] as const) {
     it('ready reports the group backend, threads, contract and download progress', async () => {
       const t0 = performance.now();
       const info = await seg.ready;
-      console.log(`${kind}: ready in ${(performance.now() - t0).toFixed(0)} ms on ${info.backend}, ${info.threads} thread(s)`);
+      console.log(
+        `${kind}: ready in ${(performance.now() - t0).toFixed(0)} ms on ${info.backend}, ${info.threads} thread(s)`,
+      );
       // device 'auto': the wasm group's browser has no WebGPU adapter, the webgpu group's has one.
       expect(info.backend).to.equal(backend);
       expect(info.threads).to.equal(globalThis.crossOriginIsolated ? info.threads : 1);
@@ -182,7 +183,9 @@ for (const kind of ['hf', 'canonical'] as const) {
       expect(bad.code).to.equal('invalid-prompt');
       expect(bad.message).to.contain('points[0].x');
       expect((await rejection(seg.segment({ points: [] }))).code).to.equal('invalid-prompt');
-      expect((await rejection(seg.segment({ box: { x0: 50, y0: 50, x1: 10, y1: 10 } }))).code).to.equal('invalid-prompt');
+      expect((await rejection(seg.segment({ box: { x0: 50, y0: 50, x1: 10, y1: 10 } }))).code).to.equal(
+        'invalid-prompt',
+      );
       const [x, y] = centres[2]!;
       const r = await seg.segment({ points: [{ x, y, label: 'positive' }] });
       expect(iou(r.mask.data, scene.truth(2))).to.be.at.least(0.9);
@@ -194,7 +197,9 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
   it('segment() before setImage() rejects with not-ready', async () => {
     const seg = segmenter(VIDEO_MANIFEST);
     try {
-      expect((await rejection(seg.segment({ points: [{ x: 1, y: 1, label: 'positive' }] }))).code).to.equal('not-ready');
+      expect((await rejection(seg.segment({ points: [{ x: 1, y: 1, label: 'positive' }] }))).code).to.equal(
+        'not-ready',
+      );
     } finally {
       seg.dispose();
     }
@@ -205,7 +210,10 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
       graphs: Record<string, { url: string; bytes: number; sha256: string }>;
     };
     // The decoder entry points at the encoder file (with its true size and digest): integrity passes, contract fails.
-    manifest.graphs['mask_decoder'] = { ...manifest.graphs['image_encoder']!, url: new URL('image_encoder.onnx', VIDEO_MANIFEST).href };
+    manifest.graphs['mask_decoder'] = {
+      ...manifest.graphs['image_encoder']!,
+      url: new URL('image_encoder.onnx', VIDEO_MANIFEST).href,
+    };
     manifest.graphs['image_encoder']!.url = new URL('image_encoder.onnx', VIDEO_MANIFEST).href;
     const url = `data:application/json,${encodeURIComponent(JSON.stringify(manifest))}`;
     const seg = segmenter(url);
@@ -214,7 +222,9 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
       expect(e.code).to.equal('model-contract');
       expect(e.message).to.contain('mask_decoder: missing input "image_embed"');
       // Calls fail the same way instead of hanging.
-      expect((await rejection(seg.segment({ points: [{ x: 1, y: 1, label: 'positive' }] }))).code).to.equal('model-contract');
+      expect((await rejection(seg.segment({ points: [{ x: 1, y: 1, label: 'positive' }] }))).code).to.equal(
+        'model-contract',
+      );
     } finally {
       seg.dispose();
     }
@@ -242,7 +252,10 @@ describe(`engine: errors, crashes, cancellation (${backend})`, () => {
   describe('one segmenter', () => {
     let seg: Segmenter;
     const { scene, centres } = objectsScene(640, 360);
-    const click = (i: number) => ({ points: [{ x: centres[i]![0], y: centres[i]![1], label: 'positive' as const }], refine: false });
+    const click = (i: number) => ({
+      points: [{ x: centres[i]![0], y: centres[i]![1], label: 'positive' as const }],
+      refine: false,
+    });
 
     before(async () => {
       seg = segmenter(VIDEO_MANIFEST);
@@ -325,7 +338,8 @@ describe('engine: letterboxed (longest_edge) preprocessing, fake decoder', () =>
         const cx = p.coords[0]! / 4;
         const cy = p.coords[1]! / 4;
         const m = new Float32Array(256 * 256);
-        for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) m[y * 256 + x] = Math.hypot(x + 0.5 - cx, y + 0.5 - cy) < 8 ? 1 : -1;
+        for (let y = 0; y < 256; y++)
+          for (let x = 0; x < 256; x++) m[y * 256 + x] = Math.hypot(x + 0.5 - cx, y + 0.5 - cy) < 8 ? 1 : -1;
         return { masks: [m, m, m], iou: [0.5, 0.9, 0.1], objectScore: 1, hasSingleMaskToken: false };
       },
       release: async () => undefined,

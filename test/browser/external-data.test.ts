@@ -62,7 +62,8 @@ describe(`external data, onnx-community layout (${backend})`, () => {
     const cold = await loadAndSegment({ model: repoUrl(`id=${id}`) });
     expect(cold.score).to.be.at.least(0.9);
     const paths = await requests(id);
-    for (const f of [...GRAPHS, ...DATA_FILES]) expect(paths[`/${REPO}${f}`], `${f}: ${JSON.stringify(paths)}`).to.equal(1);
+    for (const f of [...GRAPHS, ...DATA_FILES])
+      expect(paths[`/${REPO}${f}`], `${f}: ${JSON.stringify(paths)}`).to.equal(1);
     // The embedded fp32 graphs of the same repository are not touched.
     expect(paths[`/${REPO}onnx/vision_encoder.onnx`]).to.equal(undefined);
     // Byte progress for every data file, ending at its size.
@@ -73,27 +74,45 @@ describe(`external data, onnx-community layout (${backend})`, () => {
       expect(last!.total).to.be.greaterThan(0);
     }
     // Only graphs compile.
-    expect([...new Set(cold.progress.filter((p) => p.phase === 'compile').map((p) => p.file))].sort()).to.deep.equal(GRAPHS.slice().sort());
+    expect([...new Set(cold.progress.filter((p) => p.phase === 'compile').map((p) => p.file))].sort()).to.deep.equal(
+      GRAPHS.slice().sort(),
+    );
     const cached = await cachedKeys(id);
-    for (const f of DATA_FILES) expect(cached.filter((k) => k.includes(`|${f}|`)), f).to.have.length(1);
+    for (const f of DATA_FILES)
+      expect(
+        cached.filter((k) => k.includes(`|${f}|`)),
+        f,
+      ).to.have.length(1);
 
     const warm = await loadAndSegment({ model: repoUrl(`id=${id}`) });
     expect(warm.score).to.be.at.least(0.9);
-    expect(await requests(id)).to.deep.equal({});
+    // No graph or data file is asked again; the JSON configs may be revalidated with the server (issue 12), so a
+    // changed repository reaches returning visitors.
+    const warmPaths = Object.keys(await requests(id));
+    expect(warmPaths.filter((p) => !p.endsWith('.json'))).to.deep.equal([]);
     expect(warm.progress.filter((p) => p.phase === 'download')).to.deep.equal([]);
     expect(warm.progress.filter((p) => p.phase === 'cache').map((p) => p.file)).to.include.members(DATA_FILES);
   });
 
   it('a missing .onnx_data fails the load with model-fetch and leaves the config untrusted', async () => {
     const id = uid();
-    const seg = createSegmenter({ device: backend, dtype: '_ext', model: repoUrl(`id=${id},only=onnx_data_1,missing`) });
+    const seg = createSegmenter({
+      device: backend,
+      dtype: '_ext',
+      model: repoUrl(`id=${id},only=onnx_data_1,missing`),
+    });
     const e = await rejection(seg.ready);
     seg.dispose();
     expect(e.code, e.message).to.equal('model-fetch');
     expect(e.message).to.match(/prompt_encoder_mask_decoder_ext\.onnx_data_1.*404/);
     const cached = await cachedKeys(id);
     // (Keys are `<repository URL>|<file>|<version>`; the repository URL here mentions onnx_data_1 itself.)
-    expect(cached.filter((k) => k.includes('|onnx/prompt_encoder_mask_decoder_ext.onnx_data_1|') || k.includes('|config.json|')), cached.join()).to.deep.equal([]);
+    expect(
+      cached.filter(
+        (k) => k.includes('|onnx/prompt_encoder_mask_decoder_ext.onnx_data_1|') || k.includes('|config.json|'),
+      ),
+      cached.join(),
+    ).to.deep.equal([]);
   });
 
   it('a repository that declares no external data still loads: the locations the graphs record are fetched', async () => {
@@ -101,9 +120,14 @@ describe(`external data, onnx-community layout (${backend})`, () => {
     const { score } = await loadAndSegment({ model: repoUrl(`id=${id},only=config.json,drop=transformers.js_config`) });
     expect(score).to.be.at.least(0.9);
     const paths = await requests(id);
-    for (const f of [...GRAPHS, ...DATA_FILES]) expect(paths[`/${REPO}${f}`], `${f}: ${JSON.stringify(paths)}`).to.equal(1);
+    for (const f of [...GRAPHS, ...DATA_FILES])
+      expect(paths[`/${REPO}${f}`], `${f}: ${JSON.stringify(paths)}`).to.equal(1);
     const cached = await cachedKeys(id);
-    for (const f of DATA_FILES) expect(cached.filter((k) => k.includes(`|${f}|`)), f).to.have.length(1);
+    for (const f of DATA_FILES)
+      expect(
+        cached.filter((k) => k.includes(`|${f}|`)),
+        f,
+      ).to.have.length(1);
   });
 
   it('the element dtype attribute picks the external-data variant', async () => {

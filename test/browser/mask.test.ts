@@ -66,7 +66,10 @@ function sam2Mask(m: { data: Uint8Array; width: number; height: number }, source
 
 /** Row-major mask from a picture: '#' foreground, '.' background, one row per line. */
 function picture(text: string): { data: Uint8Array; width: number; height: number } {
-  const rows = text.trim().split('\n').map((r) => r.trim());
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((r) => r.trim());
   const width = rows[0].length;
   const data = new Uint8Array(width * rows.length);
   rows.forEach((row, y) => {

@@ -51,7 +51,6 @@ async function cachedKeys(text: string): Promise<string[]> {
   return all.map(String).filter((k) => k.includes(text));
 }
 
-
 /** Checks each file's download events: loaded and total never go back, and the last has loaded === total > 0. */
 function checkProgress(events: ModelProgress[], phase: ModelProgress['phase']): Map<string, ModelProgress[]> {
   const byFile = new Map<string, ModelProgress[]>();
@@ -98,7 +97,15 @@ describe(`model delivery, end to end (${backend})`, () => {
     await s2.ready;
     s2.dispose();
     const second = await stats(id);
-    expect(count(second, (p) => !p.endsWith('.mjs')), JSON.stringify(second)).to.equal(0);
+    // Only the manifest is asked again (revalidated, so a changed model reaches returning visitors); no model bytes.
+    expect(
+      count(second, (p) => !p.endsWith('.mjs') && !p.endsWith('.json')),
+      JSON.stringify(second),
+    ).to.equal(0);
+    expect(
+      count(second, (p) => p.endsWith('.json')),
+      JSON.stringify(second),
+    ).to.equal(1);
     expect(count(second, (p) => p.endsWith('.wasm'))).to.equal(0);
     expect(warm.filter((p) => p.phase === 'download')).to.deep.equal([]);
     const fromCache = checkProgress(warm, 'cache');
@@ -113,7 +120,10 @@ describe(`model delivery, end to end (${backend})`, () => {
       s.dispose();
       expect(e.code, e.message).to.equal('model-integrity');
       const cached = await cachedKeys(id);
-      expect(cached.filter((k) => k.includes('image_encoder')), cached.join()).to.deep.equal([]);
+      expect(
+        cached.filter((k) => k.includes('image_encoder')),
+        cached.join(),
+      ).to.deep.equal([]);
       // The manifest of a bundle that failed is not trusted on the next visit either.
       expect(cached.filter((k) => k.includes('manifest.json'))).to.deep.equal([]);
     });
@@ -147,7 +157,8 @@ describe(`model delivery, end to end (${backend})`, () => {
     const s = segmenter(`id=${id},only=image_encoder,delay=2000`, {
       signal: ac.signal,
       onProgress: (p) => {
-        if (p.file === 'image_encoder.onnx' && p.phase === 'download' && p.loaded > 0 && p.loaded < p.total) resolveMid();
+        if (p.file === 'image_encoder.onnx' && p.phase === 'download' && p.loaded > 0 && p.loaded < p.total)
+          resolveMid();
       },
     });
     const ready = s.ready;
@@ -158,7 +169,10 @@ describe(`model delivery, end to end (${backend})`, () => {
     // Past the point where the stalled body would have completed.
     await new Promise((r) => setTimeout(r, 2500));
     const cached = await cachedKeys(id);
-    expect(cached.filter((k) => k.includes('image_encoder') || k.includes('manifest.json')), cached.join()).to.deep.equal([]);
+    expect(
+      cached.filter((k) => k.includes('image_encoder') || k.includes('manifest.json')),
+      cached.join(),
+    ).to.deep.equal([]);
   });
 
   it('still loads when storage quota is exceeded, and reports storage', async () => {
@@ -220,7 +234,9 @@ describe(`model delivery, end to end (${backend})`, () => {
       }
     }
     await clearCache();
-    console.log(`twin time-to-ready (${backend}): cold ${median(cold).toFixed(0)} ms [${cold.map((x) => x.toFixed(0)).join(', ')}], warm ${median(warm).toFixed(0)} ms [${warm.map((x) => x.toFixed(0)).join(', ')}]`);
+    console.log(
+      `twin time-to-ready (${backend}): cold ${median(cold).toFixed(0)} ms [${cold.map((x) => x.toFixed(0)).join(', ')}], warm ${median(warm).toFixed(0)} ms [${warm.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
     expect(median(warm)).to.be.greaterThan(0);
   });
 });
@@ -232,13 +248,21 @@ describe('model store and cache, main thread', () => {
     const id = uid();
     const cache = new ModelCache();
     const key = cacheKey(`bundle-${id}`, 'image_encoder.onnx', `sha256:${IMAGE_ENCODER_SHA}`);
-    const spec = { url: faultUrl(`id=${id}`, encoderPath), file: 'image_encoder.onnx', bytes: IMAGE_ENCODER_BYTES, sha256: IMAGE_ENCODER_SHA, key };
+    const spec = {
+      url: faultUrl(`id=${id}`, encoderPath),
+      file: 'image_encoder.onnx',
+      bytes: IMAGE_ENCODER_BYTES,
+      sha256: IMAGE_ENCODER_SHA,
+      key,
+    };
     const a = await fetchFile(spec, { cache });
     expect(a.byteLength).to.equal(IMAGE_ENCODER_BYTES);
     const events: ModelProgress[] = [];
     const b = await fetchFile(spec, { cache: new ModelCache(), onProgress: (p) => events.push(p) });
     expect(b).to.deep.equal(a);
-    expect(events).to.deep.equal([{ phase: 'cache', file: 'image_encoder.onnx', loaded: IMAGE_ENCODER_BYTES, total: IMAGE_ENCODER_BYTES }]);
+    expect(events).to.deep.equal([
+      { phase: 'cache', file: 'image_encoder.onnx', loaded: IMAGE_ENCODER_BYTES, total: IMAGE_ENCODER_BYTES },
+    ]);
     expect((await stats(id)).total).to.equal(1);
   });
 
@@ -255,7 +279,10 @@ describe('model store and cache, main thread', () => {
     const id = uid();
     const key = cacheKey(id, 'image_encoder.onnx', 'sha256:0');
     const e = await rejection(
-      fetchFile({ url: faultUrl(`id=${id}`, encoderPath), file: 'image_encoder.onnx', sha256: '0'.repeat(64), key }, { cache: new ModelCache() }),
+      fetchFile(
+        { url: faultUrl(`id=${id}`, encoderPath), file: 'image_encoder.onnx', sha256: '0'.repeat(64), key },
+        { cache: new ModelCache() },
+      ),
     );
     expect(e.code).to.equal('model-integrity');
     expect(await cachedKeys(id)).to.deep.equal([]);
@@ -267,14 +294,19 @@ describe('model store and cache, main thread', () => {
     const bytes = await fetchFile({ url: faultUrl(`id=${id},truncate`, encoderPath), file: 'e' });
     expect(bytes.byteLength).to.equal(Math.floor(IMAGE_ENCODER_BYTES / 2));
     // ...which is why manifests carry byte sizes: with one, the same response fails.
-    const e = await rejection(fetchFile({ url: faultUrl(`id=${id},truncate`, encoderPath), file: 'e', bytes: IMAGE_ENCODER_BYTES }));
+    const e = await rejection(
+      fetchFile({ url: faultUrl(`id=${id},truncate`, encoderPath), file: 'e', bytes: IMAGE_ENCODER_BYTES }),
+    );
     expect(e.code).to.equal('model-integrity');
   });
 
   it('keeps progress monotonic across retries and aborts a stalled body', async () => {
     const id = uid();
     const events: ModelProgress[] = [];
-    await fetchFile({ url: faultUrl(`id=${id},fail=2`, encoderPath), file: 'e' }, { backoffMs: 10, onProgress: (p) => events.push(p) });
+    await fetchFile(
+      { url: faultUrl(`id=${id},fail=2`, encoderPath), file: 'e' },
+      { backoffMs: 10, onProgress: (p) => events.push(p) },
+    );
     checkProgress(events, 'download');
 
     const ac = new AbortController();

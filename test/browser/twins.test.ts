@@ -19,8 +19,6 @@ import { HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, checkGraph, type GraphContract } f
 
 const backend = testBackend();
 
-
-
 async function digest(bytes: ArrayBuffer): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -48,7 +46,10 @@ describe(`twin bundles: files and contracts (${backend})`, () => {
           const meta = [...s.inputMetadata, ...s.outputMetadata].find((m) => m.name === spec.name)!;
           expect(meta.isTensor).to.equal(true);
           if (meta.isTensor) {
-            expect(meta.shape.map((d) => typeof d), spec.name).to.deep.equal(spec.shape.map((d) => typeof d));
+            expect(
+              meta.shape.map((d) => typeof d),
+              spec.name,
+            ).to.deep.equal(spec.shape.map((d) => typeof d));
           }
         }
       }
@@ -81,7 +82,16 @@ describe(`twin bundles: files and contracts (${backend})`, () => {
       total += bytes.byteLength;
     }
     const constants = (await (await fetch(VIDEO_BASE + manifest.constants.url)).json()) as Record<string, unknown>;
-    for (const k of ['imageSize', 'mean', 'std', 'noObjScore', 'numMaskmem', 'maxObjPtrs', 'stabilityThresh', 'fillHoleArea']) {
+    for (const k of [
+      'imageSize',
+      'mean',
+      'std',
+      'noObjScore',
+      'numMaskmem',
+      'maxObjPtrs',
+      'stabilityThresh',
+      'fillHoleArea',
+    ]) {
       expect(constants, k).to.have.property(k);
     }
     const tensors = constants['tensors'] as Record<string, { shape: number[] }>;
@@ -89,7 +99,12 @@ describe(`twin bundles: files and contracts (${backend})`, () => {
     expect(tensors['no_obj_ptr']!.shape).to.deep.equal([256]);
     expect(tensors['obj_ptr_tpos_proj.weight']!.shape).to.deep.equal([64, 256]);
     // Both bundles together stay small enough to ship inside the package.
-    for (const f of ['config.json', 'preprocessor_config.json', 'onnx/vision_encoder.onnx', 'onnx/prompt_encoder_mask_decoder.onnx']) {
+    for (const f of [
+      'config.json',
+      'preprocessor_config.json',
+      'onnx/vision_encoder.onnx',
+      'onnx/prompt_encoder_mask_decoder.onnx',
+    ]) {
       total += (await (await fetch(HF_BASE + f)).arrayBuffer()).byteLength;
     }
     total += (await (await fetch(VIDEO_BASE + 'manifest.json')).arrayBuffer()).byteLength;
@@ -103,7 +118,11 @@ describe(`twin bundles: files and contracts (${backend})`, () => {
     expect(config['model_type']).to.equal('sam2');
     expect(config['architectures']).to.deep.equal(['Sam2Model']);
     expect(config['vision_config'].num_feature_levels).to.equal(3);
-    expect(config['vision_config'].backbone_feature_sizes).to.deep.equal([[256, 256], [128, 128], [64, 64]]);
+    expect(config['vision_config'].backbone_feature_sizes).to.deep.equal([
+      [256, 256],
+      [128, 128],
+      [64, 64],
+    ]);
     expect(pre['size']).to.deep.equal({ height: 1024, width: 1024 });
     expect(pre['image_mean']).to.deep.equal([0.485, 0.456, 0.406]);
     expect(pre['image_std']).to.deep.equal([0.229, 0.224, 0.225]);
@@ -120,7 +139,11 @@ for (const kind of ['hf', 'video'] as const) {
       twin = kind === 'hf' ? await loadHfTwin(backend) : await loadVideoTwin(backend);
     });
 
-    for (const [w, h] of [[640, 480], [1920, 1080], [300, 800]] as const) {
+    for (const [w, h] of [
+      [640, 480],
+      [1920, 1080],
+      [300, 800],
+    ] as const) {
       it(`one positive click segments each object at IoU >= 0.9 (${w}x${h})`, async () => {
         const { scene, centres } = objectsScene(w, h);
         const enc = await twin.encode(scene.canvas);
@@ -259,7 +282,11 @@ describe(`twin behaviour, mask prompt and memory (${backend})`, () => {
     // 24 px to the right and 10 down: the conditioning memory (row 6) and the object pointer find it.
     const f1 = frame(64, 100);
     const e1 = await twin.encode(f1.canvas);
-    const embed = await twin.attend(e1, [{ mem: cond, tpos: rows[6]! }], [{ ptr: prompt.ptrs[k]!, pos: new Float32Array(64) }]);
+    const embed = await twin.attend(
+      e1,
+      [{ mem: cond, tpos: rows[6]! }],
+      [{ ptr: prompt.ptrs[k]!, pos: new Float32Array(64) }],
+    );
     const d = await twin.decodeWith(e1, embed, []);
     expect(d.nPts).to.equal(0);
     expect(d.score).to.be.above(0);
@@ -336,7 +363,10 @@ if (backend === 'webgpu') {
       };
       const [wasmHf, gpuHf] = [await loadHfTwin('wasm'), await loadHfTwin('webgpu')];
       const [wasmV, gpuV] = [await loadVideoTwin('wasm'), await loadVideoTwin('webgpu')];
-      for (const [w, g] of [[wasmHf, gpuHf], [wasmV, gpuV]] as const) {
+      for (const [w, g] of [
+        [wasmHf, gpuHf],
+        [wasmV, gpuV],
+      ] as const) {
         const enc = await w.encode(scene.canvas);
         const encG = await g.encode(scene.canvas);
         compare(w.kind + ' encoder', enc.feeds, encG.feeds);
@@ -349,8 +379,19 @@ if (backend === 'webgpu') {
         // Both sides decode the WASM encoder's features so the decoder alone is compared.
         const dw = await w.decode(enc, pts, box);
         const dg = await g.decode(enc, pts, box);
-        compare(w.kind + ' decoder', { masks: { data: Float32Array.from(dw.masks.flatMap((m) => [...m])) }, iou: { data: Float32Array.from(dw.iou) }, score: { data: Float32Array.of(dw.score) } },
-          { masks: { data: Float32Array.from(dg.masks.flatMap((m) => [...m])) }, iou: { data: Float32Array.from(dg.iou) }, score: { data: Float32Array.of(dg.score) } });
+        compare(
+          w.kind + ' decoder',
+          {
+            masks: { data: Float32Array.from(dw.masks.flatMap((m) => [...m])) },
+            iou: { data: Float32Array.from(dw.iou) },
+            score: { data: Float32Array.of(dw.score) },
+          },
+          {
+            masks: { data: Float32Array.from(dg.masks.flatMap((m) => [...m])) },
+            iou: { data: Float32Array.from(dg.iou) },
+            score: { data: Float32Array.of(dg.score) },
+          },
+        );
         if (w.kind === 'video') {
           const wv = w as VideoTwin;
           const gv = g as VideoTwin;
@@ -358,7 +399,10 @@ if (backend === 'webgpu') {
           const memW = await wv.memory(enc, dw.masks[2]!, false, dw.score);
           const memG = await gv.memory(enc, dw.masks[2]!, false, dw.score);
           compare('memory_encoder', { maskmem_features: { data: memW } }, { maskmem_features: { data: memG } });
-          const slots = [{ mem: memW, tpos: rows[6]! }, { mem: memW, tpos: rows[0]! }];
+          const slots = [
+            { mem: memW, tpos: rows[6]! },
+            { mem: memW, tpos: rows[0]! },
+          ];
           const ptrs = [{ ptr: dw.ptrs[2]!, pos: new Float32Array(64) }];
           const aw = await wv.attend(enc, slots, ptrs);
           const ag = await gv.attend(enc, slots, ptrs);

@@ -7,7 +7,10 @@ const FILL = Math.fround(0.1);
 
 // Logits from a picture: '.' = background (−2), '#' = foreground (+2), '0' = exactly 0 (counts as background).
 function logitsFrom(picture: string): { logits: Float32Array; w: number; h: number } {
-  const rows = picture.trim().split('\n').map((r) => r.trim());
+  const rows = picture
+    .trim()
+    .split('\n')
+    .map((r) => r.trim());
   const w = rows[0].length;
   const h = rows.length;
   const logits = new Float32Array(w * h);
@@ -147,7 +150,12 @@ test('matches a brute-force component labelling on random 256² maps', () => {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!bg(i)) continue;
-      for (const [dx, dy] of [[1, 0], [-1, 1], [0, 1], [1, 1]]) {
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 1],
+        [0, 1],
+        [1, 1],
+      ]) {
         const xx = x + dx;
         const yy = y + dy;
         if (xx < 0 || xx >= w || yy >= h) continue;

@@ -14,7 +14,10 @@ export function rng(seed: number): () => number {
 
 /** Row-major mask from a picture: '#' or '1' = foreground, anything else background; rows separated by newlines. */
 export function maskFrom(picture: string): { mask: Uint8Array; w: number; h: number } {
-  const rows = picture.trim().split('\n').map((r) => r.trim());
+  const rows = picture
+    .trim()
+    .split('\n')
+    .map((r) => r.trim());
   const h = rows.length;
   const w = rows[0].length;
   const mask = new Uint8Array(w * h);

@@ -124,7 +124,10 @@ test('a background pixel touching the outside only diagonally is a hole iff fore
   assert.deepEqual(p8.map((p) => p.hole).sort(), [false, true]);
   // 4-connected foreground ⇒ (1,1) reaches the outside through (2,0): one outer boundary, pinched at (2,1).
   const p4 = traceContours(mask, w, h, 4);
-  assert.deepEqual(p4.map((p) => p.hole), [false]);
+  assert.deepEqual(
+    p4.map((p) => p.hole),
+    [false],
+  );
   assert.equal(signedArea(p4[0].points), 7);
   for (const polys of [p8, p4]) assert.deepEqual([...rasterizePolygons(polys, w, h)], [...mask]);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  MAX_PROMPT_POINTS,
   MODEL_SIZE,
   POINT_LABEL,
   buildDecoderPoints,
@@ -34,7 +35,12 @@ test('(W-1, H-1) maps just under 1024', () => {
 });
 
 test('coordinates match float32 (x / W) * 1024 exactly', () => {
-  for (const [v, size] of [[1, 3], [333.3, 1000], [1079, 1080], [7, 641]] as const) {
+  for (const [v, size] of [
+    [1, 3],
+    [333.3, 1000],
+    [1079, 1080],
+    [7, 641],
+  ] as const) {
     const expected = Math.fround(Math.fround(v) / size) * 1024;
     assert.equal(toModelSpace(v, v, size, size)[0], expected);
   }
@@ -69,7 +75,11 @@ test('a lone box counts as two points (single-mask path downstream)', () => {
 });
 
 test('a prompt-less decode sends exactly one (0, 0) point with label -1 and no pad', () => {
-  for (const d of [emptyDecoderPoints(), buildDecoderPoints([], null, 640, 480), buildDecoderPoints([], undefined, 1, 1)]) {
+  for (const d of [
+    emptyDecoderPoints(),
+    buildDecoderPoints([], null, 640, 480),
+    buildDecoderPoints([], undefined, 1, 1),
+  ]) {
     assert.equal(d.nPts, 0);
     assert.equal(d.labels.length, 1);
     assert.equal(d.coords.length, 2);
@@ -120,9 +130,19 @@ test('invalid input throws a Sam2Error with code invalid-prompt', () => {
   for (const [i, run] of cases.entries()) assert.throws(run, isPromptError, `case ${i}`);
 });
 
-test('the prompt error is the SDK\'s one error class, with a stable code', () => {
+test("the prompt error is the SDK's one error class, with a stable code", () => {
   const e = invalidPrompt('bad');
   assert.ok(e instanceof Error);
   assert.ok(isSam2Error(e, 'invalid-prompt'));
   assert.equal(e.message, 'bad');
+});
+
+test('caps the points of one prompt with a clear invalid-prompt error', () => {
+  const pts = (n: number): Point[] =>
+    Array.from({ length: n }, (_, i) => ({ x: i % 100, y: 7, label: 'positive' as const }));
+  assert.equal(buildDecoderPoints(pts(MAX_PROMPT_POINTS), null, 100, 100).nPts, MAX_PROMPT_POINTS);
+  assert.throws(
+    () => buildDecoderPoints(pts(MAX_PROMPT_POINTS + 1), null, 100, 100),
+    (e: unknown) => isPromptError(e) && /65 points; at most 64/.test((e as Error).message),
+  );
 });

@@ -41,10 +41,7 @@ test('hand-computed 2×2 → 4×4 (align_corners=false)', () => {
   // Per axis (in 2, out 4): src = (d + 0.5)/2 − 0.5 = −0.25 → 0, 0.25, 0.75, 1.25 → (i0 1, i1 clamped to 1).
   // Weights along x on [0, 1]: 0, 0.25, 0.75, 1; rows add 2·(same weights) for the [2, 3] row.
   const out = upsampleBilinear(Float32Array.of(0, 1, 2, 3), 2, 2, 4, 4);
-  assert.deepEqual(
-    [...out],
-    [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3],
-  );
+  assert.deepEqual([...out], [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3]);
 });
 
 test('hand-computed 2×1 → 5×1 with non-integer ratio', () => {

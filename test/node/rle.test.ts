@@ -96,7 +96,15 @@ test('runsToString / stringToRuns round-trip large and signed deltas', () => {
 
 test('round-trip on random masks of assorted shapes', () => {
   const r = rng(42);
-  const shapes: Array<[number, number]> = [[1, 1], [1, 7], [7, 1], [5, 3], [64, 48], [129, 77], [256, 256]];
+  const shapes: Array<[number, number]> = [
+    [1, 1],
+    [1, 7],
+    [7, 1],
+    [5, 3],
+    [64, 48],
+    [129, 77],
+    [256, 256],
+  ];
   for (const [w, h] of shapes) {
     for (const density of [0.05, 0.5, 0.95]) {
       const mask = new Uint8Array(w * h);
@@ -106,7 +114,10 @@ test('round-trip on random masks of assorted shapes', () => {
       const rle = encodeRle(mask, w, h);
       assert.match(rle.counts, /^[0-o]*$/);
       const back = decodeRle(rle);
-      assert.ok(back.every((v, i) => v === mask[i]), `${w}x${h} @${density}`);
+      assert.ok(
+        back.every((v, i) => v === mask[i]),
+        `${w}x${h} @${density}`,
+      );
       let area = 0;
       for (const v of mask) area += v;
       assert.equal(rleArea(rle), area);

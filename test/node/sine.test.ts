@@ -19,7 +19,16 @@ function close(actual: number, expected: number, tol = 1e-6, msg?: string): void
 
 test('sine1d, dim 8, by hand: ω = 1, 1, 100, 100; sines then cosines', () => {
   const out = sine1d(1, 8);
-  const expected = [Math.sin(1), Math.sin(1), Math.sin(0.01), Math.sin(0.01), Math.cos(1), Math.cos(1), Math.cos(0.01), Math.cos(0.01)];
+  const expected = [
+    Math.sin(1),
+    Math.sin(1),
+    Math.sin(0.01),
+    Math.sin(0.01),
+    Math.cos(1),
+    Math.cos(1),
+    Math.cos(0.01),
+    Math.cos(0.01),
+  ];
   assert.equal(out.length, 8);
   for (let i = 0; i < 8; i++) assert.equal(out[i], f(expected[i]), `i=${i}`);
 });
@@ -137,12 +146,33 @@ test('f32ToF16: NaN stays NaN (quiet), whatever its payload and sign', () => {
 });
 
 test('f16ToF32: known values', () => {
-  const src = Uint16Array.of(0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x0400, 0x7c00, 0xfc00, 0x7e00, 0x3555);
-  const out = f16ToF32(src);
-  assert.deepEqual(
-    [...out].slice(0, 10),
-    [0, -0, 1, -2, 65504, 2 ** -24, 1023 * 2 ** -24, 2 ** -14, Infinity, -Infinity],
+  const src = Uint16Array.of(
+    0x0000,
+    0x8000,
+    0x3c00,
+    0xc000,
+    0x7bff,
+    0x0001,
+    0x03ff,
+    0x0400,
+    0x7c00,
+    0xfc00,
+    0x7e00,
+    0x3555,
   );
+  const out = f16ToF32(src);
+  assert.deepEqual([...out].slice(0, 10), [
+    0,
+    -0,
+    1,
+    -2,
+    65504,
+    2 ** -24,
+    1023 * 2 ** -24,
+    2 ** -14,
+    Infinity,
+    -Infinity,
+  ]);
   assert.ok(Object.is(out[1], -0));
   assert.ok(Number.isNaN(out[10]));
   assert.equal(out[11], 0.333251953125);

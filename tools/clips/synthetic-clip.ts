@@ -1,31 +1,53 @@
-// Synthetic video clips made in the browser: each frame is drawn on a canvas, encoded with WebCodecs (every
-// frame a keyframe, near-lossless so flat colours stay flat) and muxed into WebM with a cue per frame
-// (./webm.ts), so a <video> seeks to any frame exactly. Tests use them as per-frame ground truth; the demo for
-// its sample clip. Works in headless Chromium without a GPU (libvpx software encoders).
-import { muxWebm, type EncodedFrame, type WebmColour } from './webm.js';
+// Synthetic video clips made in the browser: each frame is drawn on a canvas, encoded with WebCodecs (near-lossless,
+// so flat colours stay flat) and muxed with mediabunny into WebM (VP8/VP9) or MP4 (H.264/AV1). Tests use them as
+// per-frame ground truth; the demo for its sample clip. Frames are placed at exact timestamps: a constant rate
+// (15, 24, 25, 30000/1001, 60, ...) or an explicit list (variable frame rate). The output is deterministic: the same
+// options give the same bytes (software encoders, fixed settings, no wall-clock metadata).
+import {
+  BufferTarget,
+  EncodedPacket,
+  EncodedVideoPacketSource,
+  Mp4OutputFormat,
+  Output,
+  WebMOutputFormat,
+} from 'mediabunny';
 
 export type ClipContext = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
+
+export type ClipCodec = 'vp9' | 'vp8' | 'avc' | 'av1';
 
 export interface ClipOptions {
   width: number;
   height: number;
-  /** Frames per second (default 30): frame i has timestamp i / fps and is shown until (i + 1) / fps. */
+  /** Frames per second (default 30): frame i starts at i / fps. A fraction is fine (30000 / 1001). */
   fps?: number;
+  /** Explicit start time of every frame in seconds, ascending (a variable-rate clip); overrides fps and frames. */
+  timestamps?: number[];
   frames: number;
-  /** Restrict to one codec (default: the best this browser accepts, VP9 first). */
-  codec?: 'vp9' | 'vp8';
+  /** Codec (default: VP9, else VP8). `avc` and `av1` imply MP4. */
+  codec?: ClipCodec;
+  /** Container (default: WebM for VP8/VP9, MP4 for H.264/AV1). */
+  container?: 'webm' | 'mp4';
+  /** Keyframe every n frames (default 1: every frame, so a `<video>` seeks to any frame exactly). */
+  keyInterval?: number;
   /** Paints frame `frame`. The canvas is reset to opaque black before each call. */
   draw(ctx: ClipContext, frame: number): void;
 }
 
 export interface Clip {
   blob: Blob;
+  /** Average frames per second (frames / duration). */
   fps: number;
   frames: number;
   width: number;
   height: number;
   /** WebCodecs codec string used, e.g. 'vp09.00.10.08'. */
   codec: string;
+  container: 'webm' | 'mp4';
+  /** Start time of each frame in seconds, as written. */
+  timestamps: number[];
+  /** Seconds from the first frame's start to the last frame's end. */
+  duration: number;
   /** Middle of frame i in seconds: the safest `currentTime` to seek to for exactly that frame. */
   seekTime(frame: number): number;
   /** An object URL for the blob, created on first call and reused; `revokeUrl()` releases it. */
@@ -33,37 +55,53 @@ export interface Clip {
   revokeUrl(): void;
 }
 
-// TypeScript 5.9's DOM lib has only the `avc` per-frame options; Chromium also reads `vp9` (and `av1`).
-type EncodeOptions = VideoEncoderEncodeOptions & { vp9?: { quantizer?: number } };
+// TypeScript 5.9's DOM lib has only the `avc` per-frame options; Chromium also reads `vp9` and `av1`.
+type EncodeOptions = VideoEncoderEncodeOptions & {
+  vp9?: { quantizer?: number };
+  av1?: { quantizer?: number };
+  avc?: { quantizer?: number };
+};
 
 interface Candidate {
-  codecId: 'V_VP8' | 'V_VP9';
+  codec: ClipCodec;
   config: VideoEncoderConfig;
   options: EncodeOptions;
 }
 
-// Best first. VP9 in quantizer mode at a low quantizer (0-63 scale) is near-lossless regardless of content;
-// Chromium 156 does not accept quantizer mode for VP8, so the fallbacks ask for a bitrate far above what the
-// content needs (3.5 bits per pixel per frame: 8 Mbps at 320x240, 30 fps) instead.
+// Best first per codec. Quantizer mode at a low quantizer is near-lossless whatever the content; where a codec does not
+// take quantizer mode, a bitrate far above what the content needs (3.5 bits per pixel per frame).
 function candidates(width: number, height: number, fps: number): Candidate[] {
   const base = { width, height, framerate: fps, latencyMode: 'quality' as const };
   const bitrate = Math.max(2e6, Math.round(width * height * fps * 3.5));
-  const key = { keyFrame: true };
+  const q = { bitrateMode: 'quantizer' as const };
   return [
+    { codec: 'vp9', config: { ...base, codec: 'vp09.00.10.08', ...q }, options: { vp9: { quantizer: 4 } } },
+    { codec: 'vp9', config: { ...base, codec: 'vp09.00.10.08', bitrate, bitrateMode: 'variable' }, options: {} },
+    { codec: 'vp8', config: { ...base, codec: 'vp8', bitrate, bitrateMode: 'variable' }, options: {} },
     {
-      codecId: 'V_VP9',
-      config: { ...base, codec: 'vp09.00.10.08', bitrateMode: 'quantizer' },
-      options: { ...key, vp9: { quantizer: 4 } },
+      codec: 'avc',
+      config: { ...base, codec: 'avc1.42001f', ...q, avc: { format: 'avc' } },
+      options: { avc: { quantizer: 12 } },
     },
-    { codecId: 'V_VP9', config: { ...base, codec: 'vp09.00.10.08', bitrate, bitrateMode: 'variable' }, options: key },
-    { codecId: 'V_VP8', config: { ...base, codec: 'vp8', bitrate, bitrateMode: 'variable' }, options: key },
+    { codec: 'avc', config: { ...base, codec: 'avc1.42001f', bitrate, avc: { format: 'avc' } }, options: {} },
+    { codec: 'av1', config: { ...base, codec: 'av01.0.04M.08', ...q }, options: { av1: { quantizer: 4 } } },
+    { codec: 'av1', config: { ...base, codec: 'av01.0.04M.08', bitrate }, options: {} },
   ];
 }
 
-async function pickEncoder(width: number, height: number, fps: number, only?: 'vp9' | 'vp8'): Promise<Candidate> {
-  const wanted = only === undefined ? null : only === 'vp9' ? 'V_VP9' : 'V_VP8';
+/** Whether this browser can encode `codec` at this size (tests pick H.264 where it can, else AV1). */
+export async function canEncode(codec: ClipCodec, width = 64, height = 64): Promise<boolean> {
+  for (const c of candidates(width, height, 30)) {
+    if (c.codec !== codec) continue;
+    const s = await VideoEncoder.isConfigSupported(c.config).catch(() => null);
+    if (s?.supported) return true;
+  }
+  return false;
+}
+
+async function pickEncoder(width: number, height: number, fps: number, only?: ClipCodec): Promise<Candidate> {
   for (const c of candidates(width, height, fps)) {
-    if (wanted !== null && c.codecId !== wanted) continue;
+    if (only !== undefined ? c.codec !== only : c.codec !== 'vp9' && c.codec !== 'vp8') continue;
     const support = await VideoEncoder.isConfigSupported(c.config).catch(() => null);
     if (support?.supported) return c;
   }
@@ -85,43 +123,45 @@ function canvasFor(width: number, height: number): { source: OffscreenCanvas | H
   return { source, ctx };
 }
 
-// WebCodecs colour-space names to H.273 code points (the subset browsers report).
-const MATRIX: Record<string, number> = { rgb: 0, bt709: 1, bt470bg: 5, smpte170m: 6, 'bt2020-ncl': 9 };
-const TRANSFER: Record<string, number> = { bt709: 1, smpte170m: 6, linear: 8, 'iec61966-2-1': 13, pq: 16, hlg: 18 };
-const PRIMARIES: Record<string, number> = { bt709: 1, bt470bg: 5, smpte170m: 6, bt2020: 9, smpte432: 12 };
-
-function colourOf(cs: VideoColorSpaceInit | undefined): WebmColour | undefined {
-  if (!cs) return undefined;
-  const colour: WebmColour = {};
-  if (cs.matrix && cs.matrix in MATRIX) colour.matrix = MATRIX[cs.matrix];
-  if (typeof cs.fullRange === 'boolean') colour.fullRange = cs.fullRange;
-  if (cs.transfer && cs.transfer in TRANSFER) colour.transfer = TRANSFER[cs.transfer];
-  if (cs.primaries && cs.primaries in PRIMARIES) colour.primaries = PRIMARIES[cs.primaries];
-  return Object.keys(colour).length > 0 ? colour : undefined;
-}
-
 /** Renders, encodes and muxes a clip. */
 export async function makeClip(options: ClipOptions): Promise<Clip> {
-  const { width, height, frames } = options;
-  const fps = options.fps ?? 30;
-  if (!(Number.isInteger(frames) && frames > 0)) throw new RangeError(`frames must be a positive integer, got ${frames}`);
-  if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
-  const frameUs = 1e6 / fps;
-  const chosen = await pickEncoder(width, height, fps, options.codec);
+  const { width, height } = options;
+  const fps0 = options.fps ?? 30;
+  if (!(fps0 > 0)) throw new RangeError(`fps must be positive, got ${fps0}`);
+  const starts = options.timestamps ?? Array.from({ length: options.frames }, (_, i) => i / fps0);
+  const frames = starts.length;
+  if (!(Number.isInteger(frames) && frames > 0))
+    throw new RangeError(`frames must be a positive integer, got ${frames}`);
+  for (let i = 1; i < frames; i++) if (!(starts[i]! > starts[i - 1]!)) throw new RangeError('timestamps must increase');
+  // The last frame lasts as long as the one before it (or 1/fps).
+  const lastDur = frames > 1 ? starts[frames - 1]! - starts[frames - 2]! : 1 / fps0;
+  const duration = starts[frames - 1]! + lastDur - starts[0]!;
+  const avgFps = frames / duration;
+  const chosen = await pickEncoder(width, height, avgFps, options.codec);
+  const container = options.container ?? (chosen.codec === 'vp8' || chosen.codec === 'vp9' ? 'webm' : 'mp4');
+  const keyInterval = options.keyInterval ?? 1;
 
-  const chunks: EncodedFrame[] = [];
+  const target = new BufferTarget();
+  const output = new Output({ format: container === 'webm' ? new WebMOutputFormat() : new Mp4OutputFormat(), target });
+  const track = new EncodedVideoPacketSource(chosen.codec);
+  output.addVideoTrack(track, options.timestamps ? {} : { frameRate: fps0 });
+  await output.start();
+
   let failure: unknown = null;
-  // The encoder's RGB->YUV conversion (Chromium: BT.709, full range), written into the file for the decoder.
-  let colorSpace: VideoColorSpaceInit | undefined;
+  let muxing: Promise<void> = Promise.resolve();
+  let emitted = 0;
   const encoder = new VideoEncoder({
     output: (chunk, metadata) => {
-      colorSpace ??= metadata?.decoderConfig?.colorSpace;
-      const data = new Uint8Array(chunk.byteLength);
-      chunk.copyTo(data);
-      chunks.push({ data, timestampUs: chunk.timestamp, keyframe: chunk.type === 'key' });
+      emitted++;
+      const packet = EncodedPacket.fromEncodedChunk(chunk);
+      muxing = muxing
+        .then(() => track.add(packet, metadata))
+        .catch((e: unknown) => {
+          failure ??= e;
+        });
     },
     error: (e) => {
-      failure = e;
+      failure ??= e;
     },
   });
   try {
@@ -132,9 +172,11 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
       ctx.save();
       options.draw(ctx, i);
       ctx.restore(); // a draw() that changes transforms or clips must not affect the next frame
-      const frame = new VideoFrame(source, { timestamp: Math.round(i * frameUs), duration: Math.round(frameUs) });
+      const t = Math.round(starts[i]! * 1e6);
+      const next = i + 1 < frames ? Math.round(starts[i + 1]! * 1e6) : t + Math.round(lastDur * 1e6);
+      const frame = new VideoFrame(source, { timestamp: t, duration: next - t });
       try {
-        encoder.encode(frame, chosen.options);
+        encoder.encode(frame, { ...chosen.options, keyFrame: i % keyInterval === 0 });
       } finally {
         frame.close();
       }
@@ -146,23 +188,32 @@ export async function makeClip(options: ClipOptions): Promise<Clip> {
     await encoder.flush().catch((e: unknown) => {
       failure ??= e;
     });
+    await muxing;
   } finally {
     if (encoder.state !== 'closed') encoder.close();
   }
   if (failure !== null) throw failure;
-  if (chunks.length !== frames) throw new Error(`encoder returned ${chunks.length} chunks for ${frames} frames`);
+  if (emitted !== frames) throw new Error(`encoder returned ${emitted} chunks for ${frames} frames`);
+  track.close();
+  await output.finalize();
 
-  const bytes = muxWebm({ width, height, codecId: chosen.codecId, fps, colour: colourOf(colorSpace) }, chunks);
-  const blob = new Blob([bytes], { type: 'video/webm' });
+  const blob = new Blob([target.buffer!], { type: container === 'webm' ? 'video/webm' : 'video/mp4' });
   let objectUrl: string | null = null;
   return {
     blob,
-    fps,
+    fps: options.timestamps ? avgFps : fps0,
     frames,
     width,
     height,
     codec: chosen.config.codec,
-    seekTime: (frame) => (frame + 0.5) / fps,
+    container,
+    timestamps: starts,
+    duration,
+    seekTime: (frame) => {
+      const t = starts[frame]!;
+      const next = frame + 1 < frames ? starts[frame + 1]! : t + lastDur;
+      return (t + next) / 2;
+    },
     url() {
       objectUrl ??= URL.createObjectURL(blob);
       return objectUrl;

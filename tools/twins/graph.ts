@@ -79,6 +79,13 @@ export class Graph {
     return name;
   }
 
+  /** A float16 initializer from half-precision bits. */
+  f16(bits: Uint16Array, dims: readonly number[], name?: string): V {
+    const n = name ?? `c${this.counter++}`;
+    this.inits.push({ name: n, type: DataType.FLOAT16, dims, data: bits });
+    return n;
+  }
+
   i64(values: readonly number[], dims: readonly number[] = [values.length]): V {
     const key = `i:${dims.join('x')}:${values.join(',')}`;
     const hit = this.constCache.get(key);
@@ -97,19 +104,45 @@ export class Graph {
   private v(x: V | number): V {
     return typeof x === 'number' ? this.scalar(x) : x;
   }
-  add(a: V | number, b: V | number): V { return this.node('Add', [this.v(a), this.v(b)]); }
-  sub(a: V | number, b: V | number): V { return this.node('Sub', [this.v(a), this.v(b)]); }
-  mul(a: V | number, b: V | number): V { return this.node('Mul', [this.v(a), this.v(b)]); }
-  div(a: V | number, b: V | number): V { return this.node('Div', [this.v(a), this.v(b)]); }
-  max(a: V | number, b: V | number): V { return this.node('Max', [this.v(a), this.v(b)]); }
-  min(a: V | number, b: V | number): V { return this.node('Min', [this.v(a), this.v(b)]); }
-  sigmoid(a: V): V { return this.node('Sigmoid', [a]); }
-  relu(a: V): V { return this.node('Relu', [a]); }
-  floor(a: V): V { return this.node('Floor', [a]); }
-  neg(a: V): V { return this.node('Neg', [a]); }
-  exp(a: V): V { return this.node('Exp', [a]); }
-  sin(a: V): V { return this.node('Sin', [a]); }
-  clip(a: V, lo: number, hi: number): V { return this.node('Clip', [a, this.scalar(lo), this.scalar(hi)]); }
+  add(a: V | number, b: V | number): V {
+    return this.node('Add', [this.v(a), this.v(b)]);
+  }
+  sub(a: V | number, b: V | number): V {
+    return this.node('Sub', [this.v(a), this.v(b)]);
+  }
+  mul(a: V | number, b: V | number): V {
+    return this.node('Mul', [this.v(a), this.v(b)]);
+  }
+  div(a: V | number, b: V | number): V {
+    return this.node('Div', [this.v(a), this.v(b)]);
+  }
+  max(a: V | number, b: V | number): V {
+    return this.node('Max', [this.v(a), this.v(b)]);
+  }
+  min(a: V | number, b: V | number): V {
+    return this.node('Min', [this.v(a), this.v(b)]);
+  }
+  sigmoid(a: V): V {
+    return this.node('Sigmoid', [a]);
+  }
+  relu(a: V): V {
+    return this.node('Relu', [a]);
+  }
+  floor(a: V): V {
+    return this.node('Floor', [a]);
+  }
+  neg(a: V): V {
+    return this.node('Neg', [a]);
+  }
+  exp(a: V): V {
+    return this.node('Exp', [a]);
+  }
+  sin(a: V): V {
+    return this.node('Sin', [a]);
+  }
+  clip(a: V, lo: number, hi: number): V {
+    return this.node('Clip', [a, this.scalar(lo), this.scalar(hi)]);
+  }
   /** 1.0 where a > b, else 0.0 (float). */
   gt(a: V | number, b: V | number): V {
     return this.cast(this.node('Greater', [this.v(a), this.v(b)]), DataType.FLOAT);
@@ -118,24 +151,46 @@ export class Graph {
   eq(a: V | number, b: V | number): V {
     return this.cast(this.node('Equal', [this.v(a), this.v(b)]), DataType.FLOAT);
   }
-  cast(a: V, to: DataType): V { return this.node('Cast', [a], { to: int(to) }); }
-  reshape(a: V, shape: readonly number[]): V { return this.node('Reshape', [a, this.i64(shape)]); }
-  reshapeDyn(a: V, shape: V): V { return this.node('Reshape', [a, shape]); }
-  transpose(a: V, perm: readonly number[]): V { return this.node('Transpose', [a], { perm: ints(perm) }); }
-  concat(xs: readonly V[], axis: number): V { return this.node('Concat', xs, { axis: int(axis) }); }
+  cast(a: V, to: DataType): V {
+    return this.node('Cast', [a], { to: int(to) });
+  }
+  reshape(a: V, shape: readonly number[]): V {
+    return this.node('Reshape', [a, this.i64(shape)]);
+  }
+  reshapeDyn(a: V, shape: V): V {
+    return this.node('Reshape', [a, shape]);
+  }
+  transpose(a: V, perm: readonly number[]): V {
+    return this.node('Transpose', [a], { perm: ints(perm) });
+  }
+  concat(xs: readonly V[], axis: number): V {
+    return this.node('Concat', xs, { axis: int(axis) });
+  }
   slice(a: V, starts: readonly number[], ends: readonly number[], axes: readonly number[]): V {
     return this.node('Slice', [a, this.i64(starts), this.i64(ends), this.i64(axes)]);
   }
-  unsqueeze(a: V, axes: readonly number[]): V { return this.node('Unsqueeze', [a, this.i64(axes)]); }
-  squeeze(a: V, axes: readonly number[]): V { return this.node('Squeeze', [a, this.i64(axes)]); }
+  unsqueeze(a: V, axes: readonly number[]): V {
+    return this.node('Unsqueeze', [a, this.i64(axes)]);
+  }
+  squeeze(a: V, axes: readonly number[]): V {
+    return this.node('Squeeze', [a, this.i64(axes)]);
+  }
   reduce(op: 'ReduceSum' | 'ReduceMax' | 'ReduceMin' | 'ReduceMean', a: V, axes: readonly number[], keep = true): V {
     // Opset 13 ReduceSum and opset 18 Reduce* take axes as an input; we target opset 18 throughout.
     return this.node(op, [a, this.i64(axes)], { keepdims: int(keep ? 1 : 0) });
   }
-  sum(a: V, axes: readonly number[], keep = true): V { return this.reduce('ReduceSum', a, axes, keep); }
-  rmax(a: V, axes: readonly number[], keep = true): V { return this.reduce('ReduceMax', a, axes, keep); }
-  rmin(a: V, axes: readonly number[], keep = true): V { return this.reduce('ReduceMin', a, axes, keep); }
-  mean(a: V, axes: readonly number[], keep = true): V { return this.reduce('ReduceMean', a, axes, keep); }
+  sum(a: V, axes: readonly number[], keep = true): V {
+    return this.reduce('ReduceSum', a, axes, keep);
+  }
+  rmax(a: V, axes: readonly number[], keep = true): V {
+    return this.reduce('ReduceMax', a, axes, keep);
+  }
+  rmin(a: V, axes: readonly number[], keep = true): V {
+    return this.reduce('ReduceMin', a, axes, keep);
+  }
+  mean(a: V, axes: readonly number[], keep = true): V {
+    return this.reduce('ReduceMean', a, axes, keep);
+  }
   /** Select by a float 0/1 mask without a bool tensor: m·a + (1−m)·b. */
   blend(m: V, a: V | number, b: V | number): V {
     return this.add(this.mul(m, this.v(a)), this.mul(this.sub(1, m), this.v(b)));
@@ -166,7 +221,10 @@ export class Graph {
   }
 
   /** Encodes with the larger initializers in external data files (as the onnx-community fp32/fp16 exports ship). */
-  encodeExternal(meta: { doc: string; metadata: readonly (readonly [string, string])[] }, layout: ExternalDataLayout): EncodedModel {
+  encodeExternal(
+    meta: { doc: string; metadata: readonly (readonly [string, string])[] },
+    layout: ExternalDataLayout,
+  ): EncodedModel {
     return encodeModelWithExternalData(this.def(meta), layout);
   }
 

@@ -6,6 +6,7 @@ export const enum DataType {
   INT32 = 6,
   INT64 = 7,
   BOOL = 9,
+  FLOAT16 = 10,
 }
 
 export type Dim = number | string;
@@ -20,7 +21,8 @@ export interface TensorInit {
   name: string;
   type: DataType;
   dims: readonly number[];
-  data: Float32Array | Int32Array | BigInt64Array;
+  /** FLOAT16 initializers hold their half-precision bits in a Uint16Array. */
+  data: Float32Array | Int32Array | BigInt64Array | Uint16Array;
 }
 
 export type AttrValue =
@@ -123,6 +125,12 @@ function rawBytes(t: TensorInit): Uint8Array {
     for (let i = 0; i < n; i++) dv.setFloat32(i * 4, t.data[i]!, true);
     return b;
   }
+  if (t.data instanceof Uint16Array) {
+    const b = new Uint8Array(n * 2);
+    const dv = new DataView(b.buffer);
+    for (let i = 0; i < n; i++) dv.setUint16(i * 2, t.data[i]!, true);
+    return b;
+  }
   if (t.data instanceof Int32Array) {
     const b = new Uint8Array(n * 4);
     const dv = new DataView(b.buffer);
@@ -151,7 +159,11 @@ function writeTensor(w: Writer, t: TensorInit, external?: ExternalRef): void {
     return;
   }
   // external_data (13): StringStringEntryProto {key 1, value 2}; then data_location (14) = EXTERNAL (1).
-  for (const [k, v] of [['location', external.location], ['offset', String(external.offset)], ['length', String(external.length)]]) {
+  for (const [k, v] of [
+    ['location', external.location],
+    ['offset', String(external.offset)],
+    ['length', String(external.length)],
+  ]) {
     w.message(13, (e) => {
       e.string(1, k!);
       e.string(2, v!);

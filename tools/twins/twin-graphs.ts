@@ -2,10 +2,10 @@
 //
 // Encoder: the features are the mean colour of each cell (at strides 4, 8 and 16) in the first three
 // channels, the other channels zero. Level 2 uses a few more channels as a side band, shared by every graph:
-const CH_NO_MEM = 8; //  1 in `image_embed` (no_mem_embed), 0 after memory attention
-const CH_PRIOR = 9; //   memory attention: where the tracked object may be (0/1 on the 64x64 grid)
-const CH_MEM_COLOUR = 10; // memory attention: the tracked object's colour (3 channels)
-const CH_MEM_HAS = 13; // memory attention: 1 when some memory holds the object
+export const CH_NO_MEM = 8; //  1 in `image_embed` (no_mem_embed), 0 after memory attention
+export const CH_PRIOR = 9; //   memory attention: where the tracked object may be (0/1 on the 64x64 grid)
+export const CH_MEM_COLOUR = 10; // memory attention: the tracked object's colour (3 channels)
+export const CH_MEM_HAS = 13; // memory attention: 1 when some memory holds the object
 // Decoder: the reference colour comes from the positive clicks, else the box centre, else the memory; a
 // cell belongs to the object when its colour is near the reference (three tolerances give the tight, medium
 // and loose candidates), and is excluded outside a box, nearer a negative click of the same colour than any
@@ -97,7 +97,7 @@ function sampleColour(g: Graph, colourFlat: V, x: V, y: V): V {
   return g.transpose(picked, [1, 2, 0]);
 }
 
-interface DecoderIn {
+export interface DecoderIn {
   embed: V; // [1,256,64,64]
   hr0: V; // [1,32,256,256]
   hr1: V; // [1,64,128,128]
@@ -107,7 +107,7 @@ interface DecoderIn {
   extBox?: { box: V; has: V }; // [M or 1,4] xyxy, [1,1]
 }
 
-interface DecoderOut {
+export interface DecoderOut {
   tight: V; // [M,256,256]
   medium: V;
   loose: V;
@@ -116,7 +116,7 @@ interface DecoderOut {
   ptr: V; // [M,1,256]
 }
 
-function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
+export function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
   // The reference appends one (0,0,-1) padding point inside the graph (reference §2.2.4); so do we.
   const zeroPt = g.mul(g.slice(d.coords, [0], [1], [1]), 0);
   const coords = g.concat([d.coords, zeroPt], 1);
@@ -190,7 +190,12 @@ function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
   };
   // Box alone: distance 0 for colours far from every corner colour, up to 2x the tolerance for a corner's own.
   const cornerDist = [0, 1, 2, 3].map((k) => sqDist(g.slice(cornerColours, [k], [k + 1], [1])));
-  const boxDist = g.relu(g.sub(TWIN.tolerance * 2, cornerDist.reduce((x, y) => g.min(x, y))));
+  const boxDist = g.relu(
+    g.sub(
+      TWIN.tolerance * 2,
+      cornerDist.reduce((x, y) => g.min(x, y)),
+    ),
+  );
   const dist = g.blend(b, boxDist, sqDist(ref));
 
   // Negative clicks whose colour matches the reference exclude the cells nearer to them than to every
@@ -251,11 +256,14 @@ function decoderCore(g: Graph, d: DecoderIn): DecoderOut {
 }
 
 function iouScores(g: Graph, evidence: V, tokens: readonly number[]): V {
-  const base = g.f32(tokens.map((t) => TWIN.iou[t]!), [1, tokens.length]);
+  const base = g.f32(
+    tokens.map((t) => TWIN.iou[t]!),
+    [1, tokens.length],
+  );
   return g.mul(base, g.add(g.mul(evidence, 0.5), 0.5)); // [M,T]
 }
 
-const meta = (role: string): { doc: string; metadata: [string, string][] } => ({
+export const meta = (role: string): { doc: string; metadata: [string, string][] } => ({
   doc: `sam2-segmenter twin model (${role}): SAM 2 tensor contract, colour-and-position behaviour. Not SAM 2.`,
   metadata: [
     ['twin', 'true'],
@@ -315,15 +323,26 @@ function hfPromptEncoderMaskDecoderGraph(): Graph {
 
   const out = decoderCore(g, { embed: e2, hr0: e0, hr1: e1, coords, labels, extBox: { box, has: boxHas } });
   const bo = g.slice(ptsShape, [0], [2], [0]);
-  const masks = g.concat([out.tight, out.medium, out.loose].map((v) => g.unsqueeze(v, [1])), 1); // [M,3,256,256]
+  const masks = g.concat(
+    [out.tight, out.medium, out.loose].map((v) => g.unsqueeze(v, [1])),
+    1,
+  ); // [M,3,256,256]
   g.output('pred_masks', g.reshapeDyn(masks, g.concat([bo, g.i64([3, 256, 256])], 0)), F, [
-    'batch_size', 'point_batch_size', 3, 256, 256,
+    'batch_size',
+    'point_batch_size',
+    3,
+    256,
+    256,
   ]);
   g.output('iou_scores', g.reshapeDyn(iouScores(g, out.evidence, [1, 2, 3]), g.concat([bo, g.i64([3])], 0)), F, [
-    'batch_size', 'point_batch_size', 3,
+    'batch_size',
+    'point_batch_size',
+    3,
   ]);
   g.output('object_score_logits', g.reshapeDyn(out.score, g.concat([bo, g.i64([1])], 0)), F, [
-    'batch_size', 'point_batch_size', 1,
+    'batch_size',
+    'point_batch_size',
+    1,
   ]);
   return g;
 }
@@ -358,7 +377,10 @@ export function maskDecoder(): Uint8Array {
     labels: g.cast(lab, F),
     maskInput: { logits: maskIn, has: hasMask },
   });
-  const masks = g.concat([out.medium, out.tight, out.medium, out.loose].map((v) => g.unsqueeze(v, [1])), 1);
+  const masks = g.concat(
+    [out.medium, out.tight, out.medium, out.loose].map((v) => g.unsqueeze(v, [1])),
+    1,
+  );
   g.output('low_res_masks', masks, F, [1, 4, 256, 256]);
   g.output('iou_scores', iouScores(g, out.evidence, [0, 1, 2, 3]), F, [1, 4]);
   g.output('object_score_logits', out.score, F, [1, 1]);
@@ -416,16 +438,20 @@ export function memoryAttention(): Uint8Array {
   const x1 = g.add(g.rmax(g.sub(gx, off), [1, 2, 3]), reach);
   const y0 = g.sub(g.rmin(g.add(gy, off), [1, 2, 3]), reach);
   const y1 = g.add(g.rmax(g.sub(gy, off), [1, 2, 3]), reach);
-  const region = g.mul(g.mul(g.gt(gx, g.sub(x0, 0.5)), g.gt(g.add(x1, 0.5), gx)),
-    g.mul(g.gt(gy, g.sub(y0, 0.5)), g.gt(g.add(y1, 0.5), gy))); // [S,1,64,64]
+  const region = g.mul(
+    g.mul(g.gt(gx, g.sub(x0, 0.5)), g.gt(g.add(x1, 0.5), gx)),
+    g.mul(g.gt(gy, g.sub(y0, 0.5)), g.gt(g.add(y1, 0.5), gy)),
+  ); // [S,1,64,64]
   const prior = g.rmax(g.mul(region, s4(chosen)), [0]); // [1,1,64,64]
 
   const memMass = g.sum(g.mul(mass, live), [0]); // [1]
   const memColour = g.div(g.sum(g.mul(colourSum, g.unsqueeze(live, [1])), [0]), g.max(memMass, 1e-6)); // [1,3]
   const memHas = g.gt(memMass, 0.5); // [1]
   // Pointers: presence-weighted colours, older ones (larger sin(pos/(maxPtr-1))) count less.
-  const pw = g.mul(g.mul(g.squeeze(g.slice(ptrs, [0], [1], [1]), [1]), ptrValid),
-    g.sub(1, g.mul(g.squeeze(g.slice(ptrPos, [0], [1], [1]), [1]), 0.5))); // [P]
+  const pw = g.mul(
+    g.mul(g.squeeze(g.slice(ptrs, [0], [1], [1]), [1]), ptrValid),
+    g.sub(1, g.mul(g.squeeze(g.slice(ptrPos, [0], [1], [1]), [1]), 0.5)),
+  ); // [P]
   const ptrW = g.sum(pw, [0]); // [1]
   const ptrColour = g.div(g.sum(g.mul(g.slice(ptrs, [1], [4], [1]), g.unsqueeze(pw, [1])), [0]), g.max(ptrW, 1e-6));
   const ptrHas = g.gt(ptrW, 1e-3);

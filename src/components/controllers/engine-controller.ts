@@ -25,6 +25,8 @@ export interface EngineControllerCallbacks {
   onReady(info: ReadyInfo): void;
   onProgress(progress: ModelProgress): void;
   onError(error: unknown): void;
+  /** A non-fatal problem of the model load (code `storage`: the cache is unavailable). */
+  onWarning?(warning: Sam2Error): void;
   /** The element's image was just posted to the segmenter (its refinement state there is gone). */
   onImagePosted?(): void;
   /** The element's image was encoded (still the current one): its size and timings. */
@@ -57,9 +59,15 @@ export class EngineController implements ReactiveController {
       // A call still running when the element left must not start a worker that nothing would dispose.
       if (!this.host.isConnected) throw new Sam2Error('aborted', 'the element is not in the document');
       let hold: SharedSegmenter | null = null;
-      hold = acquireSegmenter(this.callbacks.options(), (p) => {
-        if (this.#hold === hold) this.callbacks.onProgress(p);
-      });
+      hold = acquireSegmenter(
+        this.callbacks.options(),
+        (p) => {
+          if (this.#hold === hold) this.callbacks.onProgress(p);
+        },
+        (w) => {
+          if (this.#hold === hold) this.callbacks.onWarning?.(w);
+        },
+      );
       this.#hold = hold;
       this.#allow();
     }

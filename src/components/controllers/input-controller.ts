@@ -96,7 +96,10 @@ export class InputController implements ReactiveController {
     const drag = this.#drag;
     const mode = this.options.mode();
     if (drag && drag.pointerId === e.pointerId) {
-      if (!drag.moved && Math.hypot(e.clientX - drag.startX, e.clientY - drag.startY) > (DRAG_THRESHOLD[mode] ?? DRAG_THRESHOLD.click)) {
+      if (
+        !drag.moved &&
+        Math.hypot(e.clientX - drag.startX, e.clientY - drag.startY) > (DRAG_THRESHOLD[mode] ?? DRAG_THRESHOLD.click)
+      ) {
         drag.moved = true;
         clearTimeout(drag.timer);
         prompts.cancelHover();
@@ -228,6 +231,11 @@ export class InputController implements ReactiveController {
     if (!a || !b || !n) return null;
     const cx = (v: number) => Math.min(n.width, Math.max(0, v));
     const cy = (v: number) => Math.min(n.height, Math.max(0, v));
-    return { x0: cx(Math.min(a.x, b.x)), y0: cy(Math.min(a.y, b.y)), x1: cx(Math.max(a.x, b.x)), y1: cy(Math.max(a.y, b.y)) };
+    return {
+      x0: cx(Math.min(a.x, b.x)),
+      y0: cy(Math.min(a.y, b.y)),
+      x1: cx(Math.max(a.x, b.x)),
+      y1: cy(Math.max(a.y, b.y)),
+    };
   }
 }

@@ -2,8 +2,8 @@
 // cut-outs are taken from), shows it (an <img> or <video> on an object URL, else the media canvas), captures the
 // frame a paused video shows as the new image, and revokes its object URLs when the element leaves the document.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Sam2Error, abortedError, isSam2Error } from '../../shared/errors.js';
-import { once } from '../../client/tracking-session.js';
+import { Sam2Error, abortedError, isSam2Error, toSam2Error } from '../../shared/errors.js';
+import { mediaLoaded } from '../../client/media-wait.js';
 import { isAbort, whenGone } from '../reporter.js';
 import type { OverlayController } from './overlay-controller.js';
 
@@ -41,6 +41,8 @@ export class MediaController implements ReactiveController {
   /** Time of the video frame the current bitmap shows. */
   #frameTime = -1;
   #abort: AbortController | null = null;
+  /** A load was stopped by a removal: reconnecting loads again. */
+  #stopped = false;
   /** The bitmap each media canvas shows. */
   #shown = new WeakMap<HTMLCanvasElement, ImageBitmap>();
 
@@ -68,7 +70,9 @@ export class MediaController implements ReactiveController {
 
   /** The `<video>` showing a video, or null. */
   get video(): HTMLVideoElement | null {
-    return this.#isVideo ? (this.host.renderRoot?.querySelector<HTMLVideoElement>('video[part="media"]') ?? null) : null;
+    return this.#isVideo
+      ? (this.host.renderRoot?.querySelector<HTMLVideoElement>('video[part="media"]') ?? null)
+      : null;
   }
 
   /** Decodes the current `source` or `src` and shows it; `changed` hears of the decode. */
@@ -138,17 +142,32 @@ export class MediaController implements ReactiveController {
     }
   }
 
-  hostDisconnected(): void {
-    // Object URLs outlive the element unless revoked; the <img> keeps showing what it has already decoded.
-    const objectUrl = this.#objectUrl;
-    if (objectUrl) {
-      whenGone(this.host, () => {
-        if (this.#objectUrl === objectUrl) URL.revokeObjectURL(objectUrl);
-      });
+  hostConnected(): void {
+    // Back after a removal that stopped the media: load it again.
+    if (this.#stopped) {
+      this.#stopped = false;
+      this.load();
     }
   }
 
-  async #decode(source: Sam2SegmenterSource | null, src: string | undefined, signal: AbortSignal): Promise<ImageBitmap> {
+  hostDisconnected(): void {
+    // Object URLs outlive the element unless revoked, and a download still running would make one after the removal:
+    // stop it, and revoke what was made. The <img> keeps showing what it has already decoded.
+    whenGone(this.host, () => {
+      const loading =
+        this.#abort !== null && !this.#abort.signal.aborted && this.#bitmap === null && this.decoding !== null;
+      if (loading) this.#abort!.abort();
+      if (this.#objectUrl) URL.revokeObjectURL(this.#objectUrl);
+      this.#objectUrl = null;
+      if (loading) this.#stopped = true;
+    });
+  }
+
+  async #decode(
+    source: Sam2SegmenterSource | null,
+    src: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ImageBitmap> {
     let blob: Blob | null = null;
     try {
       if (source instanceof Blob) blob = source;
@@ -161,12 +180,19 @@ export class MediaController implements ReactiveController {
       }
       if (isVideoBlob(blob, src ?? null)) return await this.#showVideo(blob, signal);
       const bitmap = await createImageBitmap(blob);
-      if (!signal.aborted) this.#objectUrl = URL.createObjectURL(blob);
+      if (signal.aborted) {
+        bitmap.close();
+        throw abortedError('loading the image');
+      }
+      this.#objectUrl = URL.createObjectURL(blob);
       return bitmap;
     } catch (e) {
       if (isSam2Error(e)) throw e;
       if (isAbort(e)) throw abortedError('loading the image');
-      throw new Sam2Error('media-decode', `the image could not be decoded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      const err = toSam2Error(e, 'media');
+      throw err.code === 'internal'
+        ? new Sam2Error('media-decode', `the image could not be decoded: ${err.message}`, { cause: e })
+        : err;
     }
   }
 
@@ -179,7 +205,9 @@ export class MediaController implements ReactiveController {
       const crossOrigin = url.origin !== location.origin && url.protocol !== 'data:' && url.protocol !== 'blob:';
       throw new Sam2Error(
         crossOrigin ? 'media-cross-origin' : 'media-decode',
-        crossOrigin ? `${url.href} could not be fetched (it must allow CORS)` : `${url.href} could not be fetched: ${String(e)}`,
+        crossOrigin
+          ? `${url.href} could not be fetched: the server is unreachable or does not allow CORS (${String(e)})`
+          : `${url.href} could not be fetched: ${String(e)}`,
         { cause: e },
       );
     }
@@ -196,7 +224,7 @@ export class MediaController implements ReactiveController {
     await this.host.updateComplete;
     const video = this.video;
     if (!video) throw abortedError('loading the video');
-    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', signal);
+    await mediaLoaded(video, signal);
     this.#frameTime = video.currentTime;
     return createImageBitmap(video);
   }

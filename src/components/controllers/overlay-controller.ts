@@ -24,7 +24,9 @@ type Point = { x: number; y: number };
 type Scratch = OffscreenCanvas | HTMLCanvasElement;
 
 function scratch(width: number, height: number, reuse: Scratch | null): Scratch {
-  const c = reuse ?? (typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(width, height) : document.createElement('canvas'));
+  const c =
+    reuse ??
+    (typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(width, height) : document.createElement('canvas'));
   if (c.width !== width) c.width = width;
   if (c.height !== height) c.height = height;
   return c;
@@ -40,7 +42,14 @@ function px(value: string, fallback: number): number {
 }
 
 /** Colours of tracked objects 2, 3, ... (object 1 uses --sam2-mask-color). */
-const PALETTE = ['rgb(255, 140, 0)', 'rgb(50, 205, 50)', 'rgb(220, 20, 160)', 'rgb(255, 215, 0)', 'rgb(0, 206, 209)', 'rgb(148, 0, 211)'];
+const PALETTE = [
+  'rgb(255, 140, 0)',
+  'rgb(50, 205, 50)',
+  'rgb(220, 20, 160)',
+  'rgb(255, 215, 0)',
+  'rgb(0, 206, 209)',
+  'rgb(148, 0, 211)',
+];
 
 /** The colour object `id` is drawn in: object 1 the host's `--sam2-mask-color`, others a fixed palette. */
 export function objectColour(id: number, hostColour = 'rgb(30, 144, 255)'): string {
@@ -128,7 +137,12 @@ export class OverlayController implements ReactiveController {
     const width = r.width - left - px(cs.borderRightWidth, 0) - px(cs.paddingRight, 0);
     const height = r.height - top - px(cs.borderBottomWidth, 0) - px(cs.paddingBottom, 0);
     if (!(width > 0 && height > 0)) return null;
-    const c = contentRect({ width, height }, natural, parseObjectFit(cs.objectFit), parseObjectPosition(cs.objectPosition));
+    const c = contentRect(
+      { width, height },
+      natural,
+      parseObjectFit(cs.objectFit),
+      parseObjectPosition(cs.objectPosition),
+    );
     return { natural, client: { x: r.left + left + c.x, y: r.top + top + c.y, width: c.width, height: c.height } };
   }
 
@@ -238,12 +252,26 @@ export class OverlayController implements ReactiveController {
     const activeColour = objectColour(this.#activeObject, color);
     if (active) this.#drawMask(ctx, active, c, w, h, activeColour, opacity, outlineColor, outlineWidth);
     if (this.#mask) this.#drawMask(ctx, this.#mask, c, w, h, color, opacity, outlineColor, outlineWidth);
-    if (this.#preview) this.#drawMask(ctx, this.#preview, c, w, h, activeColour, opacity * 0.6, outlineColor, outlineWidth / 2);
+    if (this.#preview)
+      this.#drawMask(ctx, this.#preview, c, w, h, activeColour, opacity * 0.6, outlineColor, outlineWidth / 2);
 
     ctx.lineWidth = 2 * dpr;
-    if (this.box) this.#drawBox(ctx, toCanvas({ x: this.box.x0, y: this.box.y0 }), toCanvas({ x: this.box.x1, y: this.box.y1 }), dpr, false);
+    if (this.box)
+      this.#drawBox(
+        ctx,
+        toCanvas({ x: this.box.x0, y: this.box.y0 }),
+        toCanvas({ x: this.box.x1, y: this.box.y1 }),
+        dpr,
+        false,
+      );
     if (this.dragBox) {
-      this.#drawBox(ctx, toCanvas({ x: this.dragBox.x0, y: this.dragBox.y0 }), toCanvas({ x: this.dragBox.x1, y: this.dragBox.y1 }), dpr, true);
+      this.#drawBox(
+        ctx,
+        toCanvas({ x: this.dragBox.x0, y: this.dragBox.y0 }),
+        toCanvas({ x: this.dragBox.x1, y: this.dragBox.y1 }),
+        dpr,
+        true,
+      );
     }
     for (const p of this.points) this.#drawMarker(ctx, toCanvas(p), p.label === 'positive', dpr);
     if (this.crosshair) this.#drawCrosshair(ctx, toCanvas(this.crosshair), dpr);
@@ -280,7 +308,16 @@ export class OverlayController implements ReactiveController {
     r.globalCompositeOperation = 'source-over';
     r.clearRect(0, 0, w, h);
     const d = outlineWidth;
-    for (const [dx, dy] of [[-1, 0], [1, 0], [0, -1], [0, 1], [-0.7, -0.7], [0.7, -0.7], [-0.7, 0.7], [0.7, 0.7]] as const) {
+    for (const [dx, dy] of [
+      [-1, 0],
+      [1, 0],
+      [0, -1],
+      [0, 1],
+      [-0.7, -0.7],
+      [0.7, -0.7],
+      [-0.7, 0.7],
+      [0.7, 0.7],
+    ] as const) {
       r.drawImage(mask, c.x + dx * d, c.y + dy * d, c.width, c.height);
     }
     r.globalCompositeOperation = 'destination-out';
@@ -329,7 +366,10 @@ export class OverlayController implements ReactiveController {
   #drawCrosshair(ctx: CanvasRenderingContext2D, p: Point, dpr: number): void {
     const r = 12 * dpr;
     ctx.save();
-    for (const [style, width] of [['rgba(0, 0, 0, 0.7)', 4], ['#ffffff', 2]] as const) {
+    for (const [style, width] of [
+      ['rgba(0, 0, 0, 0.7)', 4],
+      ['#ffffff', 2],
+    ] as const) {
       ctx.strokeStyle = style;
       ctx.lineWidth = width * dpr;
       ctx.beginPath();

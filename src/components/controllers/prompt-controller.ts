@@ -21,6 +21,8 @@ export interface PromptEntry {
   box: PromptBox | null;
   /** The result, once decoded (and not dropped to bound memory). */
   detail: Sam2MaskChangeDetail | null;
+  /** Its mask was shown; entries superseded before theirs was are dropped from the history. */
+  shown?: boolean;
 }
 
 /** The object the element's prompts go to first, as hosts see it. */
@@ -44,7 +46,7 @@ interface ObjectState {
   /** The entry whose decode left the engine's refinement logits for this object. */
   logitsOf: PromptEntry | null;
   /** The mask drawn for this object. */
-  shown: ImageBitmap | null;
+  drawn: ImageBitmap | null;
 }
 
 /** What the prompt controller works with. */
@@ -159,7 +161,7 @@ export class PromptController implements ReactiveController {
   #object(id: number): ObjectState {
     let o = this.#objects.get(id);
     if (!o) {
-      o = { id, engineId: nextEngineObject++, entries: [], redo: [], logitsOf: null, shown: null };
+      o = { id, engineId: nextEngineObject++, entries: [], redo: [], logitsOf: null, drawn: null };
       this.#objects.set(id, o);
     }
     return o;
@@ -168,13 +170,13 @@ export class PromptController implements ReactiveController {
   /** The overlay: the active object's mask, every other object's in its own colour. */
   #drawObjects(): void {
     const masks = new Map<number, ImageBitmap>();
-    for (const o of this.#objects.values()) if (o.shown) masks.set(o.id, o.shown);
+    for (const o of this.#objects.values()) if (o.drawn) masks.set(o.id, o.drawn);
     this.options.overlay.setObjects(masks, this.#active);
   }
 
   #show(o: ObjectState, bitmap: ImageBitmap | null): void {
-    if (o.shown && o.shown !== bitmap) o.shown.close();
-    o.shown = bitmap;
+    if (o.drawn && o.drawn !== bitmap) o.drawn.close();
+    o.drawn = bitmap;
     this.#drawObjects();
   }
 
@@ -336,8 +338,18 @@ export class PromptController implements ReactiveController {
       throw abortedError('the prompt');
     }
     this.options.willShowMask?.();
-    const detail: Sam2MaskChangeDetail = { objectId: o.id, score: r.score, objectScore: r.objectScore, candidate: r.candidate, mask };
+    const detail: Sam2MaskChangeDetail = {
+      objectId: o.id,
+      score: r.score,
+      objectScore: r.objectScore,
+      candidate: r.candidate,
+      mask,
+    };
     entry.detail = detail;
+    entry.shown = true;
+    // Undo steps back through what the user saw: prompts superseded before their mask was shown leave the history.
+    const at = o.entries.indexOf(entry);
+    if (at > 0) o.entries = [...o.entries.slice(0, at).filter((e) => e.shown), ...o.entries.slice(at)];
     this.#show(o, alpha);
     this.options.reporter.announce(this.options.text().maskUpdated(mask.area, o.id));
     this.options.reporter.emit('mask-change', detail);
@@ -397,7 +409,10 @@ export class PromptController implements ReactiveController {
     const bitmap = this.options.bitmap();
     const width = bitmap?.width ?? 0;
     const height = bitmap?.height ?? 0;
-    const mask = new Sam2Mask({ width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 }, bitmap);
+    const mask = new Sam2Mask(
+      { width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 },
+      bitmap,
+    );
     this.options.reporter.emit('mask-change', { objectId: o.id, score: 0, objectScore: 0, candidate: -1, mask });
   }
 
@@ -432,7 +447,11 @@ export class PromptController implements ReactiveController {
           const { seg, bitmap } = await this.#image();
           if (seq !== this.#hoverSeq) continue;
           this.options.engine.reclaim(seg, bitmap);
-          const r = await seg.segment({ points: [{ x: p.x, y: p.y, label: 'positive' }], objectId: this.#hoverObjectId, refine: false });
+          const r = await seg.segment({
+            points: [{ x: p.x, y: p.y, label: 'positive' }],
+            objectId: this.#hoverObjectId,
+            refine: false,
+          });
           if (seq !== this.#hoverSeq) continue;
           const alpha = await maskToBitmap(r.mask, r.overlay);
           if (seq !== this.#hoverSeq) {

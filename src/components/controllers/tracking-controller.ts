@@ -6,6 +6,7 @@ import type { Segmenter } from '../../client/segmenter.js';
 import { Sam2Error } from '../../shared/errors.js';
 import {
   VideoTrackingSession,
+  type TrackedObject,
   frameAtTime,
   type RvfcVideo,
   type TrackOptions,
@@ -63,20 +64,25 @@ export class TrackingController implements ReactiveController {
     const opts: TrackOptions = { fps, ...options };
     const selected = this.options.selection();
     if (!opts.prompts && isOwn && own && selected.length) {
-      const frame = frameAtTime(own.currentTime, opts.fps ?? 30);
-      opts.prompts = selected.map(({ objectId, entry }) => ({ objectId, points: [...entry.points], box: entry.box, frame }));
+      // No frame: the session takes the frame the video shows, by the clip's own timestamps.
+      opts.prompts = selected.map(({ objectId, entry }) => ({ objectId, points: [...entry.points], box: entry.box }));
     }
     const segmenter = (): Segmenter => {
       if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
       engine.ready().catch(() => undefined);
       return engine.segmenter;
     };
+    // A tracked object as the element's `mask-change` (candidate -1: the tracker picks it, not a click).
+    const emitMask = (o: TrackedObject): void => {
+      const { objectId, score, objectScore, mask, frame, time } = o;
+      reporter.emit('mask-change', { objectId, score, objectScore, candidate: -1, mask, frame, time });
+    };
     const session = new VideoTrackingSession(segmenter, target as TrackSource, opts, {
       overlay: isOwn,
       onPrompt: (o, bitmap) => {
         if (this.#session !== session) return bitmap?.close();
         if (bitmap) overlay.setTracked(new Map([[o.objectId, bitmap]]));
-        reporter.emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask: o.mask, frame: o.frame, time: o.time });
+        emitMask(o);
       },
       onFrame: (f, bitmaps) => {
         if (this.#session !== session) {
@@ -85,7 +91,7 @@ export class TrackingController implements ReactiveController {
         }
         if (isOwn) overlay.setTracked(bitmaps);
         for (const o of f.objects) {
-          reporter.emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask: o.mask, frame: o.frame, time: o.time });
+          emitMask(o);
         }
         reporter.emit('track-frame', f);
       },
@@ -124,7 +130,7 @@ export class TrackingController implements ReactiveController {
     const step = (_now: number, meta: { mediaTime: number }): void => {
       if (this.#session !== session || video.paused) return;
       this.#replayHandle = video.requestVideoFrameCallback!(step);
-      this.showRecorded(Math.round(meta.mediaTime * this.#fps()));
+      this.showRecorded(session.frameAtTime(meta.mediaTime));
     };
     this.#replayHandle = video.requestVideoFrameCallback(step);
   };
@@ -135,6 +141,11 @@ export class TrackingController implements ReactiveController {
     if (this.#replayHandle) video?.cancelVideoFrameCallback?.(this.#replayHandle);
     this.#replayHandle = 0;
     this.#replaySeq++;
+  }
+
+  /** The frame shown at `time`: by the session's clip frame table where there is one. */
+  frameAt(time: number): number {
+    return this.#session ? this.#session.frameAtTime(time) : frameAtTime(time, this.#fps());
   }
 
   /**

@@ -7,13 +7,7 @@
  * Returns a copy of logits where every 8-connected component of `logit ≤ 0` with at most maxArea pixels
  * (components touching the border included) is set to fillValue.
  */
-export function fillHoles(
-  logits: Float32Array,
-  w: number,
-  h: number,
-  maxArea = 8,
-  fillValue = 0.1,
-): Float32Array {
+export function fillHoles(logits: Float32Array, w: number, h: number, maxArea = 8, fillValue = 0.1): Float32Array {
   if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0) {
     throw new RangeError(`invalid size ${w}x${h}`);
   }

@@ -35,7 +35,6 @@ export interface DecoderPoints {
   nPts: number;
 }
 
-
 function checkFinite(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw invalidPrompt(`${what} must be a finite number, got ${String(value)}`);
@@ -76,6 +75,12 @@ export function emptyDecoderPoints(): DecoderPoints {
   };
 }
 
+/**
+ * Most clicks one prompt may carry. SAM 2 is trained on up to a handful of clicks; thousands only cost decoder time
+ * (the point tensor grows with them) and main-thread memory, so a runaway caller gets a clear error instead.
+ */
+export const MAX_PROMPT_POINTS = 64;
+
 /** Builds decoder points from clicks and an optional box: box corners (labels 2, 3) first, then clicks (1/0). */
 export function buildDecoderPoints(
   points: readonly Point[],
@@ -85,6 +90,9 @@ export function buildDecoderPoints(
 ): DecoderPoints {
   checkSize(width, height);
   if (!Array.isArray(points)) throw invalidPrompt('points must be an array');
+  if (points.length > MAX_PROMPT_POINTS) {
+    throw invalidPrompt(`a prompt has ${points.length} points; at most ${MAX_PROMPT_POINTS} are accepted`);
+  }
   // Numeric labels become names, and a 2/3 corner pair becomes the box (invalid-prompt otherwise).
   for (const [i, p] of points.entries()) if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
   const named = normalisePromptLabels(points, box);

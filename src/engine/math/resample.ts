@@ -29,7 +29,12 @@ function axisPlan(inSize: number, outSize: number): AxisPlan {
 }
 
 function checkDims(src: ArrayLike<number>, inW: number, inH: number, outW: number, outH: number): void {
-  for (const [name, v] of [['inW', inW], ['inH', inH], ['outW', outW], ['outH', outH]] as const) {
+  for (const [name, v] of [
+    ['inW', inW],
+    ['inH', inH],
+    ['outW', outW],
+    ['outH', outH],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
   if (src.length < inW * inH) throw new RangeError(`src has ${src.length} values, expected ${inW * inH}`);

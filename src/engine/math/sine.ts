@@ -4,7 +4,8 @@
 
 /** 1-D sine positional encoding: out[i] = sin(p/ω_i), out[dim/2 + i] = cos(p/ω_i), ω_i = 10000^(2⌊i/2⌋/(dim/2)). */
 export function sine1d(p: number, dim = 256, out?: Float32Array): Float32Array {
-  if (!Number.isInteger(dim) || dim <= 0 || dim % 2 !== 0) throw new RangeError(`dim must be a positive even integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim <= 0 || dim % 2 !== 0)
+    throw new RangeError(`dim must be a positive even integer, got ${dim}`);
   const half = dim / 2;
   const dst = out ?? new Float32Array(dim);
   if (dst.length < dim) throw new RangeError(`out has ${dst.length} values, expected ${dim}`);

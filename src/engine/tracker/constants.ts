@@ -59,7 +59,8 @@ export function decodeTensor(name: string, entry: unknown): ConstTensor {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw bad(`tensor "${name}" has no valid shape`);
   }
-  if (dtype !== undefined && dtype !== 'float32') throw bad(`tensor "${name}" has dtype ${String(dtype)}, expected float32`);
+  if (dtype !== undefined && dtype !== 'float32')
+    throw bad(`tensor "${name}" has dtype ${String(dtype)}, expected float32`);
   if (typeof data !== 'string') throw bad(`tensor "${name}" has no base64 data`);
   let bytes: Uint8Array;
   try {
@@ -68,7 +69,8 @@ export function decodeTensor(name: string, entry: unknown): ConstTensor {
     throw bad(`tensor "${name}" data is not valid base64`);
   }
   const n = (shape as number[]).reduce((a, b) => a * b, 1);
-  if (bytes.length !== n * 4) throw bad(`tensor "${name}" has ${bytes.length} bytes, shape [${shape.join(',')}] needs ${n * 4}`);
+  if (bytes.length !== n * 4)
+    throw bad(`tensor "${name}" has ${bytes.length} bytes, shape [${shape.join(',')}] needs ${n * 4}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
@@ -96,7 +98,8 @@ export function parseConstants(json: unknown): VideoConstants {
   if (json === null || typeof json !== 'object') throw bad('not a JSON object');
   const j = json as Record<string, unknown>;
   const version = j['modelVersion'];
-  if (version !== '2.0' && version !== '2.1') throw bad(`modelVersion must be "2.0" or "2.1", got ${JSON.stringify(version)}`);
+  if (version !== '2.0' && version !== '2.1')
+    throw bad(`modelVersion must be "2.0" or "2.1", got ${JSON.stringify(version)}`);
   const raw = j['tensors'];
   if (raw === null || typeof raw !== 'object') throw bad('no "tensors" object');
   const tensors: Record<string, ConstTensor> = {};

@@ -21,8 +21,11 @@ export interface FrameOut {
   score?: number;
   /** From user points: memory-encoded with binarize = 1 at preflight (§3.4). */
   prompted: boolean;
-  /** Memory features [64,64,64] as fp16 bits; null until memory-encoded, or once evicted. */
+  /** Memory features as fp16 bits (layout-specific: [64,64,64] canonical, [T,64] token-major for the public
+   * exports); null until memory-encoded, or once evicted. */
   maskmem: Uint16Array | null;
+  /** Per-memory positions (fp16), for layouts whose memory encoder returns them per frame (EdgeTAM). */
+  maskmemPos?: Uint16Array | null;
 }
 
 /** One independent state per object (§3.1, §3.7). */
@@ -57,6 +60,8 @@ export interface MemorySlot {
   /** Row of maskmem_tpos_enc: 6 (numMaskmem − 1) for a conditioning frame, d − 1 for the frame at distance d. */
   row: number;
   maskmem: Uint16Array;
+  /** The memory's own positions, where the layout keeps them per frame. */
+  pos?: Uint16Array;
 }
 
 /** One object pointer fed to G4. */
@@ -125,12 +130,12 @@ export function planMemory(o: ObjectState, f: number, dir: Direction, cfg: BankC
   const { selected, unselected } = selectCondFrames(o.cond, f, cfg.maxCondFramesInAttn);
   const slots: MemorySlot[] = [];
   for (const [t, out] of selected) {
-    if (out.maskmem) slots.push({ frame: t, row: cfg.numMaskmem - 1, maskmem: out.maskmem });
+    if (out.maskmem) slots.push(slot(t, cfg.numMaskmem - 1, out));
   }
   for (let d = 1; d < cfg.numMaskmem; d++) {
     const t = f - dir * d;
     const out = o.nonCond.get(t) ?? unselected.get(t);
-    if (out?.maskmem) slots.push({ frame: t, row: d - 1, maskmem: out.maskmem });
+    if (out?.maskmem) slots.push(slot(t, d - 1, out));
   }
 
   const maxPtr = maxPointers(cfg);
@@ -146,6 +151,12 @@ export function planMemory(o: ObjectState, f: number, dir: Direction, cfg: BankC
     if (out) pointers.push({ frame: t, pos: d, ptr: out.objPtr });
   }
   return { slots, pointers, maxPtr };
+}
+
+function slot(frame: number, row: number, out: FrameOut): MemorySlot {
+  const s: MemorySlot = { frame, row, maskmem: out.maskmem! };
+  if (out.maskmemPos) s.pos = out.maskmemPos;
+  return s;
 }
 
 /** Host-side tables for G4 packing (constants.json). */
@@ -197,7 +208,8 @@ export function packMemoryInputs(
   const maskmemTpos = new Float32Array(S * MEM_DIM);
   const maskmemValid = new Float32Array(S);
   plan.slots.forEach((s, i) => {
-    if (s.maskmem.length !== MASKMEM_SIZE) throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values`);
+    if (s.maskmem.length !== MASKMEM_SIZE)
+      throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values`);
     if (!(s.row >= 0 && s.row < rows)) throw new RangeError(`temporal row ${s.row} outside maskmem_tpos_enc`);
     f16ToF32(s.maskmem, maskmemFeatures.subarray(i * MASKMEM_SIZE, (i + 1) * MASKMEM_SIZE));
     maskmemTpos.set(tables.maskmemTposEnc.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM), i * MEM_DIM);
@@ -212,8 +224,13 @@ export function packMemoryInputs(
   plan.pointers.forEach((p, i) => {
     objPtrs.set(p.ptr, i * PTR_DIM);
     if (tables.objPtrTposProj) {
-      objPtrPosEnc(p.pos, maxPtr, tables.objPtrTposProj.weight, tables.objPtrTposProj.bias,
-        objPtrPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM));
+      objPtrPosEnc(
+        p.pos,
+        maxPtr,
+        tables.objPtrTposProj.weight,
+        tables.objPtrTposProj.bias,
+        objPtrPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM),
+      );
     }
     objPtrValid[i] = 1;
   });
@@ -222,7 +239,8 @@ export function packMemoryInputs(
 
 /** Stores fp32 memory features as fp16 bits (§3.8: the reference keeps bf16, which is less precise). */
 export function toStoredMemory(features: Float32Array): Uint16Array {
-  if (features.length !== MASKMEM_SIZE) throw new RangeError(`memory features have ${features.length} values, expected ${MASKMEM_SIZE}`);
+  if (features.length !== MASKMEM_SIZE)
+    throw new RangeError(`memory features have ${features.length} values, expected ${MASKMEM_SIZE}`);
   return f32ToF16(features);
 }
 
@@ -249,21 +267,30 @@ export function defaultRetention(cfg: BankConfig): Retention {
  * its pointer and score while a < retention.pointers, and is dropped otherwise — frames ahead of f (a < 0) too,
  * since tracking in dir will overwrite them. A dropped frame also leaves `tracked` and `points`, so a later prompt
  * there starts a new conditioning frame (add_all_frames_to_correct_as_cond behaviour, §3.8).
+ *
+ * Frames next to a conditioning frame are kept by the same windows measured from that frame (memories within
+ * maskmem − 1 frames of it, pointers within pointers − 1), in both directions: tracking the other way from that
+ * frame later (backward after forward, SAM 2's demo propagating both ways on one state) starts from exactly these
+ * memories and pointers. This costs at most 6 memories and 15 pointers per conditioning frame.
  */
 export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention): void {
+  const conds = [...o.cond.keys()];
+  const nearCond = (t: number): number => conds.reduce((m, c) => Math.min(m, Math.abs(t - c)), Infinity);
   for (const [t, out] of o.nonCond) {
     const age = dir * (f - t);
-    if (age < 0 || age >= keep.pointers) {
+    const near = nearCond(t);
+    if ((age < 0 || age >= keep.pointers) && near >= keep.pointers) {
       o.nonCond.delete(t);
       o.points.delete(t);
-    } else if (age >= keep.maskmem) {
+    } else if (age >= keep.maskmem && near >= keep.maskmem) {
       out.maskmem = null;
+      out.maskmemPos = null;
       out.lowRes = null;
     }
   }
   for (const t of o.tracked.keys()) {
     const age = dir * (f - t);
-    if (!o.cond.has(t) && (age < 0 || age >= keep.pointers)) o.tracked.delete(t);
+    if (!o.cond.has(t) && !o.nonCond.has(t) && (age < 0 || age >= keep.pointers)) o.tracked.delete(t);
   }
 }
 
@@ -286,7 +313,13 @@ export function invalidateAhead(o: ObjectState, f: number, dir: Direction): numb
 
 /** Bytes held by one frame output. */
 export function frameBytes(out: FrameOut): number {
-  return (out.lowRes?.byteLength ?? 0) + out.objPtr.byteLength + (out.maskmem?.byteLength ?? 0) + 8;
+  return (
+    (out.lowRes?.byteLength ?? 0) +
+    out.objPtr.byteLength +
+    (out.maskmem?.byteLength ?? 0) +
+    (out.maskmemPos?.byteLength ?? 0) +
+    8
+  );
 }
 
 /** Memory held by one object's state. */

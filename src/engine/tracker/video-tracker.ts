@@ -1,25 +1,29 @@
-// SAM 2 video object tracking on the four graphs of the canonical bundle (sam2-reference.md §3, §3.9 engine
-// loop, §4.4 contract): prompts make conditioning frames (or corrections on tracked frames), preflight
-// memory-encodes them, and each tracked frame runs the image encoder once, then per object memory attention →
-// mask decoder → memory encoder. Selection, gating, hole filling and the memory bank are host-side.
+// SAM 2 video object tracking (sam2-reference.md §3, §3.9 engine loop) on any bundle layout (layouts/*.ts):
+// prompts make conditioning frames (or corrections on tracked frames), preflight memory-encodes them, and each
+// tracked frame runs the image encoder once, then per object memory attention → mask decoder → memory encoder.
+// Which memories and pointers condition a frame, hole filling, eviction and invalidation are decided here, once;
+// the layout packs the memory and selects/gates the decoder's output (in its graph or on the host).
 
 import { Sam2Error } from '../../shared/errors.js';
 import { fillHoles } from '../math/holes.js';
 import { buildDecoderPoints, emptyDecoderPoints, type Box, type DecoderPoints, type Point } from '../math/prompts.js';
 import { upsampleAndThreshold } from '../math/resample.js';
-import { selectMask } from '../math/select.js';
 import { preprocess, type PixelValues, type PreprocessSource } from '../preprocess.js';
-import { ort } from '../runtime.js';
-import type { VideoConstants } from './constants.js';
+import type { ort } from '../runtime.js';
+import {
+  disposeTensor,
+  type LayoutDecoded,
+  type Outputs,
+  type TrackerLayout,
+  type TrackerStep,
+} from '../layouts/layout.js';
 import {
   ObjectState,
   defaultRetention,
   evict,
   invalidateAhead,
   objectMemoryStats,
-  packMemoryInputs,
   planMemory,
-  toStoredMemory,
   type BankConfig,
   type Direction,
   type FrameOut,
@@ -27,21 +31,8 @@ import {
   type Retention,
 } from './memory-bank.js';
 
-type Feeds = Record<string, ort.Tensor>;
-type Outputs = Readonly<Record<string, ort.Tensor>>;
-
-/** Anything that runs a graph: an ort.InferenceSession, a SerialSession, or a test wrapper around one. */
-export interface GraphRunner {
-  run(feeds: Feeds): Promise<Outputs>;
-}
-
-/** The four graphs of a "sam2-video-4g/1" bundle (§4.4). */
-export interface VideoGraphs {
-  imageEncoder: GraphRunner;
-  maskDecoder: GraphRunner;
-  memoryEncoder: GraphRunner;
-  memoryAttention: GraphRunner;
-}
+export type { GraphRunner, TrackerLayout } from '../layouts/layout.js';
+export type { VideoGraphs } from '../layouts/canonical.js';
 
 /** A frame: anything `preprocess` accepts, or an already prepared model input. */
 export type FrameSource = PreprocessSource | PixelValues;
@@ -49,14 +40,11 @@ export type FrameSource = PreprocessSource | PixelValues;
 export interface VideoTrackerOptions {
   /** Frames in the clip (bounds the pointer window); undefined for live streams. */
   numFrames?: number;
-  /** Overrides constants.json's maxCondFramesInAttn (−1 = all). */
+  /** Overrides the bundle's maxCondFramesInAttn (−1 = all). */
   maxCondFramesInAttn?: number;
   /** Non-conditioning history kept (default: 7 memories, 16 pointers; see memory-bank.ts `defaultRetention`). */
   retention?: Retention;
-  /** Pads G4's slot and pointer axes to at least these sizes (fixed shapes on WebGPU, §4.4). */
-  minSlots?: number;
-  minPtrs?: number;
-  /** Frame preparation (default: SAM 2's stretch + ImageNet normalisation). */
+  /** Frame preparation (default: the layout's, SAM 2's stretch + normalisation at its input size). */
   preprocess?: (src: PreprocessSource) => Promise<PixelValues>;
 }
 
@@ -68,7 +56,7 @@ export interface ObjectFrameResult {
   lowRes: Float32Array;
   /** Predicted IoU of the selected candidate (0..1); 0 where the object is absent. */
   score: number;
-  /** Object score logit: > 0 means the object is present. */
+  /** Object score logit; > 0 means the object is there. */
   objectScore: number;
   /** objectScore > 0; when false every logit is noObjScore and the mask is empty. */
   present: boolean;
@@ -95,8 +83,8 @@ export interface FrameResult {
   objects: ObjectFrameResult[];
 }
 
-/** Calls and total milliseconds per graph (including the host-side feed packing of that step). */
-export type GraphTimings = Record<keyof VideoGraphs, { calls: number; ms: number }>;
+/** Calls and total milliseconds per step (including the host-side feed packing of that step). */
+export type GraphTimings = Record<TrackerStep, { calls: number; ms: number }>;
 
 export interface TrackerMemoryStats {
   /** Bytes held by all objects' banks. */
@@ -112,6 +100,10 @@ interface Encoded {
   height: number;
 }
 
+interface Decoded extends LayoutDecoded {
+  filled: Float32Array;
+}
+
 const LOW = 256;
 const LOW_AREA = LOW * LOW;
 
@@ -120,25 +112,15 @@ function isPixelValues(src: FrameSource): src is PixelValues {
   return s.data instanceof Float32Array && typeof s.size === 'number' && typeof s.contentWidth === 'number';
 }
 
-async function floats(t: ort.Tensor | undefined, name: string): Promise<Float32Array> {
-  if (!t) throw new Sam2Error('model-contract', `graph output "${name}" is missing`);
-  const data = t.location === 'cpu' || t.location === undefined ? t.data : await t.getData(true);
-  if (!(data instanceof Float32Array)) throw new Sam2Error('model-contract', `graph output "${name}" is not float32`);
-  return data;
-}
-
-function disposeTensor(t: ort.Tensor): void {
-  if (t.location === 'gpu-buffer') t.dispose();
-}
-
-const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
-
 /** Low-res logits → binary mask at natural size (bilinear, align_corners = false, then > 0; §2.6). */
 export function toNaturalMask(lowRes: Float32Array, width: number, height: number): Uint8Array {
   return upsampleAndThreshold(lowRes, LOW, LOW, width, height);
 }
 
-/** The video tracker of one clip or stream: one state per object, one encoder pass per frame. */
+/**
+ * The video tracker of one clip or stream: one state per object, one encoder pass per frame. SAM 2's rules live here
+ * once; `layout` feeds and reads the bundle's graphs (layouts/*.ts).
+ */
 export class VideoTracker {
   private readonly objects = new Map<number, ObjectState>();
   private readonly encoded = new Map<number, Encoded>();
@@ -146,7 +128,6 @@ export class VideoTracker {
   private readonly pending = new Map<number, Set<number>>();
   private readonly cfg: BankConfig;
   private readonly keep: Retention;
-  private readonly zeros = new Float32Array(LOW_AREA);
   private lastSize: { width: number; height: number } | null = null;
   readonly timings: GraphTimings = {
     imageEncoder: { calls: 0, ms: 0 },
@@ -156,10 +137,10 @@ export class VideoTracker {
   };
 
   constructor(
-    private readonly graphs: VideoGraphs,
-    private readonly C: VideoConstants,
+    readonly layout: TrackerLayout,
     private readonly options: VideoTrackerOptions = {},
   ) {
+    const C = layout.settings;
     if (options.numFrames !== undefined && !(Number.isInteger(options.numFrames) && options.numFrames > 0)) {
       throw new RangeError(`numFrames must be a positive integer, got ${options.numFrames}`);
     }
@@ -211,14 +192,22 @@ export class VideoTracker {
     const kind: PromptKind = o.cond.has(f) ? 'refine' : dir === undefined ? 'initial' : 'correction';
     const prev = o.cond.get(f) ?? o.nonCond.get(f);
     // §3.2.4: the previous stored logits of (o, f), clamped to ±32, are the mask prompt.
+    // Layouts whose decoder has no mask input decode a correction from its points and memory alone.
     let maskInput: Float32Array | null = null;
-    if (prev?.lowRes) {
-      const c = this.C.maskPromptClamp;
+    if (prev?.lowRes && this.layout.hasMaskInput) {
+      const c = this.layout.settings.maskPromptClamp;
       maskInput = prev.lowRes.map((v) => (v < -c ? -c : v > c ? c : v));
     }
-    const embed = kind === 'correction' ? await this.attend(o, f, dir!, enc) : enc.tensors['image_embed']!;
-    const out = await this.decodeAndGate(embed, enc, pts, maskInput, embed !== enc.tensors['image_embed']);
-    const stored: FrameOut = { lowRes: out.filled, objPtr: out.objPtr, objectScore: out.objectScore, score: out.score, prompted: true, maskmem: null };
+    const features = kind === 'correction' ? await this.attend(o, f, dir!, enc) : null;
+    const out = await this.decodeAndGate(features, enc, pts, maskInput);
+    const stored: FrameOut = {
+      lowRes: out.filled,
+      objPtr: out.objPtr,
+      objectScore: out.objectScore,
+      score: out.score,
+      prompted: true,
+      maskmem: null,
+    };
     o.points.set(f, pts);
     let invalidated: number[] = [];
     if (kind === 'correction') {
@@ -247,7 +236,11 @@ export class VideoTracker {
         const out = o?.cond.get(f) ?? o?.nonCond.get(f);
         if (!out || out.maskmem || !out.prompted) continue;
         if (!enc) throw new Error(`encoder output of prompted frame ${f} is gone`);
-        out.maskmem = await this.memoryEncode(enc, out.lowRes!, 1, out.objectScore);
+        const m = await this.timed('memoryEncoder', () =>
+          this.layout.memoryEncode(enc.tensors, { prompted: out.lowRes! }, out.objectScore),
+        );
+        out.maskmem = m.tokens;
+        if (m.pos) out.maskmemPos = m.pos;
       }
       this.pending.delete(f);
     }
@@ -260,7 +253,8 @@ export class VideoTracker {
    */
   async track(frameIndex: number, frameSource: FrameSource, direction: Direction = 1): Promise<FrameResult> {
     this.checkFrame(frameIndex);
-    if (direction !== 1 && direction !== -1) throw new RangeError(`direction must be 1 or -1, got ${String(direction)}`);
+    if (direction !== 1 && direction !== -1)
+      throw new RangeError(`direction must be 1 or -1, got ${String(direction)}`);
     await this.preflight();
     const f = frameIndex;
     const results: ObjectFrameResult[] = [];
@@ -273,12 +267,23 @@ export class VideoTracker {
       // [P] A correction stored on this frame is kept: re-running it without its points would discard it.
       if (!out && o.nonCond.get(f)?.prompted) out = o.nonCond.get(f)!;
       if (!out) {
-        enc ??= await this.encode(f, frameSource);
-        const embed = await this.attend(o, f, direction, enc);
-        const d = await this.decodeAndGate(embed, enc, emptyDecoderPoints(), null, true);
+        const e = (enc ??= await this.encode(f, frameSource));
+        const features = await this.attend(o, f, direction, e);
+        const d = await this.decodeAndGate(features, e, emptyDecoderPoints(), null);
         // §3.5.4: memory of a tracked frame = sigmoid of the gated mask BEFORE hole filling (binarize = 0).
-        const maskmem = await this.memoryEncode(enc, d.gated, 0, d.objectScore);
-        out = { lowRes: d.filled, objPtr: d.objPtr, objectScore: d.objectScore, score: d.score, prompted: false, maskmem };
+        const m = await this.timed('memoryEncoder', () =>
+          this.layout.memoryEncode(e.tensors, { tracked: d }, d.objectScore),
+        );
+        disposeTensor(d.memoryMask);
+        out = {
+          lowRes: d.filled,
+          objPtr: d.objPtr,
+          objectScore: d.objectScore,
+          score: d.score,
+          prompted: false,
+          maskmem: m.tokens,
+        };
+        if (m.pos) out.maskmemPos = m.pos;
         o.nonCond.set(f, out);
       }
       o.tracked.set(f, direction);
@@ -327,7 +332,7 @@ export class VideoTracker {
     return {
       objectId: id,
       frame: f,
-      lowRes: out.lowRes ?? new Float32Array(LOW_AREA).fill(this.C.noObjScore),
+      lowRes: out.lowRes ?? new Float32Array(LOW_AREA).fill(this.layout.settings.noObjScore),
       score: out.objectScore > 0 ? (out.score ?? 0) : 0,
       objectScore: out.objectScore,
       present: out.objectScore > 0,
@@ -336,7 +341,7 @@ export class VideoTracker {
     };
   }
 
-  private async timed<T>(graph: keyof VideoGraphs, fn: () => Promise<T>): Promise<T> {
+  private async timed<T>(graph: TrackerStep, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
       return await fn();
@@ -350,13 +355,10 @@ export class VideoTracker {
   private async encode(f: number, src: FrameSource): Promise<Encoded> {
     const hit = this.encoded.get(f);
     if (hit) return hit;
-    const px = isPixelValues(src) ? src : await (this.options.preprocess ?? preprocess)(src);
-    const tensors = await this.timed('imageEncoder', () =>
-      this.graphs.imageEncoder.run({ pixel_values: f32(px.data, [1, 3, px.size, px.size]) }),
-    );
-    for (const name of ['pix_feat', 'image_embed', 'high_res_feats_0', 'high_res_feats_1']) {
-      if (!tensors[name]) throw new Sam2Error('model-contract', `image_encoder has no output "${name}"`);
-    }
+    const px = isPixelValues(src)
+      ? src
+      : await (this.options.preprocess ?? ((s: PreprocessSource) => preprocess(s, this.layout.preprocess)))(src);
+    const tensors = await this.timed('imageEncoder', () => this.layout.encode(px));
     const enc = { tensors, width: px.width, height: px.height };
     this.encoded.set(f, enc);
     this.lastSize = { width: px.width, height: px.height };
@@ -379,69 +381,25 @@ export class VideoTracker {
       if (plan.slots.length === 0) {
         throw new Error(`object ${o.id} has no memory to track frame ${f} from`);
       }
-      const g = packMemoryInputs(plan, this.C, { minSlots: this.options.minSlots ?? 0, minPtrs: this.options.minPtrs ?? 0 });
-      const out = await this.graphs.memoryAttention.run({
-        pix_feat: enc.tensors['pix_feat']!,
-        maskmem_features: f32(g.maskmemFeatures, [g.S, 64, 64, 64]),
-        maskmem_tpos: f32(g.maskmemTpos, [g.S, 64]),
-        maskmem_valid: f32(g.maskmemValid, [g.S]),
-        obj_ptrs: f32(g.objPtrs, [g.P, 256]),
-        obj_ptr_pos: f32(g.objPtrPos, [g.P, 64]),
-        obj_ptr_valid: f32(g.objPtrValid, [g.P]),
-      });
-      const t = out['pix_feat_with_mem'];
-      if (!t) throw new Sam2Error('model-contract', 'memory_attention has no output "pix_feat_with_mem"');
-      return t;
+      return this.layout.attend(enc.tensors, plan, f);
     });
   }
 
-  /** G2, then selection (§2.4) and object-score gating (§2.5), then hole filling (§2.6). */
+  /** G2 with the layout's selection and gating (§2.4, §2.5), then hole filling on the host (§2.6). */
   private async decodeAndGate(
-    embed: ort.Tensor,
+    features: ort.Tensor | null,
     enc: Encoded,
     pts: DecoderPoints,
     maskInput: Float32Array | null,
-    disposeEmbed: boolean,
-  ): Promise<{ gated: Float32Array; filled: Float32Array; objPtr: Float32Array; objectScore: number; score: number }> {
-    const out = await this.timed('maskDecoder', () => {
-      const n = pts.labels.length;
-      return this.graphs.maskDecoder.run({
-        image_embed: embed,
-        high_res_feats_0: enc.tensors['high_res_feats_0']!,
-        high_res_feats_1: enc.tensors['high_res_feats_1']!,
-        point_coords: f32(pts.coords, [1, n, 2]),
-        point_labels: new ort.Tensor('int32', pts.labels, [1, n]),
-        mask_input: f32(maskInput ?? this.zeros, [1, 1, LOW, LOW]),
-        has_mask_input: f32(Float32Array.of(maskInput ? 1 : 0), [1]),
-      });
-    });
-    if (disposeEmbed) disposeTensor(embed);
-    const masks = await floats(out['low_res_masks'], 'low_res_masks');
-    const iou = await floats(out['iou_scores'], 'iou_scores');
-    const objectScore = (await floats(out['object_score_logits'], 'object_score_logits'))[0]!;
-    const ptrs = await floats(out['obj_ptrs'], 'obj_ptrs');
-    // Multimask for nPts ≤ 1 (tracking frames: nPts = 0 → k = 1 + argmax(iou[1..3])); stability on un-gated logits.
-    const sel = selectMask(iou, masks, pts.nPts, this.C.stabilityThresh, this.C.stabilityDelta);
-    const present = objectScore > 0;
-    // §2.5: absent → every logit noObjScore and the pointer is no_obj_ptr (fixed_no_obj_ptr, λ = 0).
-    const gated = present
-      ? masks.slice(sel.k * LOW_AREA, (sel.k + 1) * LOW_AREA)
-      : new Float32Array(LOW_AREA).fill(this.C.noObjScore);
-    const objPtr = present ? ptrs.slice(sel.ptrToken * 256, (sel.ptrToken + 1) * 256) : this.C.noObjPtr.slice();
-    const filled = fillHoles(gated, LOW, LOW, this.C.fillHoleArea);
-    return { gated, filled, objPtr, objectScore, score: sel.iou };
-  }
-
-  /** G3 → fp16 storage. */
-  private async memoryEncode(enc: Encoded, mask: Float32Array, binarize: 0 | 1, objectScore: number): Promise<Uint16Array> {
-    const out = await this.timed('memoryEncoder', () =>
-      this.graphs.memoryEncoder.run({
-        pix_feat: enc.tensors['pix_feat']!,
-        mask_logits: f32(mask, [1, 1, LOW, LOW]),
-        binarize: f32(Float32Array.of(binarize), [1]),
-        object_score_logits: f32(Float32Array.of(objectScore), [1, 1]),
-      }),
-    );
-    return toStoredMemory(await floats(out['maskmem_features'], 'maskmem_features'));
+  ): Promise<Decoded> {
+    let d: LayoutDecoded;
+    try {
+      d = await this.timed('maskDecoder', () =>
+        this.layout.decode(enc.tensors, features ? { kind: 'memory', features } : { kind: 'initial' }, pts, maskInput),
+      );
+    } finally {
+      disposeTensor(features ?? undefined);
+    }
+    return { ...d, filled: fillHoles(d.gated, LOW, LOW, this.layout.settings.fillHoleArea) };
   }
 }

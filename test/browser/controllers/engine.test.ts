@@ -13,7 +13,12 @@ let n = 0;
 async function mount(count: number): Promise<{ wrap: HTMLDivElement; hosts: EngineHost[] }> {
   const wrap = await fixture<HTMLDivElement>(html`<div></div>`);
   // A model URL of its own (a query) so that no other test's segmenter is shared.
-  const options = { model: `${MODEL}?engine-test=${++n}`, device: 'wasm' as const, wasmPaths: WASM_PATHS, workerUrl: WORKER_URL };
+  const options = {
+    model: `${MODEL}?engine-test=${++n}`,
+    device: 'wasm' as const,
+    wasmPaths: WASM_PATHS,
+    workerUrl: WORKER_URL,
+  };
   const hosts = Array.from({ length: count }, () => {
     const h = document.createElement('test-engine-host') as EngineHost;
     h.options = options;

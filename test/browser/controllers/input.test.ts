@@ -55,7 +55,9 @@ describe('InputController', function () {
   it('a drag becomes a box in natural pixels; Enter on the keyboard crosshair adds its point', async () => {
     const el = await mount(url, STYLE);
     const prompts = controllerOf(el, PromptController);
-    const d = await nextMask(el, () => drag(clientPoint(el, natural, 0.45 * W - 6, 0.6 * H - 6), clientPoint(el, natural, 0.85 * W + 6, 0.85 * H + 6)));
+    const d = await nextMask(el, () =>
+      drag(clientPoint(el, natural, 0.45 * W - 6, 0.6 * H - 6), clientPoint(el, natural, 0.85 * W + 6, 0.85 * H + 6)),
+    );
     const box = prompts.current!.box!;
     expect(box.x0).to.be.closeTo(0.45 * W - 6, 1);
     expect(box.y0).to.be.closeTo(0.6 * H - 6, 1);

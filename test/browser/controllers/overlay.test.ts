@@ -34,7 +34,12 @@ describe('OverlayController', () => {
   let host: MediaHost;
   beforeEach(async () => {
     const scene = drawScene(W, H, '#ffffff', []);
-    host = await fixture<MediaHost>(html`<test-media-host style="--sam2-mask-color: rgb(255, 0, 0); --sam2-mask-opacity: 1; --sam2-outline-width: 0" .source=${scene.canvas}></test-media-host>`);
+    host = await fixture<MediaHost>(
+      html`<test-media-host
+        style="--sam2-mask-color: rgb(255, 0, 0); --sam2-mask-opacity: 1; --sam2-outline-width: 0"
+        .source=${scene.canvas}
+      ></test-media-host>`,
+    );
     await host.media.decoding;
     await host.updateComplete;
   });

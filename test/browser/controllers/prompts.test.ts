@@ -65,7 +65,9 @@ describe('PromptController', function () {
     expect((await errored).detail.code).to.equal('invalid-prompt');
     expect(prompts.length).to.equal(1);
     // Still usable: a point added to the current prompt refines it.
-    const more = await el.segment({ points: [...prompts.current!.points, { x: centres[0]![0] + 10, y: centres[0]![1], label: 'positive' }] });
+    const more = await el.segment({
+      points: [...prompts.current!.points, { x: centres[0]![0] + 10, y: centres[0]![1], label: 'positive' }],
+    });
     expect(iou(more.mask.data, scene.truth(0))).to.be.at.least(0.9);
     expect(prompts.length).to.equal(2);
   });

@@ -25,7 +25,13 @@ describe('TrackingController', function () {
   this.timeout(600_000);
 
   it('tracks the element video, then replays the recorded mask of each frame the paused video is seeked to', async () => {
-    const clip = await makeClip({ width: W, height: H, fps: 30, frames: N, draw: (ctx, i) => ctx.drawImage(scene(i).canvas, 0, 0) });
+    const clip = await makeClip({
+      width: W,
+      height: H,
+      fps: 30,
+      frames: N,
+      draw: (ctx, i) => ctx.drawImage(scene(i).canvas, 0, 0),
+    });
     const url = URL.createObjectURL(clip.blob);
     const errors: string[] = [];
     const el = await fixture<Sam2SegmenterElement>(
@@ -46,7 +52,10 @@ describe('TrackingController', function () {
     const frames: number[] = [];
     el.addEventListener('track-frame', (e) => {
       frames.push(e.detail.frame);
-      expect(iou(e.detail.objects[0]!.mask.data, scene(e.detail.frame).truth(0)), `frame ${e.detail.frame}`).to.be.at.least(0.85);
+      expect(
+        iou(e.detail.objects[0]!.mask.data, scene(e.detail.frame).truth(0)),
+        `frame ${e.detail.frame}`,
+      ).to.be.at.least(0.85);
     });
     const ended = oneEvent(el, 'track-end');
     el.track(null, { prompts: [{ frame: 0, points: [{ ...centre(0), label: 'positive' }] }] });

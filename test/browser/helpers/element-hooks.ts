@@ -23,7 +23,10 @@ if (!proto.__sam2TestHooks) {
 }
 
 /** The controller of class `type` that `el` was built with. */
-export function controllerOf<T extends ReactiveController>(el: Sam2SegmenterElement, type: abstract new (...args: never[]) => T): T {
+export function controllerOf<T extends ReactiveController>(
+  el: Sam2SegmenterElement,
+  type: abstract new (...args: never[]) => T,
+): T {
   const c = controllers.get(el)?.find((x): x is T => x instanceof type);
   if (!c) throw new Error(`no ${type.name} recorded for this element (import element-hooks before creating it)`);
   return c;

@@ -13,7 +13,9 @@ export const WORKER_URL = new URL('/src/workers/sam2.worker.ts', location.href).
 
 /** A Blob URL of the scene as PNG (revoked by the caller). */
 export async function sceneUrl(scene: Scene): Promise<string> {
-  const blob = await new Promise<Blob>((res, rej) => scene.canvas.toBlob((b) => (b ? res(b) : rej(new Error('toBlob'))), 'image/png'));
+  const blob = await new Promise<Blob>((res, rej) =>
+    scene.canvas.toBlob((b) => (b ? res(b) : rej(new Error('toBlob'))), 'image/png'),
+  );
   return URL.createObjectURL(blob);
 }
 
@@ -33,11 +35,15 @@ export async function mount(src: string, style = '', device: string = testBacken
     ></sam2-segmenter>`,
   );
   try {
-    await waitUntil(() => {
-      if (errors.length) throw new Error(errors.join('; '));
-      const img = el.shadowRoot?.querySelector('img[part="media"]') as HTMLImageElement | null;
-      return !!img && img.complete && img.naturalWidth > 0;
-    }, 'the media did not load', { timeout: 90_000 });
+    await waitUntil(
+      () => {
+        if (errors.length) throw new Error(errors.join('; '));
+        const img = el.shadowRoot?.querySelector('img[part="media"]') as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth > 0;
+      },
+      'the media did not load',
+      { timeout: 90_000 },
+    );
   } catch (e) {
     const media = el.shadowRoot?.querySelector('[part="media"]');
     // Diagnose: does the source still fetch and decode outside the element?
@@ -49,7 +55,9 @@ export async function mount(src: string, style = '', device: string = testBacken
         .then((bm) => `decoded ${bm.width}x${bm.height} in ${(performance.now() - t0).toFixed(0)} ms`),
       new Promise((r) => setTimeout(() => r('fetch/decode still pending after 5 s'), 5000)),
     ]);
-    throw new Error(`${String(e)}; media: ${media?.outerHTML ?? 'none'}; errors: ${errors.join('; ')}; ${String(diag)}`);
+    throw new Error(
+      `${String(e)}; media: ${media?.outerHTML ?? 'none'}; errors: ${errors.join('; ')}; ${String(diag)}`,
+    );
   }
   await el.updateComplete;
   return el;
@@ -58,7 +66,12 @@ export async function mount(src: string, style = '', device: string = testBacken
 export type Fit = 'contain' | 'cover' | 'fill';
 
 /** Client (viewport) coordinates of a natural pixel, for centred object-fit, rounded to whole CSS pixels. */
-export function clientPoint(el: Sam2SegmenterElement, natural: { width: number; height: number }, x: number, y: number): [number, number] {
+export function clientPoint(
+  el: Sam2SegmenterElement,
+  natural: { width: number; height: number },
+  x: number,
+  y: number,
+): [number, number] {
   const media = el.shadowRoot!.querySelector('[part="media"]') as HTMLElement;
   const r = media.getBoundingClientRect();
   const fit = getComputedStyle(media).objectFit as Fit;
@@ -91,7 +104,10 @@ export async function drag(a: [number, number], b: [number, number]): Promise<vo
   await sendMouse({ type: 'move', position: a });
   await sendMouse({ type: 'down' });
   for (const t of [0.25, 0.5, 1]) {
-    await sendMouse({ type: 'move', position: [Math.round(a[0] + (b[0] - a[0]) * t), Math.round(a[1] + (b[1] - a[1]) * t)] });
+    await sendMouse({
+      type: 'move',
+      position: [Math.round(a[0] + (b[0] - a[0]) * t), Math.round(a[1] + (b[1] - a[1]) * t)],
+    });
   }
   await sendMouse({ type: 'up' });
 }

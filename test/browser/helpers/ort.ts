@@ -45,6 +45,14 @@ export async function createSession(
     if (backend !== 'webgpu') throw new Error('outputsOnGpu needs the webgpu backend');
     sessionOptions.preferredOutputLocation = 'gpu-buffer';
   }
-  if (model instanceof Uint8Array) return ort.InferenceSession.create(model, sessionOptions);
-  return ort.InferenceSession.create(String(model), sessionOptions);
+  const create = (): Promise<ort.InferenceSession> =>
+    model instanceof Uint8Array
+      ? ort.InferenceSession.create(model, sessionOptions)
+      : ort.InferenceSession.create(String(model), sessionOptions);
+  // onnxruntime-web's WebGPU build refuses to create a WebGPU session while another is being created.
+  const next = creating.then(create, create);
+  creating = next.catch(() => undefined);
+  return next;
 }
+
+let creating: Promise<unknown> = Promise.resolve();

@@ -50,7 +50,10 @@ function split(t: ort.Tensor, n: number, size: number): Float32Array[] {
 export async function loadHfTwin(backend: TestBackend): Promise<TwinBundle> {
   const sessions = await load(
     HF_BASE,
-    { vision_encoder: 'onnx/vision_encoder.onnx', prompt_encoder_mask_decoder: 'onnx/prompt_encoder_mask_decoder.onnx' },
+    {
+      vision_encoder: 'onnx/vision_encoder.onnx',
+      prompt_encoder_mask_decoder: 'onnx/prompt_encoder_mask_decoder.onnx',
+    },
     backend,
   );
   return {
@@ -107,7 +110,13 @@ export async function loadVideoTwin(backend: TestBackend): Promise<VideoTwin> {
     },
     backend,
   );
-  const decodeWith = async (enc: Encoded, embed: ort.Tensor, points: readonly Point[], box?: Box | null, maskInput?: Float32Array) => {
+  const decodeWith = async (
+    enc: Encoded,
+    embed: ort.Tensor,
+    points: readonly Point[],
+    box?: Box | null,
+    maskInput?: Float32Array,
+  ) => {
     const p = points.length || box ? buildDecoderPoints(points, box, enc.width, enc.height) : emptyDecoderPoints();
     const n = p.labels.length;
     const out = await sessions['mask_decoder']!.run({

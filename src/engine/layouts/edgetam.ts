@@ -1,0 +1,182 @@
+// Layout C (video-exports.md): jax-image-tools/edgetam-video-onnx, four graphs at the repository root, memory
+// attention over dynamic lengths (spatial memories of 512 tokens, pointers as 4 rows each, zero pointer positions).
+// Host side: the no-memory embedding on an initial frame (the graph starts after it), candidate selection by IoU,
+// the −1024 occlusion clamp when the object score is ≤ 0, `is_mask_from_pts` for prompted frames.
+
+import { Sam2Error } from '../../shared/errors.js';
+import type { DecoderPoints } from '../math/prompts.js';
+import { upsampleBilinear } from '../math/resample.js';
+import { f32ToF16 } from '../math/sine.js';
+import type { PixelValues } from '../preprocess.js';
+import { ort } from '../runtime.js';
+import type { MemoryPlan } from '../tracker/memory-bank.js';
+import type { ExportConstants } from './export-constants.js';
+import { scalePoints } from './fixed-bank.js';
+import {
+  channelsToTokens,
+  readFloats,
+  tokensToChannels,
+  type DecodeCondition,
+  type GraphRunner,
+  type LayoutDecoded,
+  type LayoutMemory,
+  type Outputs,
+  type TrackerLayout,
+} from './layout.js';
+import { packDynamic } from './packing.js';
+
+/** The four graphs of layout C. */
+export interface EdgeTamGraphs {
+  visionEncoder: GraphRunner;
+  maskDecoder: GraphRunner;
+  memoryEncoder: GraphRunner;
+  memoryAttention: GraphRunner;
+}
+
+const S = 1024;
+const F = 64;
+const T = F * F;
+const LOW = 256;
+const AREA = LOW * LOW;
+/** EdgeTAM compresses each memory to 512 tokens. */
+export const EDGETAM_MEMORY_TOKENS = 512;
+/** The encoder outputs the tracker reads; pos0/pos1 (large) are never fetched (ORT then skips computing them). */
+const ENCODER_FETCHES = ['feats0', 'feats1', 'feats2', 'pos2'] as const;
+/** high_res_masks (3 × 1024²) is not fetched: SAM 2's high-res mask is the bilinear upsampling of the low-res one
+ * (align_corners = false), which the host does for the one candidate it keeps. */
+const DECODER_FETCHES = ['pred_masks', 'iou_scores', 'object_pointer', 'object_score_logits'] as const;
+
+const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
+
+function argmaxFirst(v: Float32Array): number {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[k]!) k = i;
+  return k;
+}
+
+/** Layout C as a tracker layout; `noMemoryEmbedding` comes from constants.json or the preset's sidecar. */
+export function edgeTamLayout(
+  graphs: EdgeTamGraphs,
+  K: ExportConstants,
+  noMemoryEmbedding: Float32Array,
+  id: string,
+): TrackerLayout {
+  if (noMemoryEmbedding.length !== 256)
+    throw new Sam2Error('model-contract', 'no_memory_embedding must hold 256 values');
+  const noMemCache = new WeakMap<object, ort.Tensor>();
+  let posTokens: Float32Array | null = null;
+
+  /** feats2 + no-memory embedding, once per encoded frame. */
+  async function withNoMemory(frame: Outputs): Promise<ort.Tensor> {
+    const hit = noMemCache.get(frame);
+    if (hit) return hit;
+    const raw = await readFloats(frame['feats2'], 'vision_encoder', 'feats2');
+    const out = new Float32Array(raw.length);
+    for (let c = 0; c < 256; c++) {
+      const e = noMemoryEmbedding[c]!;
+      for (let i = c * T; i < (c + 1) * T; i++) out[i] = raw[i]! + e;
+    }
+    const t = f32(out, [1, 256, F, F]);
+    noMemCache.set(frame, t);
+    return t;
+  }
+
+  return {
+    id,
+    settings: {
+      numMaskmem: K.numMaskmem,
+      maxObjPtrs: K.maxObjPtrs,
+      maxCondFramesInAttn: -1,
+      noObjScore: -1024,
+      fillHoleArea: 8,
+      maskPromptClamp: 32,
+    },
+    preprocess: { size: S, mean: K.mean, std: K.std, resize: 'stretch' },
+    hasMaskInput: false,
+    noObjPtr: null,
+
+    async encode(px: PixelValues): Promise<Outputs> {
+      if (px.size !== S) throw new Sam2Error('model-contract', `frame prepared at ${px.size}, the model takes ${S}`);
+      return graphs.visionEncoder.run({ pixel_values: f32(px.data, [1, 3, S, S]) }, ENCODER_FETCHES);
+    },
+
+    async attend(frame: Outputs, plan: MemoryPlan): Promise<ort.Tensor> {
+      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1);
+      const feats = channelsToTokens(await readFloats(frame['feats2'], 'vision_encoder', 'feats2'), 256, T);
+      posTokens ??= channelsToTokens(await readFloats(frame['pos2'], 'vision_encoder', 'pos2'), 256, T);
+      const rows = m.n * EDGETAM_MEMORY_TOKENS;
+      const out = await graphs.memoryAttention.run({
+        current_vision_features: f32(feats, [T, 1, 256]),
+        current_vision_position_embeddings: f32(posTokens, [T, 1, 256]),
+        spatial_memory: f32(m.spatial, [rows, 1, 64]),
+        spatial_memory_position_embeddings: f32(m.spatialPos, [rows, 1, 64]),
+        pointer_memory: f32(m.pointers, [m.p * 4, 1, 64]),
+        pointer_memory_position_embeddings: f32(m.pointerPos, [m.p * 4, 1, 64]),
+      });
+      const tokens = await readFloats(out['conditioned_features'], 'memory_attention', 'conditioned_features');
+      if (tokens.length !== T * 256)
+        throw new Sam2Error(
+          'model-contract',
+          `memory_attention conditioned_features has ${tokens.length} values, expected 4096×256`,
+        );
+      // Token-major 4096×256 → [1,256,64,64] for the decoder.
+      return f32(tokensToChannels(tokens, 256, T), [1, 256, F, F]);
+    },
+
+    async decode(frame: Outputs, cond: DecodeCondition, pts: DecoderPoints): Promise<LayoutDecoded> {
+      const [points, labels] = scalePoints(pts, S);
+      const out = await graphs.maskDecoder.run(
+        {
+          feats0: frame['feats0']!,
+          feats1: frame['feats1']!,
+          // The graph starts after the no-memory embedding: the host adds it on a prompted frame without memory.
+          feats2: cond.kind === 'initial' ? await withNoMemory(frame) : cond.features,
+          input_points: points!,
+          input_labels: labels!,
+        },
+        DECODER_FETCHES,
+      );
+      // Candidates (1 or 3) are split by the number of IoU scores; the best IoU wins (first on ties).
+      const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
+      const n = iou.length;
+      const masks = await readFloats(out['pred_masks'], 'mask_decoder', 'pred_masks');
+      if (n === 0 || masks.length !== n * AREA) {
+        throw new Sam2Error(
+          'model-contract',
+          `mask_decoder returned ${n} IoU scores for ${masks.length / AREA} masks of 256×256`,
+        );
+      }
+      const k = argmaxFirst(iou);
+      const scores = await readFloats(out['object_score_logits'], 'mask_decoder', 'object_score_logits');
+      const score = scores[scores.length === n ? k : 0]!;
+      const ptrs = await readFloats(out['object_pointer'], 'mask_decoder', 'object_pointer');
+      const objPtr = ptrs.length === n * 256 ? ptrs.slice(k * 256, (k + 1) * 256) : ptrs.slice(0, 256);
+      const present = score > 0;
+      const gated = present ? masks.slice(k * AREA, (k + 1) * AREA) : new Float32Array(AREA).fill(-1024);
+      // The memory encoder gets the bilinear upsampling of `gated` (memoryEncode): −1024 everywhere when absent.
+      return { gated, objPtr, objectScore: score, score: iou[k]! };
+    },
+
+    async memoryEncode(
+      frame: Outputs,
+      mask: { tracked: LayoutDecoded } | { prompted: Float32Array },
+    ): Promise<LayoutMemory> {
+      const tracked = 'tracked' in mask;
+      const hi =
+        tracked && mask.tracked.memoryMask
+          ? mask.tracked.memoryMask
+          : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
+      const out = await graphs.memoryEncoder.run({
+        vision_features: frame['feats2']!,
+        pred_masks_high_res: hi,
+        is_mask_from_pts: new ort.Tensor('bool', Uint8Array.of(tracked ? 0 : 1), [1]),
+      });
+      const len = EDGETAM_MEMORY_TOKENS * 64;
+      const tokens = await readFloats(out['memory_tokens'], 'memory_encoder', 'memory_tokens');
+      const pos = await readFloats(out['memory_pos_enc'], 'memory_encoder', 'memory_pos_enc');
+      if (tokens.length !== len || pos.length !== len)
+        throw new Sam2Error('model-contract', `memory_encoder returned ${tokens.length} values, expected 512×64`);
+      return { tokens: f32ToF16(tokens), pos: f32ToF16(pos) };
+    },
+  };
+}
