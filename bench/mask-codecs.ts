@@ -74,9 +74,16 @@ async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }[]
 }
 
 async function greyPng(data: Uint8Array, lines: string[]): Promise<void> {
-  const rgba = new Sam2Mask({ width: W, height: H, data, bbox: maskBbox(data, W, H), area: maskArea(data) }).toImageData();
+  const rgba = new Sam2Mask({
+    width: W,
+    height: H,
+    data,
+    bbox: maskBbox(data, W, H),
+    area: maskArea(data),
+  }).toImageData();
   const opaque = new ImageData(W, H);
-  for (let i = 0; i < data.length; i++) opaque.data.fill(data[i] ? 255 : 0, 4 * i, 4 * i + 3), (opaque.data[4 * i + 3] = 255);
+  for (let i = 0; i < data.length; i++)
+    (opaque.data.fill(data[i] ? 255 : 0, 4 * i, 4 * i + 3), (opaque.data[4 * i + 3] = 255));
   const canvasPng = async (image: ImageData): Promise<Blob> => {
     const c = new OffscreenCanvas(W, H);
     c.getContext('2d')!.putImageData(image, 0, 0);
@@ -91,12 +98,18 @@ async function greyPng(data: Uint8Array, lines: string[]): Promise<void> {
   lines.push(`grey mask PNG, ${W}x${H} mask (disc + rectangle), ${runs} runs on the page:`);
   for (const [name, fn] of rows) {
     const r = await time(fn);
-    lines.push(`  ${name.padEnd(52)} ${String(r[0]!.value).padStart(6)} bytes, median ${ms(median(r.map((x) => x.ms)))}`);
+    lines.push(
+      `  ${name.padEnd(52)} ${String(r[0]!.value).padStart(6)} bytes, median ${ms(median(r.map((x) => x.ms)))}`,
+    );
   }
 }
 
 async function cutouts(data: Uint8Array, source: HTMLCanvasElement, lines: string[]): Promise<void> {
-  const seg = createSegmenter({ device: 'wasm', workerUrl: new URL('/src/workers/sam2.worker.ts', location.href), wasmPaths: '/node_modules/onnxruntime-web/dist/' });
+  const seg = createSegmenter({
+    device: 'wasm',
+    workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
+    wasmPaths: '/node_modules/onnxruntime-web/dist/',
+  });
   await seg.ready;
   const bitmap = await createImageBitmap(source);
   const background = await createImageBitmap(source, 0, 0, 400, 300);
@@ -114,14 +127,21 @@ async function cutouts(data: Uint8Array, source: HTMLCanvasElement, lines: strin
     ['WebP 0.8, white', { format: 'webp', quality: 0.8, background: '#fff' }],
     ['WebP 0.8, transparent', { format: 'webp', quality: 0.8 }],
   ];
-  lines.push(`cut-outs of an ${W}x${H} photo-like scene, median of ${runs} (pixels / encode in the codec; total as the page waits):`);
-  for (const [where, codec] of [['worker', seg.maskCodec], ['page', localMaskCodec]] as const) {
+  lines.push(
+    `cut-outs of an ${W}x${H} photo-like scene, median of ${runs} (pixels / encode in the codec; total as the page waits):`,
+  );
+  for (const [where, codec] of [
+    ['worker', seg.maskCodec],
+    ['page', localMaskCodec],
+  ] as const) {
     const mask = new Sam2Mask(md, bitmap, codec);
     for (const [name, o] of options) {
       const r = await time(() => mask.cutout(o));
       const px = median(r.map((x) => x.value.timings.pixels));
       const enc = median(r.map((x) => x.value.timings.encode));
-      lines.push(`  ${where.padEnd(6)} ${name.padEnd(28)} pixels ${ms(px).padStart(9)}  encode ${ms(enc).padStart(9)}  total ${ms(median(r.map((x) => x.ms))).padStart(9)}  ${r[0]!.value.blob.size} bytes`);
+      lines.push(
+        `  ${where.padEnd(6)} ${name.padEnd(28)} pixels ${ms(px).padStart(9)}  encode ${ms(enc).padStart(9)}  total ${ms(median(r.map((x) => x.ms))).padStart(9)}  ${r[0]!.value.blob.size} bytes`,
+      );
     }
   }
   // The page's main thread while the worker makes a blurred cut-out: its longest task.
@@ -134,7 +154,9 @@ async function cutouts(data: Uint8Array, source: HTMLCanvasElement, lines: strin
   await mask.toCutout({ background: 'blur', feather: 8 });
   await new Promise((r) => setTimeout(r, 50));
   obs.disconnect();
-  lines.push(`  main thread during a worker cut-out (blur + feather): longest task ${longest ? ms(longest) : 'none >= 50 ms'}`);
+  lines.push(
+    `  main thread during a worker cut-out (blur + feather): longest task ${longest ? ms(longest) : 'none >= 50 ms'}`,
+  );
   bitmap.close();
   background.close();
   seg.dispose();
@@ -145,7 +167,11 @@ async function main(): Promise<void> {
   const data = maskOf();
   await greyPng(data, lines);
   await cutouts(data, photo(), lines);
-  window.__bench = { done: true, env: `${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'}, ${navigator.hardwareConcurrency} cores`, lines };
+  window.__bench = {
+    done: true,
+    env: `${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'}, ${navigator.hardwareConcurrency} cores`,
+    lines,
+  };
 }
 
 main().catch((e: unknown) => {

@@ -54,7 +54,9 @@ try {
     .filter(([, v]) => v)
     .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
     .join('');
-  await page.goto(`http://localhost:${port}/bench/${process.env.BENCH_PAGE ?? 'bench'}.html?runs=${runs}${extra}`, { timeout: 300_000 });
+  await page.goto(`http://localhost:${port}/bench/${process.env.BENCH_PAGE ?? 'bench'}.html?runs=${runs}${extra}`, {
+    timeout: 300_000,
+  });
   // Polled from here: one long in-page wait would outlast puppeteer's protocol timeout on a busy machine.
   for (const deadline = Date.now() + 1_200_000; !(await page.evaluate('window.__bench?.done === true'));) {
     if (Date.now() > deadline) throw new Error('the page did not finish within 20 minutes');

@@ -26,7 +26,9 @@ export function scoreChart(track, colourOf = (id) => OBJECT_COLOURS[(id - 1) % O
   // Axes: score 0, 0.5, 1 and a few frame ticks.
   for (const s of [0, 0.5, 1]) {
     svg.append(el('line', { x1: pad.l, x2: W - pad.r, y1: y(s), y2: y(s), stroke: '#e4e7ec' }));
-    svg.append(el('text', { x: pad.l - 6, y: y(s) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, s.toFixed(1)));
+    svg.append(
+      el('text', { x: pad.l - 6, y: y(s) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, s.toFixed(1)),
+    );
   }
   const step = Math.max(1, Math.ceil((last - first) / 8 / 10) * 10);
   for (let f = Math.ceil(first / step) * step; f <= last; f += step) {
@@ -40,8 +42,25 @@ export function scoreChart(track, colourOf = (id) => OBJECT_COLOURS[(id - 1) % O
     const bandY = H - pad.b - 6 - row * 5;
     const flush = (to) => {
       if (lostFrom === null) return;
-      svg.append(el('rect', { x: x(lostFrom) - 1, y: pad.t, width: Math.max(2, x(to) - x(lostFrom) + 2), height: H - pad.t - pad.b, fill: colour, 'fill-opacity': 0.08 }));
-      svg.append(el('rect', { x: x(lostFrom) - 1, y: bandY, width: Math.max(2, x(to) - x(lostFrom) + 2), height: 4, fill: colour }));
+      svg.append(
+        el('rect', {
+          x: x(lostFrom) - 1,
+          y: pad.t,
+          width: Math.max(2, x(to) - x(lostFrom) + 2),
+          height: H - pad.t - pad.b,
+          fill: colour,
+          'fill-opacity': 0.08,
+        }),
+      );
+      svg.append(
+        el('rect', {
+          x: x(lostFrom) - 1,
+          y: bandY,
+          width: Math.max(2, x(to) - x(lostFrom) + 2),
+          height: 4,
+          fill: colour,
+        }),
+      );
       lostFrom = null;
     };
     let d = '';
@@ -55,13 +74,24 @@ export function scoreChart(track, colourOf = (id) => OBJECT_COLOURS[(id - 1) % O
       } else {
         flush(frame);
         d += `${d && !wasLost ? ' L' : ' M'}${x(frame).toFixed(1)},${y(o.score).toFixed(1)}`;
-        if (wasLost) svg.append(el('circle', { cx: x(frame), cy: y(o.score), r: 4, fill: 'none', stroke: colour, 'stroke-width': 2 }));
+        if (wasLost)
+          svg.append(
+            el('circle', { cx: x(frame), cy: y(o.score), r: 4, fill: 'none', stroke: colour, 'stroke-width': 2 }),
+          );
       }
       wasLost = lost;
     }
     if (lostFrom !== null) flush(last);
-    svg.append(el('path', { d: d.trim(), fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-linejoin': 'round' }));
-    svg.append(el('text', { x: W - pad.r, y: pad.t + 12 + row * 14, 'text-anchor': 'end', 'font-size': 12, fill: colour }, `object ${id}`));
+    svg.append(
+      el('path', { d: d.trim(), fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-linejoin': 'round' }),
+    );
+    svg.append(
+      el(
+        'text',
+        { x: W - pad.r, y: pad.t + 12 + row * 14, 'text-anchor': 'end', 'font-size': 12, fill: colour },
+        `object ${id}`,
+      ),
+    );
   });
   return svg;
 }

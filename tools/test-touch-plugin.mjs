@@ -15,7 +15,10 @@ export function sendTouchPlugin() {
       try {
         await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 2 });
         const touch = (type, [x, y]) =>
-          cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }] });
+          cdp.send('Input.dispatchTouchEvent', {
+            type,
+            touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }],
+          });
         const wait = (ms) => new Promise((r) => setTimeout(r, ms));
         switch (payload.type) {
           case 'tap':

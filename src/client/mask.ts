@@ -4,7 +4,13 @@
 // (src/shared/codecs/ holds the pixel work either way).
 import { encodeRle, type CompressedRle } from '../shared/rle.js';
 import { maskToPolygons, toSvgPath, type Polygon } from '../shared/polygons.js';
-import { makeCutout, makeMaskPng, type CodecResult, type CutoutBackground, type CutoutRequest } from '../shared/codecs/encode.js';
+import {
+  makeCutout,
+  makeMaskPng,
+  type CodecResult,
+  type CutoutBackground,
+  type CutoutRequest,
+} from '../shared/codecs/encode.js';
 import type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 import { Sam2Error } from '../shared/errors.js';
 import type { MaskData } from '../shared/types.js';
@@ -18,7 +24,8 @@ export type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 export type Sam2MaskSource = ImageBitmap | HTMLCanvasElement | OffscreenCanvas;
 
 /** A picture a cut-out can be composed over (scaled to cover the cut-out, centred). */
-export type CutoutBackgroundImage = ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageData | Blob;
+export type CutoutBackgroundImage =
+  ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageData | Blob;
 
 /** Options of `Sam2Mask.toCutout()`. */
 export interface CutoutOptions {
@@ -32,7 +39,8 @@ export interface CutoutOptions {
    * What shows where the mask leaves the media out (default: transparent): a CSS colour or `[r, g, b(, a)]` in
    * 0–255, `'blur'` for the media itself blurred (`blurRadius`), or a picture scaled to cover the cut-out.
    */
-  background?: string | readonly [number, number, number] | readonly [number, number, number, number] | CutoutBackgroundImage;
+  background?:
+    string | readonly [number, number, number] | readonly [number, number, number, number] | CutoutBackgroundImage;
   /** How far in pixels the `'blur'` background reaches (default 2% of the media's longer side). */
   blurRadius?: number;
   /** Pixels added on every side, after `crop` (default 0), filled like the background. */
@@ -109,20 +117,32 @@ function isPicture(v: unknown): v is CutoutBackgroundImage {
 /** A copy of a picture as an ImageBitmap of its own (the codec closes it). */
 async function ownBitmap(picture: CutoutBackgroundImage | Sam2MaskSource): Promise<ImageBitmap> {
   try {
-    if (typeof HTMLImageElement !== 'undefined' && picture instanceof HTMLImageElement && !(picture.complete && picture.naturalWidth > 0)) {
+    if (
+      typeof HTMLImageElement !== 'undefined' &&
+      picture instanceof HTMLImageElement &&
+      !(picture.complete && picture.naturalWidth > 0)
+    ) {
       await picture.decode();
     }
     return await createImageBitmap(picture);
   } catch (e) {
     if (e instanceof DOMException && e.name === 'SecurityError') {
-      throw new Sam2Error('media-cross-origin', 'toCutout() cannot read the pixels of a cross-origin image', { cause: e });
+      throw new Sam2Error('media-cross-origin', 'toCutout() cannot read the pixels of a cross-origin image', {
+        cause: e,
+      });
     }
     throw new Sam2Error('media-decode', `the background image could not be decoded: ${String(e)}`, { cause: e });
   }
 }
 
 /** Checks the options before anything is read or posted; the background picture is read separately. */
-function checkCutoutOptions(options: CutoutOptions, width: number, height: number): Omit<CutoutRequest, 'mask' | 'source' | 'background'> & { background: CutoutOptions['background'] | { blur: number } } {
+function checkCutoutOptions(
+  options: CutoutOptions,
+  width: number,
+  height: number,
+): Omit<CutoutRequest, 'mask' | 'source' | 'background'> & {
+  background: CutoutOptions['background'] | { blur: number };
+} {
   if (options === null || typeof options !== 'object') throw invalid('toCutout() options must be an object');
   const format = options.format ?? 'png';
   if (format !== 'png' && format !== 'webp') throw invalid(`format must be 'png' or 'webp', got ${String(format)}`);
@@ -135,12 +155,25 @@ function checkCutoutOptions(options: CutoutOptions, width: number, height: numbe
   let background: CutoutOptions['background'] | { blur: number } = options.background;
   if (background === 'blur') {
     const radius = options.blurRadius ?? Math.max(1, Math.round(Math.max(width, height) / 50));
-    if (!(typeof radius === 'number' && Number.isFinite(radius) && radius > 0)) throw invalid(`blurRadius must be a number > 0, got ${String(radius)}`);
+    if (!(typeof radius === 'number' && Number.isFinite(radius) && radius > 0))
+      throw invalid(`blurRadius must be a number > 0, got ${String(radius)}`);
     background = { blur: radius };
-  } else if (background !== undefined && typeof background !== 'string' && !Array.isArray(background) && !isPicture(background)) {
-    throw invalid('background must be a CSS colour, [r, g, b(, a)], \'blur\' or an image');
+  } else if (
+    background !== undefined &&
+    typeof background !== 'string' &&
+    !Array.isArray(background) &&
+    !isPicture(background)
+  ) {
+    throw invalid("background must be a CSS colour, [r, g, b(, a)], 'blur' or an image");
   }
-  const checked = { feather, invert: options.invert === true, crop: options.crop === true, padding, format, background } as const;
+  const checked = {
+    feather,
+    invert: options.invert === true,
+    crop: options.crop === true,
+    padding,
+    format,
+    background,
+  } as const;
   return quality === undefined ? checked : { ...checked, quality };
 }
 
@@ -229,7 +262,12 @@ export class Sam2Mask {
       else if (isPicture(bg)) background = { image: await ownBitmap(bg) };
       else if (typeof bg === 'string' || Array.isArray(bg)) background = { colour: bg as string };
       else background = { blur: (bg as { blur: number }).blur };
-      const request: CutoutRequest = { ...checked, mask: { width: this.width, height: this.height, data: this.data }, source, background };
+      const request: CutoutRequest = {
+        ...checked,
+        mask: { width: this.width, height: this.height, data: this.data },
+        source,
+        background,
+      };
       source = null;
       background = null;
       return await this.#codec.cutout(request);

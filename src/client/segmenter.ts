@@ -408,11 +408,13 @@ class WorkerSegmenter implements Segmenter {
     cutout: (request) => {
       if (this.#bridge.disposed) return localMaskCodec.cutout(request);
       const bitmaps = cutoutBitmaps(request);
-      return this.#bridge.call(undefined, async (remote) => ({ result: remote.encodeCutout(Comlink.transfer(request, bitmaps)) })).catch((e: unknown) => {
-        // Not posted, or the worker died with it: closing a bitmap that was transferred is a no-op.
-        for (const b of bitmaps) b.close();
-        throw e;
-      });
+      return this.#bridge
+        .call(undefined, async (remote) => ({ result: remote.encodeCutout(Comlink.transfer(request, bitmaps)) }))
+        .catch((e: unknown) => {
+          // Not posted, or the worker died with it: closing a bitmap that was transferred is a no-op.
+          for (const b of bitmaps) b.close();
+          throw e;
+        });
     },
     maskPng: (mask, depth) => {
       if (this.#bridge.disposed) return localMaskCodec.maskPng(mask, depth);

@@ -29,7 +29,12 @@ export interface ControlsModel {
 export function renderControls(m: ControlsModel): TemplateResult {
   const t = m.text;
   const tool = (value: Sam2PromptTool, label: string, glyph: string) =>
-    html`<button type="button" part="control tool ${value === m.tool ? 'tool-active' : ''}" aria-pressed=${value === m.tool ? 'true' : 'false'} @click=${() => m.setTool(value)}>
+    html`<button
+      type="button"
+      part="control tool ${value === m.tool ? 'tool-active' : ''}"
+      aria-pressed=${value === m.tool ? 'true' : 'false'}
+      @click=${() => m.setTool(value)}
+    >
       <span aria-hidden="true">${glyph}</span> ${label}
     </button>`;
   return html`<div class="controls" part="controls" role="toolbar" aria-label=${t.modeLabel}>
@@ -45,7 +50,11 @@ export function renderControls(m: ControlsModel): TemplateResult {
       <label class="object" part="object">
         <span class="swatch" style=${`background: ${m.colourOf(m.active)}`}></span>
         <span class="visually-hidden">${t.objectLabel}</span>
-        <select part="object-select" aria-label=${t.objectLabel} @change=${(e: Event) => m.selectObject(Number((e.target as HTMLSelectElement).value))}>
+        <select
+          part="object-select"
+          aria-label=${t.objectLabel}
+          @change=${(e: Event) => m.selectObject(Number((e.target as HTMLSelectElement).value))}
+        >
           ${m.objects.map((id) => html`<option value=${id} ?selected=${id === m.active}>${t.objectName(id)}</option>`)}
         </select>
       </label>

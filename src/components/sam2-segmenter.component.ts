@@ -284,13 +284,19 @@ export class Sam2SegmenterElement extends LitElement {
 
   /** Every object's shown mask merged into one (for a combined export); null when no object has a mask. */
   getCombinedMask(): Sam2Mask | null {
-    const masks = this.#prompts.objectIds.map((id) => this.#prompts.maskOf(id)).filter((m): m is Sam2Mask => m !== null);
+    const masks = this.#prompts.objectIds
+      .map((id) => this.#prompts.maskOf(id))
+      .filter((m): m is Sam2Mask => m !== null);
     if (masks.length === 0) return null;
     if (masks.length === 1) return masks[0]!;
     const { width, height } = masks[0]!;
     const data = new Uint8Array(width * height);
     for (const m of masks) for (let i = 0; i < data.length; i++) data[i]! |= m.data[i]!;
-    return new Sam2Mask({ width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) }, this.#media.bitmap, this.#engine.existing?.maskCodec);
+    return new Sam2Mask(
+      { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
+      this.#media.bitmap,
+      this.#engine.existing?.maskCodec,
+    );
   }
 
   /** Leaves the error state and loads again: the media and the model (a failed load is never cached). */

@@ -18,7 +18,8 @@ export function renderState(
 ): TemplateResult | typeof nothing {
   if (state === 'loading') {
     const fraction = progress.phase === 'compile' ? 1 : progress.fraction;
-    const label = progress.phase === 'compile' ? text.compiling : text.loading(progress.fraction, progress.loaded, progress.total);
+    const label =
+      progress.phase === 'compile' ? text.compiling : text.loading(progress.fraction, progress.loaded, progress.total);
     return html`<div class="state" part="state loading">
       <slot name="loading">
         <div class="state-box">
@@ -31,7 +32,11 @@ export function renderState(
             aria-valuemax="100"
             aria-valuenow=${fraction === null ? nothing : Math.round(fraction * 100)}
           >
-            <div class="progress-bar ${fraction === null ? 'indeterminate' : ''}" part="progress-bar" style=${`width: ${fraction === null ? 30 : fraction * 100}%`}></div>
+            <div
+              class="progress-bar ${fraction === null ? 'indeterminate' : ''}"
+              part="progress-bar"
+              style=${`width: ${fraction === null ? 30 : fraction * 100}%`}
+            ></div>
           </div>
           <span part="state-text">${label}</span>
         </div>

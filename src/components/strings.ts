@@ -85,7 +85,8 @@ export function resolveStrings(given: Partial<Sam2SegmenterStrings> | null | und
   if (!given || typeof given !== 'object') return out;
   for (const key of Object.keys(DEFAULT_STRINGS) as (keyof Sam2SegmenterStrings)[]) {
     const v = given[key];
-    if (v !== undefined && typeof v === typeof DEFAULT_STRINGS[key]) (out as unknown as Record<string, unknown>)[key] = v;
+    if (v !== undefined && typeof v === typeof DEFAULT_STRINGS[key])
+      (out as unknown as Record<string, unknown>)[key] = v;
   }
   return out;
 }

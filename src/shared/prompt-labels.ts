@@ -38,7 +38,10 @@ export function normalisePromptLabels(
   }
   if (topLeft === null && bottomRight === null) return { points: named, box: box ?? null };
   if (topLeft === null || bottomRight === null) {
-    throw new Sam2Error('invalid-prompt', 'labels 2 and 3 are the corners of a box: give both, top-left (2) and bottom-right (3)');
+    throw new Sam2Error(
+      'invalid-prompt',
+      'labels 2 and 3 are the corners of a box: give both, top-left (2) and bottom-right (3)',
+    );
   }
   if (box) throw new Sam2Error('invalid-prompt', 'a prompt has one box: give `box` or a 2/3 corner pair, not both');
   return { points: named, box: { x0: topLeft.x, y0: topLeft.y, x1: bottomRight.x, y1: bottomRight.y } };

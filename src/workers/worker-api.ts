@@ -229,7 +229,10 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
     },
 
     /** A mask as a greyscale PNG. Needs no model. */
-    async encodeMaskPng(mask: { width: number; height: number; data: Uint8Array }, depth: MaskPngDepth): Promise<WireResult<CodecResult>> {
+    async encodeMaskPng(
+      mask: { width: number; height: number; data: Uint8Array },
+      depth: MaskPngDepth,
+    ): Promise<WireResult<CodecResult>> {
       return settle(() => makeMaskPng(mask, depth));
     },
   };

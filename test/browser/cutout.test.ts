@@ -2,7 +2,13 @@
 // ramp of the requested width, invert, each background (colour, blur, image), padding, WebP, bad options; and the
 // same pixels whether the segmenter's worker or the page makes them.
 import { expect } from '@open-wc/testing';
-import { Sam2Mask, localMaskCodec, type CutoutOptions, type MaskCodec, type Sam2MaskSource } from '../../src/client/mask.js';
+import {
+  Sam2Mask,
+  localMaskCodec,
+  type CutoutOptions,
+  type MaskCodec,
+  type Sam2MaskSource,
+} from '../../src/client/mask.js';
 import { createSegmenter, type Segmenter } from '../../src/client/segmenter.js';
 import { maskArea, maskBbox } from '../../src/shared/polygons.js';
 import { testBackend } from './helpers/backend.js';
@@ -11,7 +17,11 @@ import { drawScene } from './helpers/scenes.js';
 const backend = testBackend();
 
 function mask(data: Uint8Array, width: number, height: number, source?: Sam2MaskSource, codec?: MaskCodec): Sam2Mask {
-  return new Sam2Mask({ width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) }, source, codec);
+  return new Sam2Mask(
+    { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
+    source,
+    codec,
+  );
 }
 
 /** Decodes PNG or WebP to unpremultiplied RGBA with the browser's own decoder. */
@@ -46,7 +56,14 @@ const W = 160;
 const H = 60;
 const scene = drawScene(W, H, '#20a040', [
   { kind: 'rect', x: 0, y: 0, w: 80, h: 60, color: '#e0301a' },
-  ...Array.from({ length: 10 }, (_, i) => ({ kind: 'rect' as const, x: 84 + i * 8, y: 0, w: 4, h: 60, color: '#f0f0f0' })),
+  ...Array.from({ length: 10 }, (_, i) => ({
+    kind: 'rect' as const,
+    x: 84 + i * 8,
+    y: 0,
+    w: 4,
+    h: 60,
+    color: '#f0f0f0',
+  })),
 ]);
 const half = scene.truth(0);
 
@@ -136,7 +153,10 @@ describe(`cut-outs [${backend}]`, () => {
       // The stripes are blurred: across them the contrast drops from 200+ to a fraction.
       const lum = (x: number): number => px(image, x, 30)[1];
       const values = Array.from({ length: 40 }, (_, i) => lum(100 + i));
-      const sharp = Array.from({ length: 40 }, (_, i) => scene.canvas.getContext('2d')!.getImageData(100 + i, 30, 1, 1).data[0]);
+      const sharp = Array.from(
+        { length: 40 },
+        (_, i) => scene.canvas.getContext('2d')!.getImageData(100 + i, 30, 1, 1).data[0],
+      );
       const spread = (v: number[]): number => Math.max(...v) - Math.min(...v);
       expect(spread(sharp)).to.be.above(150);
       expect(spread(values)).to.be.below(spread(sharp) / 4);
@@ -145,7 +165,9 @@ describe(`cut-outs [${backend}]`, () => {
     it('an image covers the output, centred, behind the object', async () => {
       // 2:1 picture, yellow left half, blue right half, over a 160×60 (8:3) output: scaled to cover (×… in height),
       // so the far left is yellow and the far right blue.
-      const picture = drawScene(40, 20, '#ffff00', [{ kind: 'rect', x: 20, y: 0, w: 20, h: 20, color: '#0000ff' }]).canvas;
+      const picture = drawScene(40, 20, '#ffff00', [
+        { kind: 'rect', x: 20, y: 0, w: 20, h: 20, color: '#0000ff' },
+      ]).canvas;
       const inverse = new Uint8Array(half.length).map((_, i) => (half[i] ? 0 : 1));
       const image = await decode(await mask(inverse, W, H, scene.canvas).toCutout({ background: picture }));
       expect(px(image, 2, 30)).to.deep.equal([255, 255, 0, 255]);
@@ -165,7 +187,12 @@ describe(`cut-outs [${backend}]`, () => {
       const [, , bw, bh] = m.bbox;
       const image = await decode(await m.toCutout({ crop: true, padding: 10 }));
       expect([image.width, image.height]).to.deep.equal([bw + 20, bh + 20]);
-      for (const [x, y] of [[0, 0], [5, 20], [image.width - 1, image.height - 1]]) expect(px(image, x, y)[3]).to.equal(0);
+      for (const [x, y] of [
+        [0, 0],
+        [5, 20],
+        [image.width - 1, image.height - 1],
+      ])
+        expect(px(image, x, y)[3]).to.equal(0);
       expect(px(image, 10 + (bw >> 1), 10 + (bh >> 1))).to.deep.equal([0xe0, 0x30, 0x1a, 255]);
     });
 
@@ -190,7 +217,9 @@ describe(`cut-outs [${backend}]`, () => {
       const lo = await m.toCutout({ format: 'webp', quality: 0.2, background: '#fff' });
       expect(hi.type).to.equal('image/webp');
       const head = new Uint8Array(await hi.slice(0, 12).arrayBuffer());
-      expect(String.fromCharCode(...head.subarray(0, 4)) + String.fromCharCode(...head.subarray(8, 12))).to.equal('RIFFWEBP');
+      expect(String.fromCharCode(...head.subarray(0, 4)) + String.fromCharCode(...head.subarray(8, 12))).to.equal(
+        'RIFFWEBP',
+      );
       expect(lo.size).to.be.below(hi.size);
       const image = await decode(hi);
       expect([image.width, image.height]).to.deep.equal([W, H]);
@@ -217,7 +246,8 @@ describe(`cut-outs [${backend}]`, () => {
       { background: {} as unknown as string },
       { background: 'blur', blurRadius: 0 },
     ];
-    for (const options of bad) expect(await code(m.toCutout(options)), JSON.stringify(options)).to.equal('invalid-option');
+    for (const options of bad)
+      expect(await code(m.toCutout(options)), JSON.stringify(options)).to.equal('invalid-option');
     expect((await m.toCutout()).type).to.equal('image/png');
   });
 
@@ -252,7 +282,10 @@ describe(`cut-outs [${backend}]`, () => {
       const bitmap = await createImageBitmap(scene.canvas);
       const viaWorker = mask(half, W, H, bitmap, seg.maskCodec);
       const onPage = mask(half, W, H, bitmap, localMaskCodec);
-      for (const options of [{ feather: 6, background: 'blur' }, { crop: true, padding: 4, invert: true }] as CutoutOptions[]) {
+      for (const options of [
+        { feather: 6, background: 'blur' },
+        { crop: true, padding: 4, invert: true },
+      ] as CutoutOptions[]) {
         const a = await decode(await viaWorker.toCutout(options));
         const b = await decode(await onPage.toCutout(options));
         expect([a.width, a.height]).to.deep.equal([b.width, b.height]);
@@ -262,13 +295,19 @@ describe(`cut-outs [${backend}]`, () => {
       }
       const timed = await viaWorker.cutout({ feather: 4 });
       expect(timed.timings.pixels).to.be.above(0);
-      expect(new Uint8Array(await (await viaWorker.toBlob()).arrayBuffer())).to.deep.equal(new Uint8Array(await (await onPage.toBlob()).arrayBuffer()));
+      expect(new Uint8Array(await (await viaWorker.toBlob()).arrayBuffer())).to.deep.equal(
+        new Uint8Array(await (await onPage.toBlob()).arrayBuffer()),
+      );
       expect(bitmap.width, 'the mask keeps its source').to.equal(W);
       bitmap.close();
     });
 
     it('falls back to the page once the segmenter is disposed', async () => {
-      const other = createSegmenter({ device: backend, wasmPaths: '/node_modules/onnxruntime-web/dist/', workerUrl: new URL('/src/workers/sam2.worker.ts', location.href) });
+      const other = createSegmenter({
+        device: backend,
+        wasmPaths: '/node_modules/onnxruntime-web/dist/',
+        workerUrl: new URL('/src/workers/sam2.worker.ts', location.href),
+      });
       const m = mask(half, W, H, scene.canvas, other.maskCodec);
       other.dispose();
       expect((await decode(await m.toCutout())).width).to.equal(W);

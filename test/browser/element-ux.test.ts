@@ -16,7 +16,11 @@ const natural = { width: W, height: H };
 const { scene, centres } = objectsScene(W, H);
 const STYLE = 'width: 600px; height: 300px';
 
-type Touch = { type: 'tap'; position: [number, number] } | { type: 'press'; position: [number, number]; ms?: number } | { type: 'drag'; from: [number, number]; to: [number, number]; steps?: number } | { type: 'swipe'; position: [number, number]; dy: number };
+type Touch =
+  | { type: 'tap'; position: [number, number] }
+  | { type: 'press'; position: [number, number]; ms?: number }
+  | { type: 'drag'; from: [number, number]; to: [number, number]; steps?: number }
+  | { type: 'swipe'; position: [number, number]; dy: number };
 const touch = (payload: Touch): Promise<unknown> => executeServerCommand('send-touch', payload);
 
 async function nextMask(el: Sam2SegmenterElement, act: () => Promise<unknown>): Promise<Sam2MaskChangeDetail> {
@@ -25,7 +29,8 @@ async function nextMask(el: Sam2SegmenterElement, act: () => Promise<unknown>): 
   return (await event).detail;
 }
 
-const part = (el: Sam2SegmenterElement, name: string): HTMLElement | null => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+const part = (el: Sam2SegmenterElement, name: string): HTMLElement | null =>
+  el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 
 describe('element on a real page', function () {
   this.timeout(300_000);
@@ -37,7 +42,13 @@ describe('element on a real page', function () {
 
   describe('states', () => {
     it('empty: no media shows the empty part at a usable size, not a zero box', async () => {
-      const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter device=${testBackend()} .wasmPaths=${WASM_PATHS} .workerUrl=${WORKER_URL}></sam2-segmenter>`);
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter
+          device=${testBackend()}
+          .wasmPaths=${WASM_PATHS}
+          .workerUrl=${WORKER_URL}
+        ></sam2-segmenter>`,
+      );
       await el.updateComplete;
       expect(el.getAttribute('state')).to.equal('empty');
       const empty = part(el, 'empty')!;
@@ -56,23 +67,30 @@ describe('element on a real page', function () {
 
     it('loading: one overall progress bar while files arrive, then ready', async () => {
       const seen: { state: string | null; now: string | null | undefined }[] = [];
-      const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter
-        device=${testBackend()}
-        no-cache
-        .wasmPaths=${WASM_PATHS}
-        .workerUrl=${WORKER_URL}
-        src=${url}
-        style=${STYLE}
-        @model-progress=${(e: Event) => {
-          const host = e.currentTarget as Sam2SegmenterElement;
-          seen.push({ state: host.getAttribute('state'), now: part(host, 'progress')?.getAttribute('aria-valuenow') });
-        }}
-      ></sam2-segmenter>`);
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter
+          device=${testBackend()}
+          no-cache
+          .wasmPaths=${WASM_PATHS}
+          .workerUrl=${WORKER_URL}
+          src=${url}
+          style=${STYLE}
+          @model-progress=${(e: Event) => {
+            const host = e.currentTarget as Sam2SegmenterElement;
+            seen.push({
+              state: host.getAttribute('state'),
+              now: part(host, 'progress')?.getAttribute('aria-valuenow'),
+            });
+          }}
+        ></sam2-segmenter>`,
+      );
       await oneEvent(el, 'ready');
       await el.updateComplete;
       expect(el.getAttribute('state')).to.equal('ready');
       expect(part(el, 'loading')).to.equal(null);
-      const during = seen.filter((s) => s.state === 'loading' && s.now !== undefined && s.now !== null).map((s) => Number(s.now));
+      const during = seen
+        .filter((s) => s.state === 'loading' && s.now !== undefined && s.now !== null)
+        .map((s) => Number(s.now));
       expect(during.length, JSON.stringify(seen)).to.be.greaterThan(0);
       for (let i = 1; i < during.length; i++) expect(during[i]).to.be.at.least(during[i - 1]!);
       expect(Math.max(...during)).to.be.at.most(100);
@@ -80,16 +98,19 @@ describe('element on a real page', function () {
 
     it('error: the message and a retry that loads again; another model recovers', async () => {
       const errors: string[] = [];
-      const missing = new URL('/__faults/id=u14-missing,missing/demo/models/sam2-twin/manifest.json', location.href).href;
-      const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter
-        device=${testBackend()}
-        .wasmPaths=${WASM_PATHS}
-        .workerUrl=${WORKER_URL}
-        model=${missing}
-        src=${url}
-        style=${STYLE}
-        @error=${(e: CustomEvent<{ code: string }>) => errors.push(e.detail.code)}
-      ></sam2-segmenter>`);
+      const missing = new URL('/__faults/id=u14-missing,missing/demo/models/sam2-twin/manifest.json', location.href)
+        .href;
+      const el = await fixture<Sam2SegmenterElement>(
+        html`<sam2-segmenter
+          device=${testBackend()}
+          .wasmPaths=${WASM_PATHS}
+          .workerUrl=${WORKER_URL}
+          model=${missing}
+          src=${url}
+          style=${STYLE}
+          @error=${(e: CustomEvent<{ code: string }>) => errors.push(e.detail.code)}
+        ></sam2-segmenter>`,
+      );
       await waitUntil(() => el.getAttribute('state') === 'error', 'no error state', { timeout: 120_000 });
       expect(errors).to.include('model-fetch');
       const box = part(el, 'error')!;
@@ -98,9 +119,15 @@ describe('element on a real page', function () {
       part(el, 'retry')!.click();
       await el.updateComplete;
       expect(el.getAttribute('state')).to.not.equal('error');
-      await waitUntil(() => errors.length > before && el.getAttribute('state') === 'error', 'retry did not load again', { timeout: 120_000 });
+      await waitUntil(
+        () => errors.length > before && el.getAttribute('state') === 'error',
+        'retry did not load again',
+        { timeout: 120_000 },
+      );
       el.model = undefined;
-      await waitUntil(() => el.getAttribute('state') === 'ready', 'the default model did not recover', { timeout: 120_000 });
+      await waitUntil(() => el.getAttribute('state') === 'ready', 'the default model did not recover', {
+        timeout: 120_000,
+      });
     });
   });
 
@@ -125,7 +152,11 @@ describe('element on a real page', function () {
       await el.updateComplete;
       const prompts = controllerOf(el, PromptController);
       const d = await nextMask(el, () =>
-        touch({ type: 'drag', from: clientPoint(el, natural, 0.45 * W - 6, 0.6 * H - 6), to: clientPoint(el, natural, 0.85 * W + 6, 0.85 * H + 6) }),
+        touch({
+          type: 'drag',
+          from: clientPoint(el, natural, 0.45 * W - 6, 0.6 * H - 6),
+          to: clientPoint(el, natural, 0.85 * W + 6, 0.85 * H + 6),
+        }),
       );
       const box = prompts.current!.box!;
       expect(box.x0).to.be.closeTo(0.45 * W - 6, 2);
@@ -144,7 +175,9 @@ describe('element on a real page', function () {
         window.scrollTo(0, 0);
         const start = clientPoint(el, natural, ...centres[0]!);
         await touch({ type: 'swipe', position: start, dy: 250 });
-        await waitUntil(() => window.scrollY > 100, `the page did not scroll (scrollY ${window.scrollY})`, { timeout: 10_000 });
+        await waitUntil(() => window.scrollY > 100, `the page did not scroll (scrollY ${window.scrollY})`, {
+          timeout: 10_000,
+        });
         await new Promise((r) => setTimeout(r, 300));
         expect(prompts.length).to.equal(0);
       } finally {
@@ -203,11 +236,21 @@ describe('element on a real page', function () {
 
   it("SAM's numeric labels: 1/0 points and a 2/3 corner pair as the box", async () => {
     const el = await mount(url, STYLE);
-    const d = await el.segment({ points: [{ x: centres[1]![0], y: centres[1]![1], label: 1 }, { x: 5, y: 5, label: 0 }] });
+    const d = await el.segment({
+      points: [
+        { x: centres[1]![0], y: centres[1]![1], label: 1 },
+        { x: 5, y: 5, label: 0 },
+      ],
+    });
     expect(iou(d.mask.data, scene.truth(1))).to.be.at.least(0.9);
     const prompts = controllerOf(el, PromptController);
     expect(prompts.current!.points.map((p) => p.label)).to.deep.equal(['positive', 'negative']);
-    const b = await el.segment({ points: [{ x: 0.45 * W - 4, y: 0.6 * H - 4, label: 2 }, { x: 0.85 * W + 4, y: 0.85 * H + 4, label: 3 }] });
+    const b = await el.segment({
+      points: [
+        { x: 0.45 * W - 4, y: 0.6 * H - 4, label: 2 },
+        { x: 0.85 * W + 4, y: 0.85 * H + 4, label: 3 },
+      ],
+    });
     expect(iou(b.mask.data, scene.truth(2))).to.be.at.least(0.9);
     let code = '';
     await el.segment({ points: [{ x: 1, y: 1, label: 2 }] }).catch((e: { code: string }) => (code = e.code));
@@ -237,7 +280,14 @@ describe('element on a real page', function () {
   });
 
   it('image-encoded reports the worker timings of the encode', async () => {
-    const el = await fixture<Sam2SegmenterElement>(html`<sam2-segmenter device=${testBackend()} .wasmPaths=${WASM_PATHS} .workerUrl=${WORKER_URL} style=${STYLE}></sam2-segmenter>`);
+    const el = await fixture<Sam2SegmenterElement>(
+      html`<sam2-segmenter
+        device=${testBackend()}
+        .wasmPaths=${WASM_PATHS}
+        .workerUrl=${WORKER_URL}
+        style=${STYLE}
+      ></sam2-segmenter>`,
+    );
     const encoded = oneEvent(el, 'image-encoded');
     el.src = url;
     const { detail } = await encoded;

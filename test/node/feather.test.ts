@@ -6,19 +6,25 @@ import { packBits } from '../../src/shared/codecs/grey-png.js';
 
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 test('squaredDistance equals brute force on random masks (odd sizes)', () => {
   const rnd = random(7);
-  for (const [w, h, density] of [[13, 9, 0.1], [31, 17, 0.5], [1, 20, 0.2], [20, 1, 0.2]] as const) {
+  for (const [w, h, density] of [
+    [13, 9, 0.1],
+    [31, 17, 0.5],
+    [1, 20, 0.2],
+    [20, 1, 0.2],
+  ] as const) {
     const m = new Uint8Array(w * h).map(() => (rnd() < density ? 1 : 0));
     m[0] = 1;
     const d = squaredDistance(m, w, h, 1);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let best = Infinity;
-        for (let v = 0; v < h; v++) for (let u = 0; u < w; u++) if (m[v * w + u]) best = Math.min(best, (u - x) ** 2 + (v - y) ** 2);
+        for (let v = 0; v < h; v++)
+          for (let u = 0; u < w; u++) if (m[v * w + u]) best = Math.min(best, (u - x) ** 2 + (v - y) ** 2);
         assert.equal(d[y * w + x], best, `${w}x${h} at ${x},${y}`);
       }
     }
@@ -39,7 +45,10 @@ test('featherAlpha: a linear ramp of the requested width across a straight edge;
   }
   assert.deepEqual(Array.from(featherAlpha(m, w, h, 0).subarray(18, 22)), [255, 255, 0, 0]);
   assert.deepEqual(Array.from(featherAlpha(m, w, h, 0, true).subarray(18, 22)), [0, 0, 255, 255]);
-  assert.ok(featherAlpha(new Uint8Array(12).fill(1), 4, 3, 8).every((v) => v === 255), 'a full mask has no edge');
+  assert.ok(
+    featherAlpha(new Uint8Array(12).fill(1), 4, 3, 8).every((v) => v === 255),
+    'a full mask has no edge',
+  );
 });
 
 test('alphaBounds and cutoutRect', () => {
@@ -61,7 +70,10 @@ test('composeCutout: source-over of media and backdrop, unpremultiplied', () => 
   assert.deepEqual(Array.from(none), [200, 100, 0, 255, 200, 100, 0, 51]);
   const flat = composeCutout(media, alpha, 2, 1, rect, { kind: 'colour', rgba: [0, 0, 250, 255] });
   assert.deepEqual(Array.from(flat), [200, 100, 0, 255, 40, 20, 200, 255]);
-  const half = composeCutout(media, new Uint8ClampedArray([0, 0]), 2, 1, rect, { kind: 'colour', rgba: [0, 0, 250, 128] });
+  const half = composeCutout(media, new Uint8ClampedArray([0, 0]), 2, 1, rect, {
+    kind: 'colour',
+    rgba: [0, 0, 250, 128],
+  });
   assert.deepEqual(Array.from(half.subarray(0, 4)), [0, 0, 250, 128]);
 });
 
@@ -76,7 +88,8 @@ test('blurBackdrop averages only the backdrop: a flat backdrop stays flat next t
     alpha[i] = obj ? 255 : 0;
   }
   const out = blurBackdrop(rgba, alpha, w, h, 9);
-  for (let i = 0; i < w * h; i++) if (i % w >= 15) assert.deepEqual(Array.from(out.subarray(4 * i, 4 * i + 4)), [0, 200, 0, 255]);
+  for (let i = 0; i < w * h; i++)
+    if (i % w >= 15) assert.deepEqual(Array.from(out.subarray(4 * i, 4 * i + 4)), [0, 200, 0, 255]);
 });
 
 test('packBits: MSB first, rows padded to a byte', () => {

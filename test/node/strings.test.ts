@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { DEFAULT_STRINGS, resolveStrings } from '../../src/components/strings.js';
 
 test('a host replaces any subset of the texts; wrong types and unknown keys are ignored', () => {
-  const s = resolveStrings({ cleared: 'Auswahl gelöscht', maskUpdated: (a, id) => `Objekt ${id}: ${a} Pixel`, undo: 3 as unknown as string });
+  const s = resolveStrings({
+    cleared: 'Auswahl gelöscht',
+    maskUpdated: (a, id) => `Objekt ${id}: ${a} Pixel`,
+    undo: 3 as unknown as string,
+  });
   assert.equal(s.cleared, 'Auswahl gelöscht');
   assert.equal(s.maskUpdated(12, 2), 'Objekt 2: 12 Pixel');
   assert.equal(s.undo, DEFAULT_STRINGS.undo);

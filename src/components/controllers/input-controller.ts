@@ -77,7 +77,15 @@ export class InputController implements ReactiveController {
     } catch {
       // Synthetic events have no active pointer to capture.
     }
-    const drag: Drag = { pointerId: e.pointerId, startX: e.clientX, startY: e.clientY, moved: false, negative: e.altKey, done: false, timer: undefined };
+    const drag: Drag = {
+      pointerId: e.pointerId,
+      startX: e.clientX,
+      startY: e.clientY,
+      moved: false,
+      negative: e.altKey,
+      done: false,
+      timer: undefined,
+    };
     this.#drag = drag;
     if (e.pointerType === 'touch' && this.options.mode() !== 'box') {
       // A long press is the touch screen's right click: the opposite label.

@@ -247,7 +247,8 @@ export class OverlayController implements ReactiveController {
     }
     const active = this.#objects.get(this.#activeObject);
     for (const [id, bitmap] of this.#objects) {
-      if (bitmap !== active) this.#drawMask(ctx, bitmap, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
+      if (bitmap !== active)
+        this.#drawMask(ctx, bitmap, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
     }
     const activeColour = objectColour(this.#activeObject, color);
     if (active) this.#drawMask(ctx, active, c, w, h, activeColour, opacity, outlineColor, outlineWidth);

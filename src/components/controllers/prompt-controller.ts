@@ -146,7 +146,8 @@ export class PromptController implements ReactiveController {
 
   /** Sends prompts to object `objectId` (creating it when new). */
   selectObject(objectId: number): void {
-    if (!Number.isInteger(objectId) || objectId < 1) throw new Sam2Error('invalid-option', `object ids are whole numbers ≥ 1, got ${String(objectId)}`);
+    if (!Number.isInteger(objectId) || objectId < 1)
+      throw new Sam2Error('invalid-option', `object ids are whole numbers ≥ 1, got ${String(objectId)}`);
     const isNew = !this.#objects.has(objectId);
     this.#object(objectId);
     if (this.#active === objectId) return;
@@ -216,7 +217,10 @@ export class PromptController implements ReactiveController {
   clear(objectId?: number): void {
     this.#seq++;
     this.cancelHover();
-    const targets = objectId === undefined ? [...this.#objects.values()] : [this.#objects.get(objectId)].filter((o): o is ObjectState => !!o);
+    const targets =
+      objectId === undefined
+        ? [...this.#objects.values()]
+        : [this.#objects.get(objectId)].filter((o): o is ObjectState => !!o);
     const had = targets.filter((o) => o.entries.length > 0);
     for (const o of targets) {
       o.entries = [];

@@ -170,8 +170,20 @@ export class TrackingController implements ReactiveController {
         if (!emit) return;
         for (const o of rec.objects) {
           const [h, w] = o.segmentation.size;
-          const mask = new Sam2Mask({ width: w, height: h, data: decodeRle(o.segmentation), bbox: o.bbox, area: o.area }, null, seg.maskCodec);
-          this.options.reporter.emit('mask-change', { objectId: o.objectId, score: o.score, objectScore: o.objectScore, candidate: -1, mask, frame: rec.frame, time: rec.time });
+          const mask = new Sam2Mask(
+            { width: w, height: h, data: decodeRle(o.segmentation), bbox: o.bbox, area: o.area },
+            null,
+            seg.maskCodec,
+          );
+          this.options.reporter.emit('mask-change', {
+            objectId: o.objectId,
+            score: o.score,
+            objectScore: o.objectScore,
+            candidate: -1,
+            mask,
+            frame: rec.frame,
+            time: rec.time,
+          });
         }
       },
       () => undefined,

@@ -94,7 +94,8 @@ export function buildDecoderPoints(
     throw invalidPrompt(`a prompt has ${points.length} points; at most ${MAX_PROMPT_POINTS} are accepted`);
   }
   // Numeric labels become names, and a 2/3 corner pair becomes the box (invalid-prompt otherwise).
-  for (const [i, p] of points.entries()) if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
+  for (const [i, p] of points.entries())
+    if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
   const named = normalisePromptLabels(points, box);
   points = named.points;
   box = named.box;

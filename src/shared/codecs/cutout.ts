@@ -38,7 +38,14 @@ export function cutoutRect(
 
 // One box pass along rows (step 1) or columns (step `width`) over premultiplied planes, summing only pixels inside
 // the image: the weight plane is summed the same way, so edges need no special case.
-function boxPass(src: Float32Array[], dst: Float32Array[], width: number, height: number, r: number, alongRows: boolean): void {
+function boxPass(
+  src: Float32Array[],
+  dst: Float32Array[],
+  width: number,
+  height: number,
+  r: number,
+  alongRows: boolean,
+): void {
   const lines = alongRows ? height : width;
   const len = alongRows ? width : height;
   const step = alongRows ? 1 : width;
@@ -66,7 +73,13 @@ function boxPass(src: Float32Array[], dst: Float32Array[], width: number, height
  * 255 − alpha), so the object does not bleed into its own background. Three box passes per axis approximate a
  * Gaussian reaching `radius` pixels.
  */
-export function blurBackdrop(rgba: Uint8ClampedArray, alpha: Uint8ClampedArray, width: number, height: number, radius: number): Uint8ClampedArray {
+export function blurBackdrop(
+  rgba: Uint8ClampedArray,
+  alpha: Uint8ClampedArray,
+  width: number,
+  height: number,
+  radius: number,
+): Uint8ClampedArray {
   const n = width * height;
   const planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   const [r, g, b, w] = planes as [Float32Array, Float32Array, Float32Array, Float32Array];

@@ -64,7 +64,9 @@ function readPixels(ctx: AnyContext2D, width: number, height: number): Uint8Clam
   } catch (error) {
     // A cross-origin source without CORS taints the canvas, and its pixels cannot be read back.
     if (error instanceof DOMException && error.name === 'SecurityError') {
-      throw new Sam2Error('media-cross-origin', 'toCutout() cannot read the pixels of cross-origin media', { cause: error });
+      throw new Sam2Error('media-cross-origin', 'toCutout() cannot read the pixels of cross-origin media', {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -75,7 +77,11 @@ function toBlob(canvas: AnyCanvas, type: string, quality?: number): Promise<Blob
     return canvas.convertToBlob(quality === undefined ? { type } : { type, quality });
   }
   return new Promise((resolve, reject) => {
-    (canvas as HTMLCanvasElement).toBlob((b) => (b ? resolve(b) : reject(new Error(`canvas produced no ${type}`))), type, quality);
+    (canvas as HTMLCanvasElement).toBlob(
+      (b) => (b ? resolve(b) : reject(new Error(`canvas produced no ${type}`))),
+      type,
+      quality,
+    );
   });
 }
 
@@ -85,7 +91,10 @@ export function parseColour(colour: string | readonly number[]): [number, number
     const [r, g, b, a = 255] = colour;
     const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
     if ((colour.length !== 3 && colour.length !== 4) || ![r, g, b, a].every(ok)) {
-      throw new Sam2Error('invalid-option', `background colour must be [r, g, b] or [r, g, b, a] in 0–255, got ${JSON.stringify(colour)}`);
+      throw new Sam2Error(
+        'invalid-option',
+        `background colour must be [r, g, b] or [r, g, b, a] in 0–255, got ${JSON.stringify(colour)}`,
+      );
     }
     const c = (v: number): number => Math.min(255, Math.max(0, Math.round(v)));
     return [c(r!), c(g!), c(b!), c(a)];
@@ -140,7 +149,10 @@ export async function makeCutout(request: CutoutRequest): Promise<CodecResult> {
       const empty = createCanvas(1, 1);
       context2d(empty);
       const t1 = performance.now();
-      return { blob: await toBlob(empty, type, request.quality), timings: { pixels: t1 - t0, encode: performance.now() - t1 } };
+      return {
+        blob: await toBlob(empty, type, request.quality),
+        timings: { pixels: t1 - t0, encode: performance.now() - t1 },
+      };
     }
 
     // The media at the mask's size (an exact copy when it is already that size).
@@ -169,8 +181,14 @@ export async function makeCutout(request: CutoutRequest): Promise<CodecResult> {
 }
 
 /** The mask as a greyscale PNG (white inside, black outside). */
-export function makeMaskPng(mask: { width: number; height: number; data: Uint8Array }, depth: MaskPngDepth = 1): CodecResult {
+export function makeMaskPng(
+  mask: { width: number; height: number; data: Uint8Array },
+  depth: MaskPngDepth = 1,
+): CodecResult {
   const t0 = performance.now();
   const bytes = encodeMaskPng(mask.data, mask.width, mask.height, depth);
-  return { blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }), timings: { pixels: 0, encode: performance.now() - t0 } };
+  return {
+    blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+    timings: { pixels: 0, encode: performance.now() - t0 },
+  };
 }

@@ -64,7 +64,13 @@ export function squaredDistance(mask: Uint8Array, width: number, height: number,
  * Cut-out alpha (0–255) of a binary mask: 255 inside, 0 outside, and with `feather` > 0 a linear ramp `feather`
  * pixels wide centred on the edge. The image border is not an edge. `invert` swaps inside and outside.
  */
-export function featherAlpha(mask: Uint8Array, width: number, height: number, feather: number, invert = false): Uint8ClampedArray {
+export function featherAlpha(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  feather: number,
+  invert = false,
+): Uint8ClampedArray {
   const n = width * height;
   const alpha = new Uint8ClampedArray(n);
   const on = invert ? 0 : 1;

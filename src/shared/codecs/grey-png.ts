@@ -20,7 +20,8 @@ export function packBits(mask: Uint8Array, width: number, height: number): Uint8
 
 /** PNG bytes of a mask as greyscale (white inside); a 0-pixel mask becomes a 1×1 black PNG. */
 export function encodeMaskPng(mask: Uint8Array, width: number, height: number, depth: MaskPngDepth = 1): Uint8Array {
-  if (width === 0 || height === 0) return encode({ width: 1, height: 1, channels: 1, depth: 1, data: new Uint8Array(1) });
+  if (width === 0 || height === 0)
+    return encode({ width: 1, height: 1, channels: 1, depth: 1, data: new Uint8Array(1) });
   let data: Uint8Array;
   if (depth === 1) {
     data = packBits(mask, width, height);
