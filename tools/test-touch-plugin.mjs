@@ -4,7 +4,7 @@
 //   { type: 'tap', position: [x, y] }
 //   { type: 'press', position, ms }                 touch down, hold `ms`, up
 //   { type: 'drag', from: [x, y], to: [x, y], steps } touch down, moves, up
-//   { type: 'swipe', position, dy, speed }          a scroll gesture of `dy` CSS px starting at `position`
+//   { type: 'swipe', position, dy, steps }          one finger moving up `dy` CSS px from `position`
 export function sendTouchPlugin() {
   return {
     name: 'send-touch',
@@ -43,16 +43,20 @@ export function sendTouchPlugin() {
             await touch('touchEnd', payload.to);
             return true;
           }
-          case 'swipe':
-            await cdp.send('Input.synthesizeScrollGesture', {
-              x: payload.position[0],
-              y: payload.position[1],
-              yDistance: -(payload.dy ?? 200),
-              gestureSourceType: 'touch',
-              speed: payload.speed ?? 800,
-              preventFling: true,
-            });
+          case 'swipe': {
+            // One finger moving up `dy` px: the browser's own gesture handling decides whether the page scrolls
+            // (Input.synthesizeScrollGesture's touch source does not scroll in headless Chromium; these events do).
+            const [x, y] = payload.position;
+            const dy = payload.dy ?? 200;
+            const steps = payload.steps ?? 12;
+            await touch('touchStart', [x, y]);
+            for (let i = 1; i <= steps; i++) {
+              await wait(16);
+              await touch('touchMove', [x, y - (dy * i) / steps]);
+            }
+            await touch('touchEnd', [x, y - dy]);
             return true;
+          }
           default:
             throw new Error(`send-touch: unknown type ${payload.type}`);
         }

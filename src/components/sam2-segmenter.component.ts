@@ -318,7 +318,7 @@ export class Sam2SegmenterElement extends LitElement {
   /**
    * Tracks objects through a video with SAM 2's memory: this element's video by default, or any `<video>`, a camera
    * `MediaStream`, or a clip URL/Blob. Prompts come from `options.prompts`, else from the selection on the shown frame
-   * (object 1). Fires `mask-change` per object and `track-frame` per frame, then `track-end`; when it tracks this
+   * (each object's). Fires `mask-change` per object and `track-frame` per frame, then `track-end`; when it tracks this
    * element's video the overlay shows the masks, and follows playback afterwards. A new `track()` stops the previous.
    */
   track(source?: TrackSource | null, options: TrackOptions = {}): TrackingSession {

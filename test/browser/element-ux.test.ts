@@ -20,7 +20,7 @@ type Touch =
   | { type: 'tap'; position: [number, number] }
   | { type: 'press'; position: [number, number]; ms?: number }
   | { type: 'drag'; from: [number, number]; to: [number, number]; steps?: number }
-  | { type: 'swipe'; position: [number, number]; dy: number };
+  | { type: 'swipe'; position: [number, number]; dy: number; steps?: number };
 const touch = (payload: Touch): Promise<unknown> => executeServerCommand('send-touch', payload);
 
 async function nextMask(el: Sam2SegmenterElement, act: () => Promise<unknown>): Promise<Sam2MaskChangeDetail> {
@@ -173,13 +173,22 @@ describe('element on a real page', function () {
       try {
         const prompts = controllerOf(el, PromptController);
         window.scrollTo(0, 0);
-        const start = clientPoint(el, natural, ...centres[0]!);
+        // From near the element's bottom edge, one finger up 250 px (real CDP touch events; the browser decides).
+        const start = clientPoint(el, natural, W / 2, H - 10);
         await touch({ type: 'swipe', position: start, dy: 250 });
         await waitUntil(() => window.scrollY > 100, `the page did not scroll (scrollY ${window.scrollY})`, {
           timeout: 10_000,
         });
         await new Promise((r) => setTimeout(r, 300));
         expect(prompts.length).to.equal(0);
+        // The box tool keeps one-finger drags for itself: an up-and-right drag draws a box instead of scrolling.
+        window.scrollTo(0, 0);
+        el.tool = 'box';
+        await el.updateComplete;
+        const end: [number, number] = [start[0] + 120, start[1] - 150];
+        await nextMask(el, () => touch({ type: 'drag', from: start, to: end, steps: 12 }));
+        expect(window.scrollY).to.equal(0);
+        expect(prompts.current!.box).to.not.equal(null);
       } finally {
         spacer.remove();
         window.scrollTo(0, 0);
