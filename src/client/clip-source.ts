@@ -9,6 +9,7 @@
 
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
 import type { ClipInfo } from '../shared/media-types.js';
+import { MEDIA_LOAD_TIMEOUT_MS } from './media-wait.js';
 import type { Segmenter } from './segmenter.js';
 import type { VideoClip } from './clip.js';
 
@@ -95,7 +96,16 @@ type RvfcVideo = HTMLVideoElement & {
 
 function waitFor(video: HTMLVideoElement, type: 'seeked', signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    // A seek into bytes a stalled server never sends would otherwise wait forever.
+    const timer = setTimeout(
+      () => (
+        done(),
+        reject(new Sam2Error('media-decode', `the video did not finish seeking within ${MEDIA_LOAD_TIMEOUT_MS} ms`))
+      ),
+      MEDIA_LOAD_TIMEOUT_MS,
+    );
     const done = (): void => {
+      clearTimeout(timer);
       video.removeEventListener(type, ok);
       video.removeEventListener('error', bad);
       signal.removeEventListener('abort', abort);

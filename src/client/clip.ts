@@ -95,7 +95,14 @@ export async function openClipVia(
       if (closed) return;
       closed = true;
       const remote = opened;
-      if (remote) await remote.clipClose(id).catch(() => undefined);
+      if (!remote) return;
+      // A worker restarted or disposed since has released its proxy (comlink throws on the property read) and took
+      // the clip with it: nothing is left to close.
+      try {
+        await remote.clipClose(id);
+      } catch {
+        /* gone with its worker */
+      }
     },
   };
   if (opened) clipRemotes.set(clip, opened);

@@ -83,6 +83,13 @@ export type FrameInput =
 export interface TrackerOptions extends CallOptions {
   /** Frames in the clip (bounds SAM 2's object-pointer window); leave out for live streams. */
   numFrames?: number;
+  /**
+   * How many frames behind the latest tracked one a correction is exact: the tracker keeps every memory, pointer
+   * and mask of those frames (about 0.8 MB per frame and object on SAM 2.1; `memoryStats()` reports it). Further
+   * back, a prompt starts a new conditioning frame. Default 0 (a correction on the latest frame is always exact);
+   * `Infinity` keeps the whole clip.
+   */
+  history?: number;
 }
 
 /** Options of a tracker's frame calls. */
@@ -288,8 +295,9 @@ class WorkerSegmenter implements Segmenter {
   async openTracker(options: TrackerOptions = {}): Promise<Tracker> {
     const id = this.#nextTrackerId++;
     let opened: Remote | null = null;
-    const open: { numFrames?: number } = {};
+    const open: { numFrames?: number; history?: number } = {};
     if (options.numFrames !== undefined) open.numFrames = options.numFrames;
+    if (options.history !== undefined) open.history = options.history;
     await this.#bridge.call(options.signal, async (remote) => {
       opened = remote;
       return { result: remote.trackerOpen(id, open) };

@@ -24,6 +24,7 @@ import {
   type FrameTimeline,
 } from './clip-source.js';
 import { followPlayback, frameAtTime, isStream, openVideoSource, type RvfcVideo } from './video-source.js';
+import { CORRECTION_HISTORY } from './tracking-types.js';
 import type {
   ClipSummary,
   VideoExportOptions,
@@ -182,9 +183,9 @@ export class VideoTrackingSession implements TrackingSession {
         (this.#clip ? null : await openVideoSource(this.source, this.mode, this.#abort.signal, this.#cleanups));
       this.#video = video;
       this.#check();
-      this.#tracker = await seg.openTracker(
-        numFrames === undefined ? { signal: this.#abort.signal } : { numFrames, signal: this.#abort.signal },
-      );
+      const { signal } = this.#abort;
+      const history = this.options.history ?? CORRECTION_HISTORY;
+      this.#tracker = await seg.openTracker(numFrames === undefined ? { signal } : { numFrames, history, signal });
       this.#check();
       this.#current = video ? this.frameAtTime(video.currentTime) : 0;
       const prompts = this.options.prompts ?? [];

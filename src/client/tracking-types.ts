@@ -18,6 +18,9 @@ export interface TrackFramePrompt extends TrackPrompt {
   frame?: number;
 }
 
+/** @internal Complete mode's default `TrackOptions.history`. */
+export const CORRECTION_HISTORY = 30;
+
 /** Options of `track()`. */
 export interface TrackOptions {
   /** Default: `live` for a MediaStream, `complete` otherwise. */
@@ -37,6 +40,13 @@ export interface TrackOptions {
   endFrame?: number;
   /** Keep each frame's masks as COCO RLE for `toJSON()` (default true). */
   record?: boolean;
+  /**
+   * `complete`: how many frames behind the tracked one a correction (`addPrompt` on an earlier frame) is decoded
+   * on exactly the memories, pointers and mask that frame had; the frames after it are tracked again. Default 30;
+   * `Infinity` for the whole clip, at about 0.8 MB per frame and object on SAM 2.1. Further back, the prompt starts
+   * a new conditioning frame.
+   */
+  history?: number;
   /** Aborting stops the session like `stop()`. */
   signal?: AbortSignal;
 }

@@ -2,7 +2,7 @@
 // counting a clip's frames, seeking to one frame and waiting until it is presented, and the frame-of-a-time rule.
 import { Sam2Error, abortedError } from '../shared/errors.js';
 import type { TrackMode, TrackSource } from './tracking-types.js';
-import { mediaLoaded } from './media-wait.js';
+import { MEDIA_LOAD_TIMEOUT_MS, mediaLoaded } from './media-wait.js';
 
 export function isVideo(v: unknown): v is HTMLVideoElement {
   return typeof HTMLVideoElement !== 'undefined' && v instanceof HTMLVideoElement;
@@ -21,14 +21,25 @@ function mediaError(video: HTMLVideoElement, what: string): Sam2Error {
   );
 }
 
-/** Resolves when `video` fires `type`; rejects with `media-decode` on a media error, `aborted` on an abort. */
+/**
+ * Resolves when `video` fires `type`; rejects with `media-decode` on a media error or when it has not come within
+ * `timeoutMs` (a seek into bytes a stalled server never sends), `aborted` on an abort.
+ */
 export function once<K extends keyof HTMLMediaElementEventMap>(
   video: HTMLVideoElement,
   type: K,
   signal: AbortSignal,
+  timeoutMs = MEDIA_LOAD_TIMEOUT_MS,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new Sam2Error('media-decode', `the video did not fire ${type} within ${timeoutMs} ms (a stalled server?)`),
+      );
+    }, timeoutMs);
     const cleanup = (): void => {
+      clearTimeout(timer);
       video.removeEventListener(type, ok);
       video.removeEventListener('error', fail);
       signal.removeEventListener('abort', abort);

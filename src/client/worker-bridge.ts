@@ -135,8 +135,10 @@ export class WorkerBridge<Api, Ready> {
       }, helloMs);
       worker.addEventListener('message', (e: MessageEvent<unknown>) => {
         if (this.#worker === worker) this.#lastHeard = performance.now();
-        if ((e.data as Record<string, unknown> | null)?.[HELLO] === true) {
+        const data = e.data as Record<string, unknown> | null;
+        if (data?.[HELLO] === true) {
           clearTimeout(timer);
+          if (typeof data.lock === 'string') this.#watchLifetime(worker, data.lock);
           resolve();
         }
       });
@@ -147,6 +149,21 @@ export class WorkerBridge<Api, Ready> {
     this.#lastHeard = performance.now();
     this.#restore = this.#started;
     this.#started = true;
+  }
+
+  /**
+   * The worker holds the Web Lock `name` while it lives; ours is granted when it ends. A worker that closed itself or
+   * was closed by the browser (no event on the page) then fails its calls with `worker-crashed` at once, instead of
+   * after the watchdog's silence. The request costs nothing while it waits and ends with the worker (terminate()).
+   */
+  #watchLifetime(worker: Worker, name: string): void {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return;
+    locks
+      .request(name, () => {
+        if (this.#worker === worker) this.kill(new Sam2Error('worker-crashed', 'the worker was closed'));
+      })
+      .catch(() => undefined);
   }
 
   /**

@@ -18,6 +18,8 @@ export type WorkerFrame = ImageBitmap | VideoFrame;
 export interface TrackerOpenOptions {
   /** Frames in the clip; undefined for live streams. */
   numFrames?: number;
+  /** Frames back on which a correction is exact (whole per-frame state kept); default 0. */
+  history?: number;
 }
 
 /** What each result carries besides the mask bytes. */
@@ -72,7 +74,10 @@ export class VideoEngine {
     const model = await this.load();
     let tracker: VideoTracker;
     try {
-      tracker = new VideoTracker(model.layout, options.numFrames === undefined ? {} : { numFrames: options.numFrames });
+      const o: { numFrames?: number; history?: number } = {};
+      if (options.numFrames !== undefined) o.numFrames = options.numFrames;
+      if (options.history !== undefined) o.history = options.history;
+      tracker = new VideoTracker(model.layout, o);
     } catch (e) {
       asPromptError(e);
     }
@@ -138,7 +143,8 @@ export class VideoEngine {
   #stats(t: VideoTracker): TrackerStats {
     const m = t.memoryStats();
     const timings = structuredClone(t.timings);
-    return { bytes: m.bytes, objects: m.objects.length, encodedFrames: m.encodedFrames, timings };
+    const memories = m.objects.reduce((a, o) => a + o.memories, 0);
+    return { bytes: m.bytes, objects: m.objects.length, memories, encodedFrames: m.encodedFrames, timings };
   }
 
   async #run<T>(id: number, pixels: WorkerFrame | null, fn: (t: VideoTracker) => Promise<T>): Promise<T> {

@@ -168,6 +168,8 @@ export interface TrackerStats {
   /** Bytes of memory features, pointers and masks held by every object's memory bank. */
   bytes: number;
   objects: number;
+  /** Object-frames holding memory features (what the correction history costs shows here and in `bytes`). */
+  memories: number;
   /** Frames whose image-encoder outputs are cached. */
   encodedFrames: number;
   /** Calls and total milliseconds per graph since the tracker opened. */

@@ -247,8 +247,27 @@ export const WORKER_HELLO = 'sam2-segmenter:hello';
 /**
  * Exposes `api` on this worker and says hello. A host's wrapper worker may import ours after a top-level await; the
  * page then must not post before we listen, so it waits for this hello.
+ *
+ * The hello names a Web Lock this worker holds for as long as it lives: a worker closed by itself or by the browser
+ * raises no event on the page, but its locks are released, so the page learns of its end at once (WorkerBridge).
+ * Without Web Locks (an insecure context) the hello names none and the page's watchdog is the only bound.
  */
 export function exposeWorkerApi(api: object): void {
   Comlink.expose(api);
-  (self as unknown as { postMessage(m: unknown): void }).postMessage({ [WORKER_HELLO]: true });
+  const hello = (lock?: string): void =>
+    (self as unknown as { postMessage(m: unknown): void }).postMessage({ [WORKER_HELLO]: true, lock });
+  const locks = (self.navigator as Navigator | undefined)?.locks;
+  if (!locks) return hello();
+  const name = `${WORKER_HELLO}:${crypto.randomUUID()}`;
+  let held = false;
+  locks
+    .request(name, () => {
+      held = true;
+      hello(name);
+      // Held until this worker ends.
+      return new Promise<never>(() => undefined);
+    })
+    .catch(() => {
+      if (!held) hello();
+    });
 }

@@ -287,8 +287,10 @@ describe(`tracking sessions on video (${backend})`, function () {
     const p = [...Array(n).keys()].map((i): Sq => ({ x: 10 + 3 * i, y: 60 + i }));
     const c = await clip(n, (i) => [p[i]!]);
     const video = await videoOf(c.blob);
+    // A failed expectation leaves the loop, not the session (iterators are subscribers): stop it in finally.
+    let session: ReturnType<typeof trackVideo> | undefined;
     try {
-      const session = trackVideo(seg, video, {
+      session = trackVideo(seg, video, {
         mode: 'live',
         prompts: [{ frame: 0, points: [{ ...centre(p[0]!), label: 'positive' }] }],
       });
@@ -317,6 +319,7 @@ describe(`tracking sessions on video (${backend})`, function () {
         `[tracking ${backend}] live: ${summary.frames} tracked, ${summary.dropped} dropped, lag ${lags.join(',')}`,
       );
     } finally {
+      await session?.stop().catch(() => undefined);
       URL.revokeObjectURL(video.src);
       video.remove();
     }
@@ -337,8 +340,9 @@ describe(`tracking sessions on video (${backend})`, function () {
         t++;
         draw();
       }, 33);
+      let session: ReturnType<typeof trackVideo> | undefined;
       try {
-        const session = trackVideo(seg, stream, { prompts: [{ points: [{ x: 64, y: 114, label: 'positive' }] }] });
+        session = trackVideo(seg, stream, { prompts: [{ points: [{ x: 64, y: 114, label: 'positive' }] }] });
         expect(session.mode).to.equal('live');
         let count = 0;
         for await (const f of session) {
@@ -352,6 +356,7 @@ describe(`tracking sessions on video (${backend})`, function () {
         expect(summary.stats).to.not.equal(null);
         expect(await trackerCount(seg)).to.equal(0);
       } finally {
+        await session?.stop().catch(() => undefined);
         clearInterval(timer);
         stream.getTracks().forEach((tr) => tr.stop());
       }

@@ -53,9 +53,7 @@ describe('faults: delivery', function () {
       s2.dispose();
     }));
 
-  // Known gap (issue 12, open): the load recovers with one fresh request, but the record left in IndexedDB is not
-  // yet the good file. Skipped until that is found, so the suite's count shows it.
-  it.skip('#2 a damaged graph already in the cache (stored by an older version) is evicted and fetched once more', () =>
+  it('#2 a damaged graph already in the cache (stored by an older version) is evicted and fetched once more', () =>
     faultCase(async () => {
       const id = uid();
       const base = faultUrl(`id=${id}`, HF);
@@ -66,10 +64,14 @@ describe('faults: delivery', function () {
       const key = cacheKey(base, 'onnx/vision_encoder.onnx', 'url');
       const rec: CacheRecord = { url: base, size: bad.length, storedAt: Date.now(), blob: new Blob([bad]) };
       await set(key, rec, idb());
-      const s = seg(base);
+      // A cache that gave up on IndexedDB (a read slower than its bound on a loaded machine) would fetch the file
+      // without ever seeing the damaged record: say so rather than fail on the bytes below.
+      const warnings: string[] = [];
+      const s = seg(base, { onWarning: (w) => warnings.push(w.message) });
       await resolves(s.ready, 'load over a damaged cache entry');
       await healthCheck(s);
       s.dispose();
+      expect(warnings, 'storage warnings').to.deep.equal([]);
       const st = await stats(id);
       expect(
         count(st, (p) => p.endsWith('vision_encoder.onnx')),

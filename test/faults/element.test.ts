@@ -27,6 +27,13 @@ function maskOf(d: Sam2MaskChangeDetail): Uint8Array {
   return m;
 }
 
+/** Codes of `el`'s `error` events: the faults below are absorbed, so each case expects none. */
+function errorCodes(el: Sam2SegmenterElement): string[] {
+  const codes: string[] = [];
+  el.addEventListener('error', (e) => codes.push((e as CustomEvent<{ code: string }>).detail.code));
+  return codes;
+}
+
 /** One click on a known object of the element's current scene segments it. */
 async function elementHealth(el: Sam2SegmenterElement): Promise<void> {
   const { scene, centres } = objectsScene(320, 240);
@@ -42,6 +49,7 @@ describe('faults: element', function () {
   it('#1 setting source then calling segment() at once uses the new image (first image, and a swap)', () =>
     faultCase(async () => {
       const el = element();
+      const errors = errorCodes(el);
       const sizes: string[] = [];
       el.addEventListener('mask-change', (e) =>
         sizes.push(
@@ -66,6 +74,7 @@ describe('faults: element', function () {
         expect(db.mask.width).to.equal(400);
         expect(iou(maskOf(db), b.truth(0))).to.be.at.least(0.9);
         expect(sizes.filter((s) => s === '0x0')).to.deep.equal([]);
+        expect(errors, 'error events').to.deep.equal([]);
         await elementHealth(el);
       } finally {
         el.remove();
@@ -75,6 +84,7 @@ describe('faults: element', function () {
   it('#6 undo() after a burst of prompts steps back to the last shown mask, not into superseded prompts', () =>
     faultCase(async () => {
       const el = element();
+      const errors = errorCodes(el);
       document.body.append(el);
       try {
         const { scene, centres } = objectsScene(320, 240);
@@ -93,6 +103,7 @@ describe('faults: element', function () {
         await resolves(el.undo(), 'undo');
         const back = await resolves(shown, 'mask after undo');
         expect(iou(maskOf(back), scene.truth(0)), "undo shows the first prompt's object").to.be.at.least(0.9);
+        expect(errors, 'superseded prompts are silent').to.deep.equal([]);
         await elementHealth(el);
       } finally {
         el.remove();
@@ -117,8 +128,10 @@ describe('faults: element', function () {
       };
       try {
         const id = uid();
+        const errors: string[][] = [];
         for (let i = 0; i < 20; i++) {
           const el = element();
+          errors.push(errorCodes(el));
           el.src = faultUrl(`id=${id},wait=800`, 'test/faults/fixtures/tiny.png');
           document.body.append(el);
           await new Promise((r) => setTimeout(r, 20));
@@ -127,6 +140,8 @@ describe('faults: element', function () {
         await new Promise((r) => setTimeout(r, 3000));
         const leaked = [...made].filter((u) => !revoked.has(u));
         expect(leaked, `${leaked.length} of ${made.size} object URLs never revoked`).to.deep.equal([]);
+        // A removal aborts the download: silent, not an error.
+        expect(errors.flat(), 'error events of removed elements').to.deep.equal([]);
       } finally {
         URL.createObjectURL = create;
         URL.revokeObjectURL = revoke;
@@ -146,6 +161,7 @@ describe('faults: element', function () {
       const el = element(new URL(`/test/browser/fixtures/test.worker.ts?fault=quota&tag=${uid()}`, location.href).href);
       el.noCache = false;
       el.model = new URL(`/__faults/id=${uid()}/demo/models/sam2-twin/manifest.json`, location.href).href;
+      const errors = errorCodes(el);
       const warnings: string[] = [];
       el.addEventListener('warning', (e) => warnings.push((e as CustomEvent<{ code: string }>).detail.code));
       const ready = new Promise<void>((r) => el.addEventListener('ready', () => r(), { once: true }));
@@ -154,6 +170,7 @@ describe('faults: element', function () {
         await resolves(ready, 'element ready');
         await new Promise((r) => setTimeout(r, 100));
         expect(warnings).to.deep.equal(['storage']);
+        expect(errors, 'a storage failure is a warning, not an error').to.deep.equal([]);
         await elementHealth(el);
       } finally {
         el.remove();

@@ -1,5 +1,5 @@
-// Fault suite, media that never loads: track() on a <video> without a source, with a URL that never answers, or one
-// that fails, ends with a coded error instead of a `finished` that never settles.
+// Fault suite, media that never loads: track() on a <video> without a source, with a URL whose server never answers,
+// or one that fails, ends with a coded error instead of a `finished` that never settles.
 
 import { expect } from '@open-wc/testing';
 import { createSegmenter } from '../../src/client/segmenter.js';
@@ -21,9 +21,10 @@ describe('faults: media', function () {
       const cases: [string, string | null][] = [
         ['no source', null],
         ['404', faultUrl(`id=${id},missing`, 'clip.webm')],
-        // Known gap (issue 12, open): a server that never answers. Since clips are demuxed in the worker, its fetch of
-        // the stalled URL has no end of its own; waiting for the element's load first broke the element's own video
-        // path, so the case is left out until the worker's fetch is bounded.
+        // The worker's demux fetch gives up after its stall bound, then the <video> path's load wait gives up too.
+        ['a server that never answers', faultUrl(`id=${id},hang`, 'clip.webm')],
+        // Half the file, then silence: the worker's read stalls, and so do the <video>'s seeks into the missing half.
+        ['a server that stops mid-file', faultUrl(`id=${id},stall`, 'test/faults/fixtures/small-clip.webm')],
       ];
       for (const [what, src] of cases) {
         const video = document.createElement('video');
@@ -36,6 +37,9 @@ describe('faults: media', function () {
           expect(['media-decode', 'media-cross-origin'], `${what}: ${e.code} ${e.message}`).to.include(e.code);
         } finally {
           video.remove();
+          // Ends the element's own request (a hanging one would hold a connection of the page).
+          video.removeAttribute('src');
+          video.load();
         }
       }
       await healthCheck(s);

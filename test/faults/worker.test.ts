@@ -41,7 +41,12 @@ describe('faults: worker', function () {
       const { scene, centres } = objectsScene(320, 240);
       await resolves(s.setImage(scene.canvas), 'setImage');
       const [x, y] = centres[0]!;
-      const e = await rejects(s.segment({ points: [{ x, y, label: 'positive' }] }), 'segment on a closed worker');
+      // Seconds, not the watchdog's two minutes: the worker's lifetime lock is released when it closes.
+      const e = await rejects(
+        s.segment({ points: [{ x, y, label: 'positive' }] }),
+        'segment on a closed worker',
+        30_000,
+      );
       expect(e.code, e.message).to.equal('worker-crashed');
       s.dispose();
       await healthCheck();

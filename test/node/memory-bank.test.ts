@@ -260,8 +260,8 @@ test('fp16 storage halves a memory and round-trips within fp16 precision', () =>
 });
 
 /** Tracks frames from..to (inclusive, in dir) like the engine loop does: store, mark tracked, evict. */
-function simulate(o: ObjectState, frames: number[], dir: Direction, cfg = CFG) {
-  const keep = defaultRetention(cfg);
+function simulate(o: ObjectState, frames: number[], dir: Direction, cfg = CFG, history = 0) {
+  const keep = { ...defaultRetention(cfg), history };
   for (const f of frames) {
     if (!o.cond.has(f)) {
       const plan = planMemory(o, f, dir, cfg);
@@ -307,6 +307,31 @@ test('eviction keeps memory bounded: after 1000 frames as after 60, with the sam
   const fullLate = state([0], range(980, 998));
   assert.deepEqual(slots(o, 999), slots(fullLate, 999));
   assert.deepEqual(ptrs(o, 999), ptrs(fullLate, 999));
+});
+
+test('history h: a correction h frames back sees exactly what tracking that frame saw, and memory stays bounded', () => {
+  const h = 20;
+  const o = state([0], []);
+  simulate(o, range(0, 499), 1, CFG, h);
+  const at500 = objectMemoryStats(o);
+  simulate(o, range(500, 999), 1, CFG, h);
+  assert.equal(objectMemoryStats(o).bytes, at500.bytes);
+  // Frame 979 (20 behind 999): its own stored output (the mask prompt) and the plan it was tracked with.
+  const f = 999 - h;
+  assert.ok(o.nonCond.get(f)?.lowRes, 'the corrected frame keeps its logits');
+  assert.equal(o.tracked.get(f), 1, 'still a tracked frame: a prompt there is a correction');
+  const full = state([0], range(f - 20, f - 1));
+  assert.deepEqual(slots(o, f), slots(full, f));
+  assert.deepEqual(ptrs(o, f), ptrs(full, f));
+  // Beyond the pointers that frame needed, nothing is held (memory stays bounded).
+  assert.equal(o.nonCond.has(999 - h - CFG.maxObjPtrs), false);
+  assert.equal(o.nonCond.has(999 - h - CFG.maxObjPtrs + 1), true);
+  // Without history the same frame is gone: a prompt there would start a new conditioning frame.
+  const plain = state([0], []);
+  simulate(plain, range(0, 999), 1);
+  assert.equal(plain.tracked.has(f), false);
+  // h more frames hold a memory than without history.
+  assert.equal(objectMemoryStats(o).memories, objectMemoryStats(plain).memories + h);
 });
 
 test('eviction in reverse keeps the frames behind in the reverse direction', () => {

@@ -18,6 +18,7 @@ import {
 } from 'mediabunny';
 import { Sam2Error } from '../../shared/errors.js';
 import type { ClipInfo } from '../../shared/media-types.js';
+import { CLIP_STALL_MS, stallBoundFetch } from './stall-bound-fetch.js';
 
 export type { ClipInfo };
 
@@ -53,13 +54,20 @@ export class ClipReader {
     this.#sink = new VideoSampleSink(track);
   }
 
-  /** Opens a clip; rejects with `media-decode` (the caller falls back) when it cannot be demuxed or decoded here. */
-  static async open(source: ClipSource): Promise<ClipReader> {
+  /**
+   * Opens a clip; rejects with `media-decode` (the caller falls back) when it cannot be demuxed or decoded here. A URL's
+   * server that stays silent for `stallMs` (no headers, or no bytes for a pending read) fails it the same way.
+   */
+  static async open(source: ClipSource, stallMs = CLIP_STALL_MS): Promise<ClipReader> {
     if (typeof VideoDecoder === 'undefined') throw unreadable('this browser has no WebCodecs VideoDecoder in workers');
     const src =
       typeof source === 'string'
-        ? // One failed fetch is enough: a cross-origin URL without CORS will not start working on a retry.
-          new UrlSource(source, { getRetryDelay: () => null, handleUnhandledError: () => undefined })
+        ? new UrlSource(source, {
+            // One failed fetch is enough: a cross-origin URL without CORS will not start working on a retry.
+            getRetryDelay: () => null,
+            handleUnhandledError: () => undefined,
+            fetchFn: stallBoundFetch(stallMs),
+          })
         : new BlobSource(source);
     const input = new Input({ formats: [MP4, QTFF, WEBM, MATROSKA], source: src });
     try {

@@ -250,6 +250,11 @@ export interface Retention {
   maskmem: number;
   /** Frames whose pointer and score are kept. */
   pointers: number;
+  /**
+   * Frames further back whose whole state is also kept, so that a correction up to this many frames behind the
+   * latest tracked one is decoded on exactly the memories, pointers and mask prompt that frame had (default 0).
+   */
+  history?: number;
 }
 
 /**
@@ -276,13 +281,17 @@ export function defaultRetention(cfg: BankConfig): Retention {
 export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention): void {
   const conds = [...o.cond.keys()];
   const nearCond = (t: number): number => conds.reduce((m, c) => Math.min(m, Math.abs(t - c)), Infinity);
+  // A correction h frames back needs what tracking that frame saw: memories and pointers h frames further back.
+  const history = keep.history ?? 0;
+  const pointerAge = keep.pointers + history;
+  const maskmemAge = keep.maskmem + history;
   for (const [t, out] of o.nonCond) {
     const age = dir * (f - t);
     const near = nearCond(t);
-    if ((age < 0 || age >= keep.pointers) && near >= keep.pointers) {
+    if ((age < 0 || age >= pointerAge) && near >= keep.pointers) {
       o.nonCond.delete(t);
       o.points.delete(t);
-    } else if (age >= keep.maskmem && near >= keep.maskmem) {
+    } else if (age >= maskmemAge && near >= keep.maskmem) {
       out.maskmem = null;
       out.maskmemPos = null;
       out.lowRes = null;
@@ -290,7 +299,7 @@ export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention
   }
   for (const t of o.tracked.keys()) {
     const age = dir * (f - t);
-    if (!o.cond.has(t) && !o.nonCond.has(t) && (age < 0 || age >= keep.pointers)) o.tracked.delete(t);
+    if (!o.cond.has(t) && !o.nonCond.has(t) && (age < 0 || age >= pointerAge)) o.tracked.delete(t);
   }
 }
 

@@ -44,6 +44,8 @@ export interface VideoTrackerOptions {
   maxCondFramesInAttn?: number;
   /** Non-conditioning history kept (default: 7 memories, 16 pointers; see memory-bank.ts `defaultRetention`). */
   retention?: Retention;
+  /** Frames behind the latest tracked one on which a correction is exact (memory-bank.ts `Retention.history`). */
+  history?: number;
   /** Frame preparation (default: the layout's, SAM 2's stretch + normalisation at its input size). */
   preprocess?: (src: PreprocessSource) => Promise<PixelValues>;
 }
@@ -150,7 +152,11 @@ export class VideoTracker {
       maxCondFramesInAttn: options.maxCondFramesInAttn ?? C.maxCondFramesInAttn,
       numFrames: options.numFrames,
     };
-    this.keep = options.retention ?? defaultRetention(this.cfg);
+    const history = options.history ?? options.retention?.history ?? 0;
+    if (!(Number.isInteger(history) && history >= 0) && history !== Infinity) {
+      throw new RangeError(`history must be a non-negative integer or Infinity, got ${history}`);
+    }
+    this.keep = { ...(options.retention ?? defaultRetention(this.cfg)), history };
   }
 
   /** Ids of the objects, in the order they were added. */
