@@ -431,7 +431,6 @@ export class VideoTrackingSession implements TrackingSession {
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      // The segmenter's worker encodes this session's cut-outs and mask PNGs.
       mask: new Sam2Mask(r.mask, source, this.#segmenter().maskCodec),
     };
   }
