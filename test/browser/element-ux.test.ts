@@ -179,7 +179,17 @@ describe('element on a real page', function () {
         await waitUntil(() => window.scrollY > 100, `the page did not scroll (scrollY ${window.scrollY})`, {
           timeout: 10_000,
         });
-        await new Promise((r) => setTimeout(r, 300));
+        // Let the swipe's fling end, so that it cannot move the page during the next gesture.
+        let last = -1;
+        await waitUntil(
+          () => {
+            const same = window.scrollY === last;
+            last = window.scrollY;
+            return same;
+          },
+          'the scroll did not settle',
+          { interval: 250, timeout: 10_000 },
+        );
         expect(prompts.length).to.equal(0);
         // The box tool keeps one-finger drags for itself: an up-and-right drag draws a box instead of scrolling.
         window.scrollTo(0, 0);
