@@ -15,6 +15,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { ortRuntimePassthrough, tsSourceForJs } from './tools/ort-dev-server-plugin.mjs';
 import { mediabunnyBrowserShim } from './tools/mediabunny-dev-server-plugin.mjs';
 import { testServerFaults } from './tools/test-server-faults.mjs';
+import { sendTouchPlugin } from './tools/test-touch-plugin.mjs';
 
 const rootDir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.env.BROWSER_TEST_FILES?.split(',');
@@ -94,7 +95,12 @@ export default {
   rootDir,
   nodeResolve: true,
   middleware: [testServerFaults(rootDir), tsSourceForJs(rootDir)],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), ortRuntimePassthrough(), mediabunnyBrowserShim()],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    ortRuntimePassthrough(),
+    mediabunnyBrowserShim(),
+    sendTouchPlugin(),
+  ],
   // No top-level `files`: wtr would run them as an extra 'default' group, i.e. a third time.
   groups: [group('wasm', []), group('webgpu', webgpuArgs, webgpuFiles), group('faults', [], faultFiles, 'wasm')],
   // The machine has 2 cores and SwiftShader is CPU-bound: one browser, one test file at a time.

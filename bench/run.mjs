@@ -81,7 +81,9 @@ async function runPage(mode, args) {
       .filter(([, v]) => v)
       .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
       .join('');
-    await page.goto(`http://localhost:${port}/bench/bench.html?mode=${mode}&runs=${runs}${extra}`, {
+    // BENCH_PAGE picks another page of bench/ (e.g. mask-codecs), measured the same way.
+    const pageName = process.env.BENCH_PAGE ?? 'bench';
+    await page.goto(`http://localhost:${port}/bench/${pageName}.html?mode=${mode}&runs=${runs}${extra}`, {
       timeout: 300_000,
     });
     let result;

@@ -7,6 +7,7 @@
 import type { DetailedHTMLProps, HTMLAttributes } from 'react';
 import type {
   Sam2ErrorEvent,
+  Sam2ImageEncodedEvent,
   Sam2MaskChangeEvent,
   Sam2ModelProgressEvent,
   Sam2ReadyEvent,
@@ -31,6 +32,9 @@ type ElementProps = Partial<
     | 'dtype'
     | 'noCache'
     | 'persistStorage'
+    | 'tool'
+    | 'controls'
+    | 'strings'
   >
 >;
 
@@ -40,6 +44,7 @@ export interface Sam2SegmenterJSXProps
   onready?: (event: Sam2ReadyEvent) => void;
   'onmodel-progress'?: (event: Sam2ModelProgressEvent) => void;
   'onmask-change'?: (event: Sam2MaskChangeEvent) => void;
+  'onimage-encoded'?: (event: Sam2ImageEncodedEvent) => void;
   'ontrack-frame'?: (event: Sam2TrackFrameEvent) => void;
   'ontrack-end'?: (event: Sam2TrackEndEvent) => void;
   onerror?: (event: Sam2ErrorEvent) => void;

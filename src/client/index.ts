@@ -2,7 +2,17 @@
 
 export { createSegmenter } from './segmenter.js';
 export { Sam2Mask } from './mask.js';
-export type { CutoutOptions, MaskPolygonOptions, Sam2MaskSource } from './mask.js';
+export type {
+  CodecResult,
+  CodecTimings,
+  CutoutBackgroundImage,
+  CutoutOptions,
+  MaskBlobOptions,
+  MaskCodec,
+  MaskPngDepth,
+  MaskPolygonOptions,
+  Sam2MaskSource,
+} from './mask.js';
 export { trackVideo } from './tracking-session.js';
 export type {
   TrackExport,
@@ -35,10 +45,13 @@ export type { CacheInfo } from '../shared/cache.js';
 export { MODEL_PRESETS, resolveModel } from './presets.js';
 export type { ModelPreset, PresetName } from './presets.js';
 export type {
+  BoxCornerLabel,
   DeviceOption,
+  ImageEncodeTimings,
   MaskData,
   ModelProgress,
   PromptBox,
+  PointLabel,
   PromptPoint,
   ReadyInfo,
   Sam2ErrorCode,

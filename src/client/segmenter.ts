@@ -9,12 +9,13 @@ import { getAssetLocations } from './assets.js';
 import { requestPersistentStorage } from '../shared/cache.js';
 import { WorkerBridge } from './worker-bridge.js';
 import { startWorker } from './worker-start.js';
-import { Sam2Mask } from './mask.js';
 import { Sam2Error, fromWireError, mediaReadError, unwrap, type WireError, type WireResult } from '../shared/errors.js';
 import { resolveModel, type PresetName } from './presets.js';
+import { Sam2Mask, localMaskCodec, type CutoutRequest, type MaskCodec } from './mask.js';
 import { clipRemotes, isVideoClip, openClipVia, type VideoClip } from './clip.js';
 import type {
   DeviceOption,
+  ImageEncodeTimings,
   ModelProgress,
   ReadyInfo,
   SegmentPrompt,
@@ -64,10 +65,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Natural size of the image set. */
+/** Natural size of the image set, and where its encode spent its time. */
 export interface ImageSize {
   width: number;
   height: number;
+  timings: ImageEncodeTimings;
 }
 
 /**
@@ -152,6 +154,11 @@ export interface Segmenter {
     rles: readonly { size: [number, number]; counts: string }[],
     options?: CallOptions,
   ): Promise<ImageBitmap[]>;
+  /**
+   * Makes masks' image files (cut-outs, grey PNGs) in the worker; the masks this SDK hands out use it. After
+   * `dispose()` it encodes on the page instead, so masks outlive their segmenter.
+   */
+  readonly maskCodec: MaskCodec;
   /** Terminates the worker and rejects pending calls; the segmenter cannot be used afterwards. */
   dispose(): void;
 }
@@ -200,6 +207,15 @@ async function toWorkerFrame(pixels: FrameInput): Promise<VideoFrame | ImageBitm
   }
 }
 
+/** The bitmaps of a cut-out request, transferred to the worker with it. */
+function cutoutBitmaps(request: CutoutRequest): ImageBitmap[] {
+  const out: ImageBitmap[] = [];
+  if (request.source instanceof ImageBitmap) out.push(request.source);
+  const bg = request.background;
+  if (bg && 'image' in bg) out.push(bg.image);
+  return out;
+}
+
 function absolute(url: string | URL): string {
   return new URL(String(url), globalThis.location?.href).href;
 }
@@ -243,24 +259,31 @@ class WorkerSegmenter implements Segmenter {
   }
 
   setImage(source: ImageSource, options: CallOptions = {}): Promise<ImageSize> {
+    const t0 = performance.now();
     // 'media': a tainted canvas or cross-origin image fails to read (SecurityError) or to post (DataCloneError).
-    return this.#bridge.call(
-      options.signal,
-      async (remote, callId) => {
-        const bitmap = await toBitmap(source);
-        this.#image?.close();
-        this.#image = bitmap;
-        const copy = await createImageBitmap(bitmap);
-        return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
-      },
-      'media',
-    );
+    return this.#bridge
+      .call<{ width: number; height: number; timings: Omit<ImageEncodeTimings, 'total'> }>(
+        options.signal,
+        async (remote, callId) => {
+          const bitmap = await toBitmap(source);
+          this.#image?.close();
+          this.#image = bitmap;
+          const copy = await createImageBitmap(bitmap);
+          return { result: remote.setImage(Comlink.transfer(copy, [copy]), callId) };
+        },
+        'media',
+      )
+      .then((info) => ({
+        width: info.width,
+        height: info.height,
+        timings: { ...info.timings, total: performance.now() - t0 },
+      }));
   }
 
   segment(prompt: SegmentPrompt, options: CallOptions = {}): Promise<SegmentResult> {
     return this.#bridge
       .call(options.signal, async (remote, callId) => ({ result: remote.segment(prompt, callId) }))
-      .then((r) => ({ ...r, mask: new Sam2Mask(r.mask) }));
+      .then((r) => ({ ...r, mask: new Sam2Mask(r.mask, null, this.maskCodec) }));
   }
 
   clear(objectId?: number, options: CallOptions = {}): Promise<void> {
@@ -388,6 +411,24 @@ class WorkerSegmenter implements Segmenter {
       result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))),
     }));
   }
+
+  readonly maskCodec: MaskCodec = {
+    cutout: (request) => {
+      if (this.#bridge.disposed) return localMaskCodec.cutout(request);
+      const bitmaps = cutoutBitmaps(request);
+      return this.#bridge
+        .call(undefined, async (remote) => ({ result: remote.encodeCutout(Comlink.transfer(request, bitmaps)) }))
+        .catch((e: unknown) => {
+          // Not posted, or the worker died with it: closing a bitmap that was transferred is a no-op.
+          for (const b of bitmaps) b.close();
+          throw e;
+        });
+    },
+    maskPng: (mask, depth) => {
+      if (this.#bridge.disposed) return localMaskCodec.maskPng(mask, depth);
+      return this.#bridge.call(undefined, async (remote) => ({ result: remote.encodeMaskPng(mask, depth) }));
+    },
+  };
 
   dispose(): void {
     this.#bridge.dispose();

@@ -431,7 +431,7 @@ export class VideoTrackingSession implements TrackingSession {
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      mask: new Sam2Mask(r.mask, source),
+      mask: new Sam2Mask(r.mask, source, this.#segmenter().maskCodec),
     };
   }
 

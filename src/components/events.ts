@@ -1,7 +1,7 @@
 // The element's events, one `CustomEvent<Detail>` type each. They are typed on the element's own addEventListener
 // overloads (and `document.querySelector('sam2-segmenter')` returns the element through HTMLElementTagNameMap), not in
 // the global HTMLElementEventMap: names like `ready` or `error` there would clash with other libraries' (TS2717).
-import type { ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
+import type { ImageEncodeTimings, ModelProgress, ReadyInfo, Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2Mask } from '../client/mask.js';
 import type { TrackFrame, TrackSummary } from '../client/tracking-session.js';
 
@@ -23,6 +23,13 @@ export interface Sam2MaskChangeDetail {
   time?: number;
 }
 
+/** Detail of `image-encoded`: the media's natural size and where its encode spent its time (ms). */
+export interface Sam2ImageEncodedDetail {
+  width: number;
+  height: number;
+  timings: ImageEncodeTimings;
+}
+
 /** Detail of `error`. */
 export interface Sam2ErrorDetail {
   /** Stable machine-readable code. */
@@ -39,6 +46,8 @@ export type Sam2ReadyEvent = CustomEvent<ReadyInfo>;
 export type Sam2ModelProgressEvent = CustomEvent<ModelProgress>;
 /** Fired when the shown mask changes (a prompt, undo, clear). */
 export type Sam2MaskChangeEvent = CustomEvent<Sam2MaskChangeDetail>;
+/** Fired when the image (or the video frame shown) has been encoded, so that a prompt now only decodes. */
+export type Sam2ImageEncodedEvent = CustomEvent<Sam2ImageEncodedDetail>;
 /** Fired when loading, decoding or segmenting fails; does not bubble. */
 export type Sam2ErrorEvent = CustomEvent<Sam2ErrorDetail>;
 
@@ -55,6 +64,7 @@ export interface Sam2SegmenterEventMap {
   ready: Sam2ReadyEvent;
   'model-progress': Sam2ModelProgressEvent;
   'mask-change': Sam2MaskChangeEvent;
+  'image-encoded': Sam2ImageEncodedEvent;
   'track-frame': Sam2TrackFrameEvent;
   'track-end': Sam2TrackEndEvent;
   error: Sam2ErrorEvent;

@@ -11,12 +11,33 @@ import { MediaController, type Sam2SegmenterSource } from './controllers/media-c
 import { OverlayController } from './controllers/overlay-controller.js';
 import { PromptController } from './controllers/prompt-controller.js';
 import { TrackingController } from './controllers/tracking-controller.js';
+import { objectColour } from './controllers/overlay-controller.js';
+import { controlStyles, renderControls, type Sam2PromptTool } from './controls.js';
+import { LoadProgress } from './load-progress.js';
+import { renderState, stateStyles, type Sam2SegmenterState } from './states.js';
+import { resolveStrings, type Sam2SegmenterStrings } from './strings.js';
+import { Sam2Mask } from '../client/mask.js';
+import { maskArea, maskBbox } from '../shared/polygons.js';
+import type { Sam2ErrorCode } from '../shared/types.js';
 import type { Sam2MaskChangeDetail, Sam2SegmenterEventMap } from './events.js';
 import { Reporter } from './reporter.js';
 import { styles } from './sam2-segmenter.styles.js';
 
 export type { Sam2SegmenterMode } from './controllers/input-controller.js';
 export type { Sam2SegmenterSource } from './controllers/media-controller.js';
+export type { Sam2PromptTool } from './controls.js';
+export type { Sam2SegmenterState } from './states.js';
+
+/** Errors that leave the element with nothing to prompt on: they show the error state (with a retry). */
+const FATAL: ReadonlySet<Sam2ErrorCode> = new Set<Sam2ErrorCode>([
+  'model-fetch',
+  'model-integrity',
+  'model-contract',
+  'backend-unavailable',
+  'media-cross-origin',
+  'media-decode',
+  'worker-crashed',
+]);
 
 /** What `segment()` takes: points and/or a box in the media's natural pixels. */
 export interface Sam2SegmenterPrompt {
@@ -41,21 +62,38 @@ const ENGINE_OPTIONS = ['model', 'device', 'dtype', 'wasmPaths', 'workerUrl', 'n
  * @event mask-change - The mask changed; `detail` is `{objectId, score, objectScore, candidate, mask}` (`mask.area` 0 when cleared).
  * @event track-frame - A video frame was tracked; `detail` is `{frame, time, objects, processed, dropped, progress}`.
  * @event track-end - A tracking session ended; `detail` is its summary `{reason, mode, frames, dropped, objects, fps, stats}`.
+ * @event image-encoded - The image (or shown video frame) was encoded; `detail` is `{width, height, timings}` (ms).
  * @event error - Loading, decoding, segmenting or tracking failed; `detail` is `{code, message}`. Does not bubble.
  * @event warning - A non-fatal problem, e.g. code `storage` when the model cache is unavailable (models then load from the network); `detail` is `{code, message}`.
+ *
+ * @slot loading - Replaces the loading overlay (the `state` attribute is `loading`; `model-progress` has the figures).
+ * @slot error - Replaces the error overlay (`state="error"`; call `retry()` to load again).
+ * @slot empty - Replaces what shows without media (`state="empty"`).
  *
  * @csspart base - The focusable stage holding the media and the overlay.
  * @csspart media - The `<img>`, `<video>` or `<canvas>` showing the media; style its `object-fit` (contain, cover, fill).
  * @csspart overlay - The canvas the mask and prompt markers are drawn on.
+ * @csspart state - The overlay of a state, with `loading`, `error` or `empty` as its second part name.
+ * @csspart progress - The loading bar's track; @csspart progress-bar - its fill (one figure over every file).
+ * @csspart state-text - The state's message; @csspart state-title - the error's title; @csspart retry - its button.
+ * @csspart controls - The toolbar (the `controls` attribute); @csspart control - each button, also named `tool`,
+ *   `tool-active`, `undo`, `redo`, `clear`, `new-object`; @csspart object-select - the object picker.
  *
  * @cssproperty --sam2-mask-color - Mask fill colour (default rgb(30, 144, 255)).
  * @cssproperty --sam2-mask-opacity - Mask fill opacity (default 0.5).
  * @cssproperty --sam2-outline-color - Mask outline colour (default white).
  * @cssproperty --sam2-outline-width - Mask outline width in CSS pixels (default 2px; 0 for none).
  * @cssproperty --sam2-focus-ring - Outline of the focused stage (default 2px solid #1e90ff).
+ * @cssproperty --sam2-state-background - Loading and error overlay background (default translucent dark).
+ * @cssproperty --sam2-state-color - Loading and error text colour (default white).
+ * @cssproperty --sam2-progress-color - Loading bar fill; --sam2-progress-track its track.
+ * @cssproperty --sam2-empty-background - Empty state background; --sam2-empty-color its text.
+ * @cssproperty --sam2-empty-min-width - Smallest width without media (default 240px); --sam2-empty-min-height (160px).
+ * @cssproperty --sam2-control-background - Control buttons; also --sam2-control-color, --sam2-control-border,
+ *   --sam2-control-active-background, --sam2-control-active-color.
  */
 export class Sam2SegmenterElement extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, stateStyles, controlStyles];
 
   static override properties: PropertyDeclarations = {
     src: { type: String },
@@ -71,6 +109,10 @@ export class Sam2SegmenterElement extends LitElement {
     dtype: { type: String },
     noCache: { type: Boolean, attribute: 'no-cache' },
     persistStorage: { type: Boolean, attribute: 'persist-storage' },
+    tool: { type: String, reflect: true },
+    controls: { type: Boolean, reflect: true },
+    strings: { attribute: false },
+    state: { type: String, reflect: true },
   };
 
   /** Image or video URL, fetched with CORS (a `video/*` response, or a .webm/.mp4/... URL, is shown as a video). */
@@ -105,13 +147,34 @@ export class Sam2SegmenterElement extends LitElement {
   declare noCache: boolean;
   /** `persist-storage` (boolean attribute): ask the browser to make this origin's storage (the model cache) persistent. */
   declare persistStorage: boolean;
+  /** What a plain click or tap adds: `positive` (default), `negative` or (dragging) a `box`; the controls set it too. */
+  declare tool: Sam2PromptTool;
+  /** `controls` (boolean attribute): show the prompt tool, undo, redo, clear and object controls under the media. */
+  declare controls: boolean;
+  /** Replacements for the element's texts (help, announcements, states, controls), for other languages; any subset. */
+  declare strings: Partial<Sam2SegmenterStrings>;
+  /** What the element shows (reflected for styling): `empty`, `loading`, `error` or `ready`. Read-only. */
+  declare state: Sam2SegmenterState;
+
+  readonly #progress = new LoadProgress();
+  #loaded = false;
+  #failure: { code: Sam2ErrorCode; message: string } | null = null;
 
   readonly #reporter = new Reporter(this);
   readonly #engine: EngineController = new EngineController(this, {
     options: () => this.#segmenterOptions(),
     loading: () => this.loading,
-    onReady: (info) => this.#reporter.emit('ready', info),
-    onProgress: (p) => this.#reporter.emit('model-progress', p),
+    onReady: (info) => {
+      this.#loaded = true;
+      this.requestUpdate();
+      this.#reporter.emit('ready', info);
+    },
+    onProgress: (p) => {
+      this.#progress.update(p);
+      this.requestUpdate();
+      this.#reporter.emit('model-progress', p);
+    },
+    onImageEncoded: (info) => this.#reporter.emit('image-encoded', info),
     onError: (e) => this.#reporter.error(e, 'model-fetch'),
     onWarning: (w) => this.#reporter.emit('warning', { code: w.code, message: w.message, error: w }),
     onImagePosted: () => this.#prompts.imagePosted(),
@@ -129,7 +192,7 @@ export class Sam2SegmenterElement extends LitElement {
       if (why === 'source') this.#tracking.reset();
     },
     changed: (decoding, time) => {
-      if (time !== undefined) this.#tracking.showRecorded(this.#tracking.frameAt(time));
+      if (time !== undefined) this.#tracking.showRecorded(this.#tracking.frameAt(time), true);
       this.#prompts.encodeEarly(decoding);
     },
   });
@@ -137,6 +200,7 @@ export class Sam2SegmenterElement extends LitElement {
     engine: this.#engine,
     overlay: this.#overlay,
     reporter: this.#reporter,
+    text: () => this.#text,
     image: () => this.#media.decoding,
     bitmap: () => this.#media.bitmap,
     willShowMask: () => {
@@ -148,7 +212,10 @@ export class Sam2SegmenterElement extends LitElement {
   readonly #input = new InputController(this, {
     overlay: this.#overlay,
     prompts: this.#prompts,
-    mode: () => this.mode,
+    mode: () => (this.tool === 'box' ? 'box' : this.mode),
+    negative: () => this.tool === 'negative',
+    redo: () => void this.redo(),
+    newObject: () => this.newObject(),
   });
   readonly #tracking: TrackingController = new TrackingController(this, {
     engine: this.#engine,
@@ -156,7 +223,7 @@ export class Sam2SegmenterElement extends LitElement {
     reporter: this.#reporter,
     video: () => this.video,
     fps: () => this.fps,
-    selection: () => this.#prompts.current,
+    selection: () => this.#prompts.selections(),
   });
 
   constructor() {
@@ -168,6 +235,79 @@ export class Sam2SegmenterElement extends LitElement {
     this.fps = 30;
     this.noCache = false;
     this.persistStorage = false;
+    this.tool = 'positive';
+    this.controls = false;
+    this.strings = {};
+    this.state = 'empty';
+    // Errors that leave nothing to prompt on show the error state; its retry loads again.
+    this.addEventListener('error', (e) => {
+      const { code, message } = (e as CustomEvent<{ code: Sam2ErrorCode; message: string }>).detail;
+      if (!FATAL.has(code)) return;
+      this.#failure = { code, message };
+      this.requestUpdate();
+    });
+  }
+
+  /** The element's texts: the host's `strings` over the English defaults. */
+  get #text(): Sam2SegmenterStrings {
+    return resolveStrings(this.strings);
+  }
+
+  /** Takes back the last undo of the active object. */
+  redo(): Promise<void> {
+    return this.#prompts.redo();
+  }
+
+  /** Starts a new object; prompts go to it from now on. Returns its id (fires no mask-change until prompted). */
+  newObject(): number {
+    return this.#prompts.newObject();
+  }
+
+  /** The object prompts (clicks, `segment()`, undo, redo) go to; setting a new id starts that object. */
+  get activeObject(): number {
+    return this.#prompts.activeObject;
+  }
+
+  set activeObject(objectId: number) {
+    this.#prompts.selectObject(objectId);
+  }
+
+  /** Ids of the objects made so far. */
+  get objects(): number[] {
+    return this.#prompts.objectIds;
+  }
+
+  /** The shown mask of one object (default: the active one), for exports; null when it has none. */
+  getMask(objectId?: number): Sam2Mask | null {
+    return this.#prompts.maskOf(objectId);
+  }
+
+  /** Every object's shown mask merged into one (for a combined export); null when no object has a mask. */
+  getCombinedMask(): Sam2Mask | null {
+    const masks = this.#prompts.objectIds
+      .map((id) => this.#prompts.maskOf(id))
+      .filter((m): m is Sam2Mask => m !== null);
+    if (masks.length === 0) return null;
+    if (masks.length === 1) return masks[0]!;
+    const { width, height } = masks[0]!;
+    const data = new Uint8Array(width * height);
+    for (const m of masks) for (let i = 0; i < data.length; i++) data[i]! |= m.data[i]!;
+    return new Sam2Mask(
+      { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
+      this.#media.bitmap,
+      this.#engine.existing?.maskCodec,
+    );
+  }
+
+  /** Leaves the error state and loads again: the media and the model (a failed load is never cached). */
+  retry(): void {
+    const failure = this.#failure;
+    this.#failure = null;
+    this.#progress.reset();
+    this.requestUpdate();
+    if (failure && failure.code.startsWith('media-')) this.#media.load();
+    else if (failure) this.#prompts.resetEngine();
+    this.preload().catch(() => undefined);
   }
 
   /** The `<video>` showing a video `src`, for playback control (play, pause, currentTime); null for images. */
@@ -178,7 +318,7 @@ export class Sam2SegmenterElement extends LitElement {
   /**
    * Tracks objects through a video with SAM 2's memory: this element's video by default, or any `<video>`, a camera
    * `MediaStream`, or a clip URL/Blob. Prompts come from `options.prompts`, else from the selection on the shown frame
-   * (object 1). Fires `mask-change` per object and `track-frame` per frame, then `track-end`; when it tracks this
+   * (each object's). Fires `mask-change` per object and `track-frame` per frame, then `track-end`; when it tracks this
    * element's video the overlay shows the masks, and follows playback afterwards. A new `track()` stops the previous.
    */
   track(source?: TrackSource | null, options: TrackOptions = {}): TrackingSession {
@@ -228,9 +368,24 @@ export class Sam2SegmenterElement extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Options are read when a segmenter is created: a change replaces it (first render: nothing to replace).
-    if (ENGINE_OPTIONS.some((k) => changed.has(k)) && this.#engine.existing) this.#prompts.resetEngine();
+    if (ENGINE_OPTIONS.some((k) => changed.has(k))) {
+      // Another model or backend: a new load, whatever the last one did.
+      this.#failure = null;
+      this.#loaded = false;
+      this.#progress.reset();
+      if (this.#engine.existing) this.#prompts.resetEngine();
+    }
+    if ((changed.has('src') || changed.has('source')) && this.#failure?.code.startsWith('media-')) this.#failure = null;
     if (changed.has('src') || changed.has('source')) this.#applyMedia();
     if (changed.has('mode') && this.mode !== 'hover') this.#prompts.cancelHover();
+    this.state = this.#computeState();
+  }
+
+  #computeState(): Sam2SegmenterState {
+    if (this.#failure) return 'error';
+    if (!this.source && !this.src) return 'empty';
+    if (!this.#loaded) return 'loading';
+    return 'ready';
   }
 
   protected override render() {
@@ -271,13 +426,37 @@ export class Sam2SegmenterElement extends LitElement {
               : html`<img part="media" src=${url} alt="" draggable="false" />`
         }
         <canvas part="overlay" aria-hidden="true"></canvas>
+        ${renderState(this.state, this.#text, this.#progress.current, this.#failure, () => this.retry())}
       </div>
-      <div id="help" class="visually-hidden">
-        Click or press Enter to add the object under the cursor, Alt-click, right-click or Shift+Enter to exclude, drag
-        for a box, arrow keys move the cursor, Backspace undoes, Escape clears.
-      </div>
+      ${this.controls ? this.#renderControls() : nothing}
+      <div id="help" class="visually-hidden">${this.#text.help}</div>
       <div class="visually-hidden" role="status" aria-live="polite">${this.#reporter.announcement || nothing}</div>
     `;
+  }
+
+  #renderControls() {
+    const prompts = this.#prompts;
+    const hostColour = getComputedStyle(this).getPropertyValue('--sam2-mask-color').trim() || undefined;
+    return renderControls({
+      text: this.#text,
+      tool: this.tool,
+      objects: prompts.objectIds,
+      active: prompts.activeObject,
+      colourOf: (id) => objectColour(id, hostColour),
+      canUndo: prompts.length > 0,
+      canRedo: prompts.redoLength > 0,
+      canClear: prompts.length > 0,
+      setTool: (tool) => {
+        this.tool = tool;
+      },
+      undo: () => void this.undo(),
+      redo: () => void this.redo(),
+      clear: () => this.#prompts.clear(prompts.activeObject),
+      newObject: () => this.newObject(),
+      selectObject: (id) => {
+        this.activeObject = id;
+      },
+    });
   }
 
   #segmenterOptions(): SegmenterOptions {

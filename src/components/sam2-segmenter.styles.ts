@@ -20,10 +20,17 @@ export const styles = css`
     width: 100%;
     height: 100%;
     outline: none;
-    touch-action: none;
+    /* Touch: a swipe scrolls the page and a pinch zooms it (for precise points on a small screen); a tap is a
+       point and a long press the opposite label. The box tool takes one-finger drags for itself. */
+    touch-action: pan-x pan-y pinch-zoom;
     user-select: none;
     -webkit-user-select: none;
     cursor: crosshair;
+  }
+
+  :host([mode='box']) .stage,
+  :host([tool='box']) .stage {
+    touch-action: pinch-zoom;
   }
 
   :host([mode='hover']) .stage {

@@ -9,6 +9,8 @@ export type {
   Sam2SegmenterSource,
 } from './sam2-segmenter.component.js';
 export type * from './events.js';
+export { DEFAULT_STRINGS } from './strings.js';
+export type { Sam2SegmenterStrings } from './strings.js';
 
 // Browsers only. In Node (SSR: Next, Astro, SvelteKit) Lit's server build installs a registry shim; defining there
 // would let server renderers emit an element that can only run in a browser, so importing defines nothing.

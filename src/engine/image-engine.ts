@@ -19,6 +19,8 @@ const MASK_PROMPT_CLAMP = 32;
 export interface ImageInfo {
   width: number;
   height: number;
+  /** What encoding it cost (ms). */
+  timings: { preprocess: number; encode: number };
 }
 
 interface CurrentImage {
@@ -42,6 +44,7 @@ export class ImageEngine {
   /** Encodes an image once and keeps its embedding; the bitmap is closed. Callers run it through the command queue. */
   async setImage(bitmap: ImageBitmap): Promise<ImageInfo> {
     let px;
+    const t0 = performance.now();
     try {
       px = await preprocess(bitmap, this.adapter.preprocess);
     } catch (e) {
@@ -50,7 +53,9 @@ export class ImageEngine {
     } finally {
       bitmap.close();
     }
+    const t1 = performance.now();
     const embedding = await this.adapter.encode(px);
+    const t2 = performance.now();
     this.image?.embedding.dispose();
     this.lowRes.clear();
     this.image = {
@@ -61,7 +66,7 @@ export class ImageEngine {
       contentHeight: px.contentHeight,
       embedding,
     };
-    return { width: px.width, height: px.height };
+    return { width: px.width, height: px.height, timings: { preprocess: t1 - t0, encode: t2 - t1 } };
   }
 
   /** Segments one object of the current image. Callers run it through the command queue. */

@@ -227,6 +227,9 @@ async function download(spec: FileSpec, options: FetchOptions, progress: FilePro
   const { signal } = options;
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 500;
+  // Every file of a load says its size (0: not known yet) before bytes arrive, so that a page summing the files
+  // never sees a small file finish before a large one has counted.
+  progress.report('download', 0, spec.bytes ?? 0);
   let got: Got;
   for (let i = 0; ; i++) {
     try {

@@ -94,6 +94,7 @@ const CODE_LIST: Record<Sam2ErrorCode, true> = {
   'media-cross-origin': true,
   'media-decode': true,
   'invalid-prompt': true,
+  'invalid-option': true,
   aborted: true,
   'worker-crashed': true,
   'not-ready': true,

@@ -29,17 +29,24 @@ export type Sam2ErrorCode =
   | 'media-cross-origin'
   | 'media-decode'
   | 'invalid-prompt'
+  | 'invalid-option'
   | 'aborted'
   | 'worker-crashed'
   | 'not-ready'
   | 'internal';
 
+/** A point's label: `positive` (or SAM's 1) adds the region, `negative` (or 0) removes it. */
+export type PointLabel = 'positive' | 'negative' | 1 | 0;
+
+/** SAM's box-corner labels: 2 top-left, 3 bottom-right; a prompt's points may hold one pair instead of `box`. */
+export type BoxCornerLabel = 2 | 3;
+
 /** A click in the media's natural pixel coordinates. */
 export interface PromptPoint {
   x: number;
   y: number;
-  /** `positive` adds the region, `negative` removes it. */
-  label: 'positive' | 'negative';
+  /** `positive`/1 adds the region, `negative`/0 removes it; 2 and 3 are a box's corners (one pair per prompt). */
+  label: PointLabel | BoxCornerLabel;
 }
 
 /** A box in the media's natural pixel coordinates (x0, y0) top-left, (x1, y1) bottom-right. */
@@ -77,6 +84,16 @@ export interface ModelProgress {
   phase: 'download' | 'cache' | 'compile';
   file: string;
   loaded: number;
+  total: number;
+}
+
+/** Where one image's encode spent its time, in milliseconds. */
+export interface ImageEncodeTimings {
+  /** Resizing and normalising the image into the model's input (worker). */
+  preprocess: number;
+  /** Running the image encoder (worker). */
+  encode: number;
+  /** From `setImage()` to its result on the page: also queueing behind other calls, transfers and any model load. */
   total: number;
 }
 

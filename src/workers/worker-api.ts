@@ -6,6 +6,8 @@ import type { EngineCore, ImageInfo, ResultOptions, TrackerOpenOptions, WorkerFr
 import type { EngineConfig } from '../shared/engine-config.js';
 import type { ProgressCallback } from '../engine/model-load.js';
 import { Sam2Error, settle, toWireError, type WireError, type WireResult } from '../shared/errors.js';
+import { makeCutout, makeMaskPng, type CodecResult, type CutoutRequest } from '../shared/codecs/encode.js';
+import type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 import type {
   ReadyInfo,
   SegmentPrompt,
@@ -219,6 +221,19 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
     async renderMasks(rles: { size: [number, number]; counts: string }[]): Promise<WireResult<ImageBitmap[]>> {
       const r = await settle(() => core.renderMasks(rles));
       return r.ok ? Comlink.transfer(r, r.value) : r;
+    },
+
+    /** A cut-out of the media sent (its bitmaps transferred, closed here) by the mask sent. Needs no model. */
+    async encodeCutout(request: CutoutRequest): Promise<WireResult<CodecResult>> {
+      return settle(() => makeCutout(request));
+    },
+
+    /** A mask as a greyscale PNG. Needs no model. */
+    async encodeMaskPng(
+      mask: { width: number; height: number; data: Uint8Array },
+      depth: MaskPngDepth,
+    ): Promise<WireResult<CodecResult>> {
+      return settle(() => makeMaskPng(mask, depth));
     },
   };
 }

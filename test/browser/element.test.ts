@@ -117,7 +117,7 @@ describe(`<sam2-segmenter> (${backend})`, () => {
     expect(outside[3]).to.equal(0);
 
     const live = el.shadowRoot!.querySelector('[aria-live]')!;
-    expect(live.textContent).to.match(/Mask updated, [\d,.\s\u00a0\u202f]+ pixels/);
+    expect(live.textContent).to.match(/Object \d+ updated, [\d,.\s\u00a0\u202f]+ pixels/);
   });
 
   it('maps clicks through CSS scaling with object-fit contain (letterbox bars are ignored)', async () => {

@@ -222,26 +222,35 @@ describe(`Sam2Mask [${backend}]`, () => {
 
   describe('toBlob', () => {
     for (const s of shapes) {
-      it(`PNG decodes back to the identical mask (${s.name})`, async () => {
-        const image = await decodePng(await sam2Mask(s).toBlob());
-        expect([image.width, image.height]).to.deep.equal([W, H]);
-        expect(firstDiff(alphaMask(image), s.data)).to.equal(-1);
-      });
+      for (const depth of [1, 8] as const) {
+        it(`grey PNG (${depth}-bit) decodes back to the identical mask (${s.name})`, async () => {
+          const blob = await sam2Mask(s).toBlob({ depth });
+          const image = await decodePng(blob);
+          expect([image.width, image.height]).to.deep.equal([W, H]);
+          const grey = new Uint8Array(W * H);
+          let wrong = 0;
+          for (let i = 0; i < grey.length; i++) {
+            const [r, g, b, a] = image.data.subarray(4 * i, 4 * i + 4);
+            if (a !== 255 || r !== g || g !== b || (r !== 0 && r !== 255)) wrong++;
+            grey[i] = r === 255 ? 1 : 0;
+          }
+          expect(wrong, 'pixels that are not opaque black or white').to.equal(0);
+          expect(firstDiff(grey, s.data)).to.equal(-1);
+          // IHDR: bit depth at byte 24, colour type 0 (greyscale) at byte 25.
+          const ihdr = new Uint8Array(await blob.slice(24, 26).arrayBuffer());
+          expect(Array.from(ihdr)).to.deep.equal([depth, 0]);
+        });
+      }
     }
 
-    it('falls back to canvas.toBlob without OffscreenCanvas', async () => {
-      const g = globalThis as { OffscreenCanvas?: unknown };
-      const saved = g.OffscreenCanvas;
-      g.OffscreenCanvas = undefined;
-      let blob: Blob;
+    it("rejects a depth other than 1 or 8 with 'invalid-option'", async () => {
+      let error: unknown;
       try {
-        blob = await sam2Mask(shapes[3]).toBlob();
-      } finally {
-        g.OffscreenCanvas = saved;
+        await sam2Mask(shapes[0]).toBlob({ depth: 4 as 1 });
+      } catch (e) {
+        error = e;
       }
-      expect(typeof OffscreenCanvas).to.equal('function');
-      const image = await decodePng(blob);
-      expect(firstDiff(alphaMask(image), shapes[3].data)).to.equal(-1);
+      expect((error as { code?: string }).code).to.equal('invalid-option');
     });
   });
 

@@ -7,7 +7,7 @@
 // Loading: `eager` starts the model download as soon as the element is connected; `lazy` only when the element
 // becomes visible (IntersectionObserver) or something asks for the segmenter explicitly (`preload()`, `segment()`).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Segmenter, SegmenterOptions } from '../../client/segmenter.js';
+import type { ImageSize, Segmenter, SegmenterOptions } from '../../client/segmenter.js';
 import { Sam2Error } from '../../shared/errors.js';
 import { whenGone } from '../reporter.js';
 import { acquireSegmenter, type SharedSegmenter } from '../../client/registry.js';
@@ -29,6 +29,8 @@ export interface EngineControllerCallbacks {
   onWarning?(warning: Sam2Error): void;
   /** The element's image was just posted to the segmenter (its refinement state there is gone). */
   onImagePosted?(): void;
+  /** The element's image was encoded (still the current one): its size and timings. */
+  onImageEncoded?(info: ImageSize): void;
 }
 
 export class EngineController implements ReactiveController {
@@ -111,7 +113,14 @@ export class EngineController implements ReactiveController {
 
   /** Posts `setImage` and records this element as the owner of the engine's image. */
   #post(seg: Segmenter, bitmap: ImageBitmap): void {
-    const sent = { seg, bitmap, done: seg.setImage(bitmap) as Promise<unknown> };
+    const encoding = seg.setImage(bitmap);
+    const sent = { seg, bitmap, done: encoding as Promise<unknown> };
+    encoding.then(
+      (info) => {
+        if (this.#sent === sent) this.callbacks.onImageEncoded?.(info);
+      },
+      () => undefined,
+    );
     this.#hold?.claimImage();
     this.#sent = sent;
     this.callbacks.onImagePosted?.();

@@ -16,12 +16,18 @@ const DRAG_THRESHOLD = { click: 4, box: 1, hover: 4 } as const;
 const KEY_STEP = 4;
 const KEY_STEP_LARGE = 32;
 
+/** How long a still touch is held to add a negative point (the touch stand-in for Alt-click / right-click). */
+const LONG_PRESS_MS = 500;
+
 interface Drag {
   pointerId: number;
   startX: number;
   startY: number;
   moved: boolean;
   negative: boolean;
+  /** A long press already added its point: the release adds nothing. */
+  done: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** What the input controller drives. */
@@ -30,6 +36,11 @@ export interface InputControllerOptions {
   prompts: PromptController;
   /** The host's pointer mode. */
   mode(): Sam2SegmenterMode;
+  /** Whether a plain click or tap adds a negative point (the `negative` tool); Alt and long presses invert it. */
+  negative?(): boolean;
+  /** Redo, and a new object (keyboard shortcuts). */
+  redo?(): void;
+  newObject?(): void;
 }
 
 /** The stage's pointer and keyboard handlers. */
@@ -44,7 +55,16 @@ export class InputController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.#endDrag();
+  }
+
+  #endDrag(): void {
+    clearTimeout(this.#drag?.timer);
     this.#drag = null;
+  }
+
+  #negative(inverted: boolean): boolean {
+    return (this.options.negative?.() ?? false) !== inverted;
   }
 
   readonly onPointerDown = (e: PointerEvent): void => {
@@ -57,7 +77,26 @@ export class InputController implements ReactiveController {
     } catch {
       // Synthetic events have no active pointer to capture.
     }
-    this.#drag = { pointerId: e.pointerId, startX: e.clientX, startY: e.clientY, moved: false, negative: e.altKey };
+    const drag: Drag = {
+      pointerId: e.pointerId,
+      startX: e.clientX,
+      startY: e.clientY,
+      moved: false,
+      negative: e.altKey,
+      done: false,
+      timer: undefined,
+    };
+    this.#drag = drag;
+    if (e.pointerType === 'touch' && this.options.mode() !== 'box') {
+      // A long press is the touch screen's right click: the opposite label.
+      const { clientX, clientY } = e;
+      drag.timer = setTimeout(() => {
+        if (this.#drag !== drag || drag.moved) return;
+        drag.done = true;
+        const p = this.options.overlay.clientToNatural(clientX, clientY);
+        if (p?.inside) this.options.prompts.addPoint(p.x, p.y, this.#negative(true));
+      }, LONG_PRESS_MS);
+    }
   };
 
   readonly onPointerMove = (e: PointerEvent): void => {
@@ -70,6 +109,7 @@ export class InputController implements ReactiveController {
         Math.hypot(e.clientX - drag.startX, e.clientY - drag.startY) > (DRAG_THRESHOLD[mode] ?? DRAG_THRESHOLD.click)
       ) {
         drag.moved = true;
+        clearTimeout(drag.timer);
         prompts.cancelHover();
       }
       if (drag.moved) {
@@ -89,8 +129,9 @@ export class InputController implements ReactiveController {
     const { overlay, prompts } = this.options;
     const drag = this.#drag;
     if (!drag || drag.pointerId !== e.pointerId) return;
-    this.#drag = null;
+    this.#endDrag();
     overlay.dragBox = null;
+    if (drag.done) return;
     if (drag.moved) {
       const box = this.#boxBetween(drag.startX, drag.startY, e.clientX, e.clientY);
       overlay.requestDraw();
@@ -98,11 +139,12 @@ export class InputController implements ReactiveController {
       return;
     }
     const p = overlay.clientToNatural(e.clientX, e.clientY);
-    if (p?.inside) prompts.addPoint(p.x, p.y, drag.negative || e.altKey);
+    if (p?.inside) prompts.addPoint(p.x, p.y, this.#negative(drag.negative || e.altKey));
   };
 
   readonly onPointerCancel = (): void => {
-    this.#drag = null;
+    // The browser took the gesture (a swipe that scrolls the page, a pinch): no prompt.
+    this.#endDrag();
     this.options.overlay.dragBox = null;
     this.options.overlay.requestDraw();
   };
@@ -113,9 +155,12 @@ export class InputController implements ReactiveController {
 
   readonly onContextMenu = (e: MouseEvent): void => {
     e.preventDefault();
-    this.#drag = null;
+    // A touch long press also opens the context menu: its point is already added.
+    const pressed = this.#drag?.done === true;
+    this.#endDrag();
+    if (pressed) return;
     const p = this.options.overlay.clientToNatural(e.clientX, e.clientY);
-    if (p?.inside) this.options.prompts.addPoint(p.x, p.y, true);
+    if (p?.inside) this.options.prompts.addPoint(p.x, p.y, this.#negative(true));
   };
 
   readonly onFocus = (e: FocusEvent): void => {
@@ -138,7 +183,18 @@ export class InputController implements ReactiveController {
       prompts.clear();
       return;
     }
-    if (key === 'Backspace' || ((e.ctrlKey || e.metaKey) && !e.shiftKey && key.toLowerCase() === 'z')) {
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && (key.toLowerCase() === 'y' || (e.shiftKey && key.toLowerCase() === 'z'))) {
+      e.preventDefault();
+      this.options.redo?.();
+      return;
+    }
+    if ((key === 'n' || key === 'N') && !mod && !e.altKey && this.options.newObject) {
+      e.preventDefault();
+      this.options.newObject();
+      return;
+    }
+    if (key === 'Backspace' || (mod && !e.shiftKey && key.toLowerCase() === 'z')) {
       e.preventDefault();
       void prompts.undo();
       return;
@@ -161,7 +217,7 @@ export class InputController implements ReactiveController {
       const c = this.#showCrosshair();
       if (!c) return;
       e.preventDefault();
-      prompts.addPoint(c.x, c.y, key === 'Enter' && e.shiftKey);
+      prompts.addPoint(c.x, c.y, this.#negative(key === 'Enter' && e.shiftKey));
     }
   };
 

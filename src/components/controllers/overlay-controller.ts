@@ -51,6 +51,11 @@ const PALETTE = [
   'rgb(148, 0, 211)',
 ];
 
+/** The colour object `id` is drawn in: object 1 the host's `--sam2-mask-color`, others a fixed palette. */
+export function objectColour(id: number, hostColour = 'rgb(30, 144, 255)'): string {
+  return id === 1 ? hostColour : PALETTE[(((id - 2) % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
+}
+
 /** Mask overlay and prompt markers for the host's media. */
 export class OverlayController implements ReactiveController {
   /** Natural size of the media; null before an image is decoded. */
@@ -65,6 +70,9 @@ export class OverlayController implements ReactiveController {
 
   #mask: ImageBitmap | null = null;
   #preview: ImageBitmap | null = null;
+  /** Prompted objects' masks by object id (owned by the caller), and the one prompts go to (drawn last). */
+  #objects: ReadonlyMap<number, ImageBitmap> = new Map();
+  #activeObject = 1;
   /** Masks of a tracked video frame, by object id. */
   #tracked = new Map<number, ImageBitmap>();
   #frame = 0;
@@ -98,6 +106,16 @@ export class OverlayController implements ReactiveController {
   setTracked(masks: ReadonlyMap<number, ImageBitmap>): void {
     for (const [id, b] of this.#tracked) if (masks.get(id) !== b) b.close();
     this.#tracked = new Map(masks);
+    this.requestDraw();
+  }
+
+  /**
+   * The prompted objects' masks, each in its colour, `active` on top; the caller owns the bitmaps (they are not
+   * closed here).
+   */
+  setObjects(masks: ReadonlyMap<number, ImageBitmap>, active: number): void {
+    this.#objects = new Map(masks);
+    this.#activeObject = active;
     this.requestDraw();
   }
 
@@ -225,12 +243,18 @@ export class OverlayController implements ReactiveController {
 
     for (const [id, bitmap] of this.#tracked) {
       // Object 1 takes the host's colour; others a fixed palette, so objects keep their colour across frames.
-      const objectColor = id === 1 ? color : PALETTE[(((id - 2) % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
-      this.#drawMask(ctx, bitmap, c, w, h, objectColor, opacity, outlineColor, outlineWidth);
+      this.#drawMask(ctx, bitmap, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
     }
+    const active = this.#objects.get(this.#activeObject);
+    for (const [id, bitmap] of this.#objects) {
+      if (bitmap !== active)
+        this.#drawMask(ctx, bitmap, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
+    }
+    const activeColour = objectColour(this.#activeObject, color);
+    if (active) this.#drawMask(ctx, active, c, w, h, activeColour, opacity, outlineColor, outlineWidth);
     if (this.#mask) this.#drawMask(ctx, this.#mask, c, w, h, color, opacity, outlineColor, outlineWidth);
     if (this.#preview)
-      this.#drawMask(ctx, this.#preview, c, w, h, color, opacity * 0.6, outlineColor, outlineWidth / 2);
+      this.#drawMask(ctx, this.#preview, c, w, h, activeColour, opacity * 0.6, outlineColor, outlineWidth / 2);
 
     ctx.lineWidth = 2 * dpr;
     if (this.box)

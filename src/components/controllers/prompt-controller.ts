@@ -10,6 +10,7 @@ import type { Segmenter } from '../../client/segmenter.js';
 import { Sam2Mask } from '../../client/mask.js';
 import { maskToBitmap } from '../../client/mask-bitmap.js';
 import type { Sam2MaskChangeDetail } from '../events.js';
+import type { Sam2SegmenterStrings } from '../strings.js';
 import { coded, isAbort, type Reporter } from '../reporter.js';
 import type { EngineController } from './engine-controller.js';
 import type { OverlayController } from './overlay-controller.js';
@@ -24,23 +25,37 @@ export interface PromptEntry {
   shown?: boolean;
 }
 
-/** The object the element's prompts refine, as hosts see it. */
+/** The object the element's prompts go to first, as hosts see it. */
 export const OBJECT_ID = 1;
 /** Entries that keep their mask; older ones are decoded again if undo reaches them. */
 const KEEP_MASKS = 20;
 /** Minimum interval between hover decodes (ms). */
 const HOVER_INTERVAL_MS = 60;
 /**
- * Engine object ids are per element: n for prompts, -n for hover previews (which so never touch the clicked object's
- * refinement state); elements sharing a segmenter must not supersede each other's calls.
+ * Engine object ids are unique per object of every element: elements sharing a segmenter must not supersede each
+ * other's calls or refine with each other's logits; hover previews use negative ids.
  */
 let nextEngineObject = 1;
+
+/** One object's prompts: undo history (only prompts whose mask was shown), redo stack, and engine state. */
+interface ObjectState {
+  readonly id: number;
+  readonly engineId: number;
+  entries: PromptEntry[];
+  redo: PromptEntry[];
+  /** The entry whose decode left the engine's refinement logits for this object. */
+  logitsOf: PromptEntry | null;
+  /** The mask drawn for this object. */
+  drawn: ImageBitmap | null;
+}
 
 /** What the prompt controller works with. */
 export interface PromptControllerOptions {
   engine: EngineController;
   overlay: OverlayController;
   reporter: Reporter;
+  /** The element's texts (announcements). */
+  text(): Sam2SegmenterStrings;
   /** The current image, decoding or decoded; null when there is none. */
   image(): Promise<ImageBitmap> | null;
   /** The decoded image (its size is the size of a cleared mask). */
@@ -49,15 +64,13 @@ export interface PromptControllerOptions {
   willShowMask?(): void;
 }
 
-/** Prompt history, runs and hover previews of the host's object. */
+/** Prompt histories, runs and hover previews of the host's objects. */
 export class PromptController implements ReactiveController {
-  #entries: PromptEntry[] = [];
-  readonly #objectId = nextEngineObject++;
-  readonly #hoverObjectId = -this.#objectId;
-  /** Bumped by every new prompt, undo, clear and image: results of older runs are dropped. */
+  readonly #objects = new Map<number, ObjectState>();
+  #active = OBJECT_ID;
+  readonly #hoverObjectId = -nextEngineObject++;
+  /** Bumped by every new prompt, undo, redo, clear and image: results of older runs are dropped. */
   #seq = 0;
-  /** The entry whose decode left the engine's refinement logits for our object. */
-  #logitsOf: PromptEntry | null = null;
   #hoverPending: { x: number; y: number } | null = null;
   #hoverBusy = false;
   #hoverSeq = 0;
@@ -68,16 +81,47 @@ export class PromptController implements ReactiveController {
     private readonly options: PromptControllerOptions,
   ) {
     host.addController(this);
+    this.#object(OBJECT_ID);
   }
 
-  /** The current prompt (the last entry), or null when there is none. */
+  /** The active object's current prompt (its last entry), or null when there is none. */
   get current(): PromptEntry | null {
-    return this.#entries.at(-1) ?? null;
+    return this.#object(this.#active).entries.at(-1) ?? null;
   }
 
-  /** Number of entries (how many undos are possible). */
+  /** Number of the active object's entries (how many undos are possible). */
   get length(): number {
-    return this.#entries.length;
+    return this.#object(this.#active).entries.length;
+  }
+
+  /** Number of redos possible for the active object. */
+  get redoLength(): number {
+    return this.#object(this.#active).redo.length;
+  }
+
+  /** The object prompts go to. */
+  get activeObject(): number {
+    return this.#active;
+  }
+
+  /** Every object, in the order they were made. */
+  get objectIds(): number[] {
+    return [...this.#objects.keys()];
+  }
+
+  /** Each object's current prompt (objects with none are left out): what tracking starts from. */
+  selections(): { objectId: number; entry: PromptEntry }[] {
+    const out: { objectId: number; entry: PromptEntry }[] = [];
+    for (const o of this.#objects.values()) {
+      const entry = o.entries.at(-1);
+      if (entry) out.push({ objectId: o.id, entry });
+    }
+    return out;
+  }
+
+  /** The mask shown for an object (default: the active one), or null. */
+  maskOf(objectId = this.#active): Sam2Mask | null {
+    return this.#objects.get(objectId)?.entries.at(-1)?.detail?.mask ?? null;
   }
 
   hostUpdate(): void {
@@ -89,92 +133,167 @@ export class PromptController implements ReactiveController {
     this.cancelHover();
   }
 
+  // ---------------------------------------------------------------- objects
+
+  /** Starts a new object and sends prompts to it; returns its id. */
+  newObject(): number {
+    const id = Math.max(0, ...this.#objects.keys()) + 1;
+    this.#object(id);
+    this.selectObject(id);
+    this.options.reporter.announce(this.options.text().objectAdded(id));
+    return id;
+  }
+
+  /** Sends prompts to object `objectId` (creating it when new). */
+  selectObject(objectId: number): void {
+    if (!Number.isInteger(objectId) || objectId < 1)
+      throw new Sam2Error('invalid-option', `object ids are whole numbers ≥ 1, got ${String(objectId)}`);
+    const isNew = !this.#objects.has(objectId);
+    this.#object(objectId);
+    if (this.#active === objectId) return;
+    this.#seq++;
+    this.cancelHover();
+    this.#active = objectId;
+    this.#drawObjects();
+    this.host.requestUpdate();
+    if (!isNew) this.options.reporter.announce(this.options.text().objectSelected(objectId));
+  }
+
+  #object(id: number): ObjectState {
+    let o = this.#objects.get(id);
+    if (!o) {
+      o = { id, engineId: nextEngineObject++, entries: [], redo: [], logitsOf: null, drawn: null };
+      this.#objects.set(id, o);
+    }
+    return o;
+  }
+
+  /** The overlay: the active object's mask, every other object's in its own colour. */
+  #drawObjects(): void {
+    const masks = new Map<number, ImageBitmap>();
+    for (const o of this.#objects.values()) if (o.drawn) masks.set(o.id, o.drawn);
+    this.options.overlay.setObjects(masks, this.#active);
+  }
+
+  #show(o: ObjectState, bitmap: ImageBitmap | null): void {
+    if (o.drawn && o.drawn !== bitmap) o.drawn.close();
+    o.drawn = bitmap;
+    this.#drawObjects();
+  }
+
   // ---------------------------------------------------------------- prompting
 
-  /** Segments with exactly these points and/or box; errors fire `error` (unless superseded) and reject. */
+  /** Segments the active object with exactly these points and/or box; errors fire `error` (unless superseded) and reject. */
   async segment(prompt: { points?: PromptPoint[]; box?: PromptBox | null }): Promise<Sam2MaskChangeDetail> {
     let entry: PromptEntry | null = null;
+    const o = this.#object(this.#active);
     try {
-      validatePrompt(prompt?.points, prompt?.box);
-      entry = this.#push({
-        points: [...(prompt.points ?? [])],
-        box: prompt.box ? { ...prompt.box } : null,
-        detail: null,
-      });
-      return await this.#run(entry);
+      const named = validatePrompt(prompt?.points, prompt?.box);
+      entry = this.#push(o, { points: named.points, box: named.box, detail: null });
+      return await this.#run(o, entry);
     } catch (e) {
-      if (entry) this.#rollback(entry);
+      if (entry) this.#rollback(o, entry);
       const err = coded(e, 'invalid-prompt');
       if (!isAbort(err)) this.options.reporter.error(err, 'invalid-prompt');
       throw err;
     }
   }
 
-  /** Adds a point to the current prompt and runs it (pointer and keyboard: errors become `error` events). */
+  /** Adds a point to the active object's prompt and runs it (pointer and keyboard: errors become `error` events). */
   addPoint(x: number, y: number, negative: boolean): void {
-    const cur = this.current;
+    const o = this.#object(this.#active);
+    const cur = o.entries.at(-1);
     const point: PromptPoint = { x, y, label: negative ? 'negative' : 'positive' };
-    this.#prompt(this.#push({ points: [...(cur?.points ?? []), point], box: cur?.box ?? null, detail: null }));
+    this.#prompt(o, this.#push(o, { points: [...(cur?.points ?? []), point], box: cur?.box ?? null, detail: null }));
   }
 
-  /** Replaces the current prompt's box and runs it (errors become `error` events). */
+  /** Replaces the active object's box and runs it (errors become `error` events). */
   setBox(box: PromptBox): void {
-    this.#prompt(this.#push({ points: [...(this.current?.points ?? [])], box, detail: null }));
+    const o = this.#object(this.#active);
+    this.#prompt(o, this.#push(o, { points: [...(o.entries.at(-1)?.points ?? [])], box, detail: null }));
   }
 
-  /** Removes every prompt and the mask; fires an empty `mask-change` when there was a selection. */
-  clear(): void {
+  /** Removes the prompts and masks of one object, or of every object; fires an empty `mask-change` for each that had one. */
+  clear(objectId?: number): void {
     this.#seq++;
     this.cancelHover();
-    const had = this.#entries.length > 0;
-    this.#entries = [];
+    const targets =
+      objectId === undefined
+        ? [...this.#objects.values()]
+        : [this.#objects.get(objectId)].filter((o): o is ObjectState => !!o);
+    const had = targets.filter((o) => o.entries.length > 0);
+    for (const o of targets) {
+      o.entries = [];
+      o.redo = [];
+      this.#forgetLogits(o);
+      this.#show(o, null);
+    }
+    if (objectId === undefined) {
+      // Back to one object.
+      for (const id of [...this.#objects.keys()]) if (id !== OBJECT_ID) this.#objects.delete(id);
+      this.#active = OBJECT_ID;
+      this.#drawObjects();
+    }
     this.host.requestUpdate();
-    this.#forgetLogits();
-    this.options.overlay.setMask(null);
-    if (had) {
-      this.options.reporter.announce('Selection cleared');
-      this.#emitCleared();
+    if (had.length) {
+      this.options.reporter.announce(this.options.text().cleared);
+      for (const o of had) this.#emitCleared(o);
     }
   }
 
-  /** Removes the last prompt and shows the mask from before it (decoding it again when it was dropped). */
+  /** Takes back the active object's last prompt and shows the mask from before it (redo brings it back). */
   async undo(): Promise<void> {
-    if (this.#entries.length === 0) return;
+    const o = this.#object(this.#active);
+    const last = o.entries.pop();
+    if (!last) return;
+    o.redo.push(last);
+    await this.#showEntry(o, o.entries.at(-1) ?? null, 'undone');
+  }
+
+  /** Brings back the last prompt undone on the active object. */
+  async redo(): Promise<void> {
+    const o = this.#object(this.#active);
+    const next = o.redo.pop();
+    if (!next) return;
+    o.entries.push(next);
+    await this.#showEntry(o, next, 'redone');
+  }
+
+  /** Shows `entry` (null: no selection) after undo or redo, decoding it again when its mask was dropped. */
+  async #showEntry(o: ObjectState, entry: PromptEntry | null, what: 'undone' | 'redone'): Promise<void> {
     this.#seq++;
     this.cancelHover();
-    this.#entries.pop();
     this.host.requestUpdate();
-    const prev = this.current;
-    // The engine's refinement logits are those of the undone prompt: drop them.
-    this.#forgetLogits();
-    const { overlay, reporter } = this.options;
-    if (!prev) {
-      overlay.setMask(null);
-      reporter.announce('Selection cleared');
-      this.#emitCleared();
+    // The engine's refinement logits are those of another entry: drop them.
+    this.#forgetLogits(o);
+    const { reporter } = this.options;
+    if (!entry) {
+      this.#show(o, null);
+      reporter.announce(this.options.text().cleared);
+      this.#emitCleared(o);
       return;
     }
-    if (prev.detail) {
+    if (entry.detail) {
       const seq = this.#seq;
-      const bitmap = await maskToBitmap(prev.detail.mask);
+      const bitmap = await maskToBitmap(entry.detail.mask);
       if (seq !== this.#seq) return bitmap.close();
-      overlay.setMask(bitmap);
-      this.#announceMask(prev.detail, 'Undone');
-      reporter.emit('mask-change', prev.detail);
+      this.#show(o, bitmap);
+      reporter.announce(this.options.text()[what](entry.detail.mask.area, o.id));
+      reporter.emit('mask-change', entry.detail);
       return;
     }
     // The earlier result was dropped (or never arrived): decode it again.
-    await this.#run(prev).catch((e: unknown) => reporter.interactive(e));
+    await this.#run(o, entry).catch((e: unknown) => reporter.interactive(e));
   }
 
   // ---------------------------------------------------------------- image and engine
 
   /** A new image is coming: the selection is dropped (hosts hear it like a clear()) and older runs are superseded. */
   resetForImage(): void {
-    if (this.#entries.length > 0) this.clear();
+    if ([...this.#objects.values()].some((o) => o.entries.length > 0)) this.clear();
     this.#seq++;
     this.cancelHover();
-    this.#forgetLogits();
+    for (const o of this.#objects.values()) this.#forgetLogits(o);
     this.options.engine.forgetImage();
   }
 
@@ -191,19 +310,19 @@ export class PromptController implements ReactiveController {
   /** The engine options changed: the segmenter is replaced, and the image sent to the new one. */
   resetEngine(): void {
     this.options.engine.reset();
-    this.#forgetLogits();
+    for (const o of this.#objects.values()) this.#forgetLogits(o);
     if (this.options.bitmap()) this.#image().catch((e: unknown) => this.options.reporter.interactive(e));
   }
 
   /** The engine's image was replaced: it has none of our logits any more. */
   imagePosted(): void {
-    this.#forgetLogits();
+    for (const o of this.#objects.values()) o.logitsOf = null;
   }
 
   // ---------------------------------------------------------------- runs
 
   /** Decodes `entry`, shows the result and fires `mask-change`; rejects with `aborted` when superseded. */
-  async #run(entry: PromptEntry): Promise<Sam2MaskChangeDetail> {
+  async #run(o: ObjectState, entry: PromptEntry): Promise<Sam2MaskChangeDetail> {
     const seq = ++this.#seq;
     this.cancelHover();
     const { seg, bitmap } = await this.#image();
@@ -211,12 +330,12 @@ export class PromptController implements ReactiveController {
     // A segmenter shared with another element may have been given its image meanwhile (this drops our logits).
     this.options.engine.reclaim(seg, bitmap);
     // Refine with the previous mask only when the engine's logits are those of the entry this one extends.
-    const history = this.#logitsOf;
+    const history = o.logitsOf;
     const refine = history !== null && extendsEntry(entry, history);
-    const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: this.#objectId, refine });
-    this.#logitsOf = entry;
+    const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: o.engineId, refine });
+    o.logitsOf = entry;
     if (seq !== this.#seq) throw abortedError('the prompt');
-    const mask = new Sam2Mask(r.mask, bitmap);
+    const mask = new Sam2Mask(r.mask, bitmap, seg.maskCodec);
     const alpha = await maskToBitmap(mask, r.overlay);
     if (seq !== this.#seq) {
       alpha.close();
@@ -224,7 +343,7 @@ export class PromptController implements ReactiveController {
     }
     this.options.willShowMask?.();
     const detail: Sam2MaskChangeDetail = {
-      objectId: OBJECT_ID,
+      objectId: o.id,
       score: r.score,
       objectScore: r.objectScore,
       candidate: r.candidate,
@@ -233,10 +352,10 @@ export class PromptController implements ReactiveController {
     entry.detail = detail;
     entry.shown = true;
     // Undo steps back through what the user saw: prompts superseded before their mask was shown leave the history.
-    const at = this.#entries.indexOf(entry);
-    if (at > 0) this.#entries = [...this.#entries.slice(0, at).filter((e) => e.shown), ...this.#entries.slice(at)];
-    this.options.overlay.setMask(alpha);
-    this.#announceMask(detail, 'Mask updated');
+    const at = o.entries.indexOf(entry);
+    if (at > 0) o.entries = [...o.entries.slice(0, at).filter((e) => e.shown), ...o.entries.slice(at)];
+    this.#show(o, alpha);
+    this.options.reporter.announce(this.options.text().maskUpdated(mask.area, o.id));
     this.options.reporter.emit('mask-change', detail);
     return detail;
   }
@@ -250,39 +369,47 @@ export class PromptController implements ReactiveController {
     return { seg, bitmap };
   }
 
-  #push(entry: PromptEntry): PromptEntry {
-    this.#entries.push(entry);
-    const stale = this.#entries.length - 1 - KEEP_MASKS;
-    if (stale >= 0) this.#entries[stale]!.detail = null;
+  /** A new prompt: it ends the redo stack. */
+  #push(o: ObjectState, entry: PromptEntry): PromptEntry {
+    o.entries.push(entry);
+    o.redo = [];
+    const stale = o.entries.length - 1 - KEEP_MASKS;
+    if (stale >= 0) o.entries[stale]!.detail = null;
     this.host.requestUpdate();
     return entry;
   }
 
   /** A prompt from the pointer or keyboard: errors become `error` events, never rejections. */
-  #prompt(entry: PromptEntry): void {
-    this.#run(entry).catch((e: unknown) => {
-      this.#rollback(entry);
+  #prompt(o: ObjectState, entry: PromptEntry): void {
+    this.#run(o, entry).catch((e: unknown) => {
+      this.#rollback(o, entry);
       this.options.reporter.interactive(e, 'invalid-prompt');
     });
   }
 
-  /** Drops a failed entry if it is still the last one, and its mask if no earlier one has a result. */
-  #rollback(entry: PromptEntry): void {
-    if (this.current !== entry) return;
-    this.#entries.pop();
+  /**
+   * Drops an entry whose mask was never shown (it failed, or a newer prompt superseded it), so that undo only
+   * steps through masks the user saw; and the drawn mask if no remaining entry has a result.
+   */
+  #rollback(o: ObjectState, entry: PromptEntry): void {
+    if (entry.detail) return;
+    const i = o.entries.indexOf(entry);
+    if (i < 0) return;
+    o.entries.splice(i, 1);
     this.host.requestUpdate();
-    if (!this.current?.detail) this.options.overlay.setMask(null);
+    // A pending newer entry replaces the drawn mask when it arrives; with none left, nothing is selected.
+    if (o.entries.length === 0) this.#show(o, null);
   }
 
-  #forgetLogits(): void {
+  #forgetLogits(o: ObjectState): void {
     // A shared segmenter holding another element's image has none of our logits (and must keep theirs).
     const { engine } = this.options;
-    if (this.#logitsOf && engine.ownsImage()) engine.existing?.clear(this.#objectId).catch(() => undefined);
-    this.#logitsOf = null;
+    if (o.logitsOf && engine.ownsImage()) engine.existing?.clear(o.engineId).catch(() => undefined);
+    o.logitsOf = null;
   }
 
   /** `mask-change` with an empty mask at the media's natural size. */
-  #emitCleared(): void {
+  #emitCleared(o: ObjectState): void {
     const bitmap = this.options.bitmap();
     const width = bitmap?.width ?? 0;
     const height = bitmap?.height ?? 0;
@@ -290,11 +417,7 @@ export class PromptController implements ReactiveController {
       { width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 },
       bitmap,
     );
-    this.options.reporter.emit('mask-change', { objectId: OBJECT_ID, score: 0, objectScore: 0, candidate: -1, mask });
-  }
-
-  #announceMask(detail: Sam2MaskChangeDetail, what: string): void {
-    this.options.reporter.announce(`${what}, ${new Intl.NumberFormat().format(detail.mask.area)} pixels`);
+    this.options.reporter.emit('mask-change', { objectId: o.id, score: 0, objectScore: 0, candidate: -1, mask });
   }
 
   // ---------------------------------------------------------------- hover preview

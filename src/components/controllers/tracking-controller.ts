@@ -16,7 +16,9 @@ import {
 import type { Reporter } from '../reporter.js';
 import type { EngineController } from './engine-controller.js';
 import type { OverlayController } from './overlay-controller.js';
-import { OBJECT_ID, type PromptEntry } from './prompt-controller.js';
+import type { PromptEntry } from './prompt-controller.js';
+import { Sam2Mask } from '../../client/mask.js';
+import { decodeRle } from '../../shared/rle.js';
 
 /** What the tracking controller works with. */
 export interface TrackingControllerOptions {
@@ -27,8 +29,8 @@ export interface TrackingControllerOptions {
   video(): HTMLVideoElement | null;
   /** The host's frame rate (frame index = time × fps). */
   fps(): number;
-  /** The selection on the shown frame, the default prompt of object 1. */
-  selection(): PromptEntry | null;
+  /** The selection on the shown frame, per object: the default prompts. */
+  selection(): { objectId: number; entry: PromptEntry }[];
 }
 
 /** Tracking sessions of the host, and replay of the last one's masks. */
@@ -60,10 +62,10 @@ export class TrackingController implements ReactiveController {
     const isOwn = target !== null && target === own;
     const fps = this.#fps();
     const opts: TrackOptions = { fps, ...options };
-    const cur = this.options.selection();
-    if (!opts.prompts && isOwn && own && cur) {
+    const selected = this.options.selection();
+    if (!opts.prompts && isOwn && own && selected.length) {
       // No frame: the session takes the frame the video shows, by the clip's own timestamps.
-      opts.prompts = [{ objectId: OBJECT_ID, points: [...cur.points], box: cur.box }];
+      opts.prompts = selected.map(({ objectId, entry }) => ({ objectId, points: [...entry.points], box: entry.box }));
     }
     const segmenter = (): Segmenter => {
       if (!target) throw new Sam2Error('not-ready', 'track() needs a video: set a video `src` or pass one');
@@ -146,8 +148,11 @@ export class TrackingController implements ReactiveController {
     return this.#session ? this.#session.frameAtTime(time) : frameAtTime(time, this.#fps());
   }
 
-  /** Draws the finished session's recorded masks of frame `f` (none: clears the tracked masks). */
-  showRecorded(f: number): void {
+  /**
+   * Draws the finished session's recorded masks of frame `f` (none: clears the tracked masks). `emit` (a seek, not
+   * playback) also fires `mask-change` for each recorded object, so hosts hear what is on screen after a seek.
+   */
+  showRecorded(f: number, emit = false): void {
     const session = this.#session;
     const rec = session?.state === 'done' ? session.recorded(f) : null;
     const seq = ++this.#replaySeq;
@@ -162,6 +167,24 @@ export class TrackingController implements ReactiveController {
       (bitmaps) => {
         if (seq !== this.#replaySeq || this.#session !== session) return bitmaps.forEach((b) => b.close());
         overlay.setTracked(new Map(rec.objects.map((o, i) => [o.objectId, bitmaps[i]!])));
+        if (!emit) return;
+        for (const o of rec.objects) {
+          const [h, w] = o.segmentation.size;
+          const mask = new Sam2Mask(
+            { width: w, height: h, data: decodeRle(o.segmentation), bbox: o.bbox, area: o.area },
+            null,
+            seg.maskCodec,
+          );
+          this.options.reporter.emit('mask-change', {
+            objectId: o.objectId,
+            score: o.score,
+            objectScore: o.objectScore,
+            candidate: -1,
+            mask,
+            frame: rec.frame,
+            time: rec.time,
+          });
+        }
       },
       () => undefined,
     );

@@ -3,6 +3,7 @@
  * Pure functions: no I/O, no DOM. Malformed prompts throw the SDK's `invalid-prompt` Sam2Error.
  */
 
+import { normalisePromptLabels } from '../../shared/prompt-labels.js';
 import { invalidPrompt } from '../../shared/prompts.js';
 import type { PromptBox, PromptPoint } from '../../shared/types.js';
 
@@ -92,6 +93,12 @@ export function buildDecoderPoints(
   if (points.length > MAX_PROMPT_POINTS) {
     throw invalidPrompt(`a prompt has ${points.length} points; at most ${MAX_PROMPT_POINTS} are accepted`);
   }
+  // Numeric labels become names, and a 2/3 corner pair becomes the box (invalid-prompt otherwise).
+  for (const [i, p] of points.entries())
+    if (p === null || typeof p !== 'object') throw invalidPrompt(`points[${i}] must be an object`);
+  const named = normalisePromptLabels(points, box);
+  points = named.points;
+  box = named.box;
 
   const n = points.length + (box ? 2 : 0);
   if (n === 0) return emptyDecoderPoints();
