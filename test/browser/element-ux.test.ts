@@ -225,6 +225,27 @@ describe('element on a real page', function () {
     expect(el.objects).to.deep.equal([1, 2]);
   });
 
+  it('strings: a host replaces the help, the announcements and the empty state; the rest stay English', async () => {
+    const el = await mount(url, STYLE);
+    el.strings = {
+      help: 'Klicken Sie auf ein Objekt.',
+      maskUpdated: (area, id) => `Objekt ${id}: ${area} Pixel`,
+      empty: 'Noch kein Bild',
+    };
+    await el.updateComplete;
+    const help = el.shadowRoot!.querySelector('#help')!;
+    expect(help.textContent).to.equal('Klicken Sie auf ein Objekt.');
+    const d = await nextMask(el, () => click(clientPoint(el, natural, ...centres[0]!)));
+    const status = el.shadowRoot!.querySelector('[role="status"]')!;
+    await waitUntil(() => status.textContent?.includes(`Objekt 1: ${d.mask.area} Pixel`), 'the announcement');
+    // Strings not given stay English.
+    await el.undo();
+    await waitUntil(() => status.textContent?.includes('Undone'), 'the English undo announcement');
+    el.removeAttribute('src');
+    await el.updateComplete;
+    await waitUntil(() => part(el, 'empty')?.textContent?.includes('Noch kein Bild'), 'the empty state');
+  });
+
   it('redo brings back an undone prompt; a new prompt ends the redo stack', async () => {
     const el = await mount(url, STYLE);
     const prompts = controllerOf(el, PromptController);

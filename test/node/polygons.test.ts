@@ -260,15 +260,12 @@ test('maskBbox and maskArea', () => {
   assert.throws(() => maskBbox(new Uint8Array(5), 3, 2), RangeError);
 });
 
-test('1920×1080 mask: contours and rasterisation in reasonable time', () => {
+test('1920×1080 mask: contours and rasterisation round-trip (a disc with a hole)', () => {
   const w = 1920;
   const h = 1080;
   const mask = draw(w, h, (x, y) => disc(900, 500, 400)(x, y) && !disc(950, 450, 120)(x, y));
-  const t0 = performance.now();
   const polys = maskToPolygons(mask, w, h);
   const back = rasterizePolygons(polys, w, h);
-  const ms = performance.now() - t0;
   assert.equal(polys.length, 2);
   assert.ok(iou(back, mask) > 0.99);
-  assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
 });
