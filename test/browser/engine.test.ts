@@ -97,7 +97,8 @@ for (const kind of ['hf', 'canonical'] as const) {
       const w = 640;
       const h = 360;
       const { scene, centres } = objectsScene(w, h);
-      expect(await seg.setImage(scene.canvas)).to.deep.equal({ width: w, height: h });
+      const info = await seg.setImage(scene.canvas);
+      expect({ width: info.width, height: info.height }).to.deep.equal({ width: w, height: h });
       for (let i = 0; i < centres.length; i++) {
         const [x, y] = centres[i]!;
         const t0 = performance.now();
