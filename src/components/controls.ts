@@ -2,8 +2,7 @@
 // by touch where modifier keys and right clicks do not exist, undo, redo, clear, a new object and the object prompts
 // go to. Plain buttons and a select, so keyboard and screen readers get them for free; 44 px touch targets.
 import { css, html, type TemplateResult } from 'lit';
-// styleMap, not a style attribute: a strict CSP blocks inline style attributes (style-src-attr).
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssomStyle } from './cssom-style.js';
 import type { Sam2SegmenterStrings } from './strings.js';
 
 /** What a tap or click adds: a positive point, a negative point, or (dragging) a box. */
@@ -50,7 +49,7 @@ export function renderControls(m: ControlsModel): TemplateResult {
     </div>
     <div class="group">
       <label class="object" part="object">
-        <span class="swatch" style=${styleMap({ background: m.colourOf(m.active) })}></span>
+        <span class="swatch" ${cssomStyle({ background: m.colourOf(m.active) })}></span>
         <span class="visually-hidden">${t.objectLabel}</span>
         <select
           part="object-select"

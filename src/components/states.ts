@@ -2,8 +2,7 @@
 // and a retry), and empty (no media). Each is a part with a default look, styleable through CSS properties and
 // replaceable through a named slot (`loading`, `error`, `empty`); the host's `state` attribute says which shows.
 import { css, html, nothing, type TemplateResult } from 'lit';
-// styleMap sets styles through the CSSOM: a strict CSP blocks inline style attributes (style-src-attr), not that.
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssomStyle } from './cssom-style.js';
 import type { OverallProgress } from './load-progress.js';
 import type { Sam2SegmenterStrings } from './strings.js';
 
@@ -37,7 +36,7 @@ export function renderState(
             <div
               class="progress-bar ${fraction === null ? 'indeterminate' : ''}"
               part="progress-bar"
-              style=${styleMap({ width: `${fraction === null ? 30 : fraction * 100}%` })}
+              ${cssomStyle({ width: `${fraction === null ? 30 : fraction * 100}%` })}
             ></div>
           </div>
           <span part="state-text">${label}</span>

@@ -238,8 +238,9 @@ describe('element on a real page', function () {
     const d = await nextMask(el, () => click(clientPoint(el, natural, ...centres[0]!)));
     const status = el.shadowRoot!.querySelector('[role="status"]')!;
     await waitUntil(() => status.textContent?.includes(`Objekt 1: ${d.mask.area} Pixel`), 'the announcement');
-    // Strings not given stay English.
-    await el.undo();
+    // Strings not given stay English (undo back to the first prompt's mask).
+    await nextMask(el, () => click(clientPoint(el, natural, ...centres[1]!)));
+    await nextMask(el, () => el.undo());
     await waitUntil(() => status.textContent?.includes('Undone'), 'the English undo announcement');
     el.removeAttribute('src');
     await el.updateComplete;
