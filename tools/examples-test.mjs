@@ -99,7 +99,16 @@ await step('custom elements manifest (the customElements field of the installed 
   const el = cem.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'sam2-segmenter');
   if (!el) throw new Error('no sam2-segmenter in the manifest');
   const events = Object.fromEntries(el.events.map((e) => [e.name, e.type?.text]));
-  const want = ['ready', 'model-progress', 'mask-change', 'track-frame', 'track-end', 'error', 'warning'];
+  const want = [
+    'ready',
+    'model-progress',
+    'mask-change',
+    'track-frame',
+    'track-end',
+    'image-encoded',
+    'error',
+    'warning',
+  ];
   if (JSON.stringify(Object.keys(events).sort()) !== JSON.stringify([...want].sort()))
     throw new Error(`events: ${Object.keys(events)}`);
   for (const [n, t] of Object.entries(events))
@@ -109,11 +118,9 @@ await step('custom elements manifest (the customElements field of the installed 
     if (!attrs.includes(a)) throw new Error(`attribute ${a} missing`);
   if (attrs.some((a) => a.startsWith('_')) || el.members.some((m) => m.name.startsWith('_')))
     throw new Error('internal members are public');
-  const parts = el.cssParts
-    .map((p) => p.name)
-    .sort()
-    .join();
-  if (parts !== 'base,media,overlay') throw new Error(`parts: ${parts}`);
+  const parts = el.cssParts.map((p) => p.name);
+  for (const p of ['base', 'media', 'overlay', 'controls', 'progress', 'state'])
+    if (!parts.includes(p)) throw new Error(`part ${p} missing from ${parts.join()}`);
   if (el.cssProperties.length < 4) throw new Error('CSS properties missing');
   console.log(
     `   ok: ${attrs.length} attributes, ${el.events.length} typed events, ${el.cssParts.length} parts, ${el.cssProperties.length} CSS properties`,
