@@ -9,7 +9,6 @@
 
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
 import type { ClipInfo } from '../shared/media-types.js';
-import { MEDIA_LOAD_TIMEOUT_MS } from './media-wait.js';
 import type { Segmenter } from './segmenter.js';
 import type { VideoClip } from './clip.js';
 
@@ -94,41 +93,13 @@ type RvfcVideo = HTMLVideoElement & {
   cancelVideoFrameCallback?(handle: number): void;
 };
 
-function waitFor(video: HTMLVideoElement, type: 'seeked', signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // A seek into bytes a stalled server never sends would otherwise wait forever.
-    const timer = setTimeout(
-      () => (
-        done(),
-        reject(new Sam2Error('media-decode', `the video did not finish seeking within ${MEDIA_LOAD_TIMEOUT_MS} ms`))
-      ),
-      MEDIA_LOAD_TIMEOUT_MS,
-    );
-    const done = (): void => {
-      clearTimeout(timer);
-      video.removeEventListener(type, ok);
-      video.removeEventListener('error', bad);
-      signal.removeEventListener('abort', abort);
-    };
-    const ok = (): void => (done(), resolve());
-    const bad = (): void => (
-      done(),
-      reject(new Sam2Error('media-decode', `the video failed while seeking: ${video.error?.message ?? 'media error'}`))
-    );
-    const abort = (): void => (done(), reject(abortedError('tracking')));
-    video.addEventListener(type, ok);
-    video.addEventListener('error', bad);
-    signal.addEventListener('abort', abort);
-  });
-}
-
 /**
  * Seeks to `t` and resolves with the presentation time of the frame the element then shows (its own timestamp, read
  * from the frame itself), or null where no frame can be read.
  */
 export async function seekPresented(video: RvfcVideo, t: number, signal: AbortSignal): Promise<number | null> {
   if (!video.paused) video.pause();
-  const seeked = waitFor(video, 'seeked', signal);
+  const seeked = once(video, 'seeked', signal);
   // `seeked` can fire before the frame reaches the element's output: wait for its presentation too (briefly where
   // the element is not rendered and never presents).
   const presented = new Promise<number | null>((resolve) => {
