@@ -10,22 +10,13 @@ import type {
   Sam2SegmenterElement,
 } from '../../src/components/sam2-segmenter.js';
 import { iou, objectsScene } from '../browser/helpers/scenes.js';
-import { TWIN, faultCase, faultUrl, rejects, reportFigures, resolves, uid } from './fault-kit.js';
+import { TWIN, faultCase, faultUrl, otherOrigin, rejects, reportFigures, resolves, uid } from './fault-kit.js';
+import { element } from './element-kit.js';
 
 after(() => reportFigures('element-errors'));
 
-const WASM_PATHS = '/node_modules/onnxruntime-web/dist/';
-const WORKER_URL = new URL('/src/workers/sam2.worker.ts', location.href).href;
 /** Time given to a second, wrong `error` event to arrive after the first. */
 const GRACE_MS = 1500;
-
-function element(workerUrl = WORKER_URL): Sam2SegmenterElement {
-  const el = document.createElement('sam2-segmenter') as Sam2SegmenterElement;
-  el.device = 'wasm';
-  el.wasmPaths = WASM_PATHS;
-  el.workerUrl = workerUrl;
-  return el;
-}
 
 /** Records the codes of `el`'s `error` events; `first` resolves with the first one. */
 function errorsOf(el: Sam2SegmenterElement): { codes: string[]; first: Promise<string> } {
@@ -61,13 +52,6 @@ async function elementHealth(el = element()): Promise<void> {
   } finally {
     if (own) el.remove();
   }
-}
-
-/** The same server under another origin: localhost and 127.0.0.1 are different origins. */
-function otherOrigin(path: string): string {
-  const u = new URL(path, location.href);
-  u.hostname = u.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
-  return u.href;
 }
 
 describe('faults: one error event per fault', function () {

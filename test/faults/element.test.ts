@@ -6,19 +6,9 @@ import '../../src/components/sam2-segmenter.js';
 import type { Sam2MaskChangeDetail, Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import { BLUE, RED, drawScene, iou, objectsScene } from '../browser/helpers/scenes.js';
 import { faultCase, faultUrl, reportFigures, resolves, uid } from './fault-kit.js';
+import { element } from './element-kit.js';
 
 after(() => reportFigures('element'));
-
-const WASM_PATHS = '/node_modules/onnxruntime-web/dist/';
-const WORKER_URL = new URL('/src/workers/sam2.worker.ts', location.href).href;
-
-function element(workerUrl = WORKER_URL): Sam2SegmenterElement {
-  const el = document.createElement('sam2-segmenter') as Sam2SegmenterElement;
-  el.device = 'wasm';
-  el.wasmPaths = WASM_PATHS;
-  el.workerUrl = workerUrl;
-  return el;
-}
 
 function maskOf(d: Sam2MaskChangeDetail): Uint8Array {
   const px = d.mask.toImageData().data;

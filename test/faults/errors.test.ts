@@ -4,16 +4,9 @@
 import { expect } from '@open-wc/testing';
 import { createSegmenter } from '../../src/client/segmenter.js';
 import { Sam2Error, fromWireError, toSam2Error, type ErrorContext } from '../../src/shared/errors.js';
-import { TWIN, faultCase, healthCheck, rejects, reportFigures, resolves } from './fault-kit.js';
+import { TWIN, faultCase, healthCheck, otherOrigin, rejects, reportFigures, resolves } from './fault-kit.js';
 
 after(() => reportFigures('errors'));
-
-/** The same server under another origin: localhost and 127.0.0.1 are different origins. */
-function otherOrigin(path: string): string {
-  const u = new URL(path, location.href);
-  u.hostname = u.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
-  return u.href;
-}
 
 describe('faults: error codes', function () {
   this.timeout(300_000);

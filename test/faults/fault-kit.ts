@@ -13,6 +13,13 @@ export const ORT_DIR = 'node_modules/onnxruntime-web/dist/';
 
 let counter = 0;
 /** A unique id: cache keys start with the bundle URL, which carries it. */
+/** The same server under another origin: localhost and 127.0.0.1 are different origins. */
+export function otherOrigin(path: string): string {
+  const u = new URL(path, location.href);
+  u.hostname = u.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  return u.href;
+}
+
 export function uid(): string {
   return `f${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
