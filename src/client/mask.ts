@@ -280,7 +280,7 @@ export class Sam2Mask {
 
   /** COCO compressed RLE (column-major, `size` [height, width], `counts` string) as pycocotools reads it. */
   toRLE(): CompressedRle {
-    return encodeRle(this.data, this.width, this.height);
+    return encodeRle(this.data, this.width, this.height, this.bbox);
   }
 
   /** Outer boundaries and holes (`hole: true`) as simplified polygons in pixel-corner coordinates. */

@@ -212,14 +212,15 @@ export class VideoEngine {
     // Only the object's band of rows is upsampled, and bbox and area come out of the same pass.
     const m = r.present ? upsampleThresholdRegion(r.lowRes, 256, 256, width, height) : null;
     const data = m?.data ?? new Uint8Array(width * height);
-    const rle = encodeRle(data, width, height);
+    const bbox = m?.bbox ?? ([0, 0, 0, 0] as [number, number, number, number]);
+    const rle = encodeRle(data, width, height, bbox);
     const out: TrackObjectData = {
       objectId: r.objectId,
       frame: r.frame,
       score: r.score,
       objectScore: r.objectScore,
       present: r.present,
-      mask: { width, height, data, bbox: m?.bbox ?? [0, 0, 0, 0], area: m?.area ?? 0 },
+      mask: { width, height, data, bbox, area: m?.area ?? 0 },
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
     };
     if (options.overlay) {

@@ -9,6 +9,7 @@ import {
   runsToString,
   stringToRuns,
 } from '../../src/shared/rle.js';
+import { maskBbox } from '../../src/shared/polygons.js';
 import { maskFrom, rng } from './math-helpers.js';
 
 /*
@@ -197,4 +198,33 @@ test('malformed input throws', () => {
   assert.throws(() => decodeRle({ size: [3, 3], counts: 'b' }), RangeError); // truncated
   assert.throws(() => decodeRle({ size: [3, 3], counts: '1 1' }), RangeError); // bad char
   assert.throws(() => decodeRle({ size: [1, 2], counts: [1, -1, 2] }), RangeError);
+});
+
+test('runs read only inside the mask bbox equal the runs of a full scan (blobs, edges, empty, full)', () => {
+  const random = rng(12);
+  for (let t = 0; t < 3000; t++) {
+    const w = 1 + Math.floor(random() * 9);
+    const h = 1 + Math.floor(random() * 9);
+    const mask = new Uint8Array(w * h);
+    const kind = random();
+    if (kind < 0.2) {
+      // empty
+    } else if (kind < 0.35) mask.fill(1);
+    else {
+      const x0 = Math.floor(random() * w);
+      const y0 = Math.floor(random() * h);
+      const x1 = x0 + Math.floor(random() * (w - x0));
+      const y1 = y0 + Math.floor(random() * (h - y0));
+      const p = random();
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) mask[y * w + x] = random() < p ? 1 : 0;
+    }
+    const bbox = maskBbox(mask, w, h);
+    assert.deepEqual(maskToRuns(mask, w, h, bbox), maskToRuns(mask, w, h), `${w}x${h} ${mask.join('')}`);
+  }
+  // A box that does not fit the mask is ignored rather than trusted.
+  const { mask, w, h } = maskFrom(`
+    .#.
+    ###
+  `);
+  assert.deepEqual(maskToRuns(mask, w, h, [2, 2, 5, 5]), maskToRuns(mask, w, h));
 });
