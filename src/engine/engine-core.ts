@@ -54,10 +54,12 @@ export class EngineCore {
     return (await loading).info;
   }
 
-  /** Encodes an image (the bitmap is closed) and keeps its embedding. */
-  setImage(bitmap: ImageBitmap, callId?: number): Promise<ImageInfo> {
-    return this.#queue.run(callId, async () => (await this.#needImage()).setImage(bitmap), {
-      onSkip: () => bitmap.close(),
+  /** Encodes an image (a bitmap is closed; a Blob is decoded) and keeps its embedding. */
+  setImage(image: ImageBitmap | Blob, callId?: number): Promise<ImageInfo> {
+    return this.#queue.run(callId, async () => (await this.#needImage()).setImage(image), {
+      onSkip: () => {
+        if (!(image instanceof Blob)) image.close();
+      },
     });
   }
 

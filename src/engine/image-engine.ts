@@ -41,17 +41,22 @@ export class ImageEngine {
 
   constructor(private readonly adapter: ModelAdapter) {}
 
-  /** Encodes an image once and keeps its embedding; the bitmap is closed. Callers run it through the command queue. */
-  async setImage(bitmap: ImageBitmap): Promise<ImageInfo> {
+  /**
+   * Encodes an image once and keeps its embedding (only the embedding: the pixels are not kept); a bitmap is closed,
+   * a Blob is decoded here, off the page's thread. Callers run it through the command queue.
+   */
+  async setImage(image: ImageBitmap | Blob): Promise<ImageInfo> {
     let px;
     const t0 = performance.now();
+    let bitmap: ImageBitmap | null = image instanceof Blob ? null : image;
     try {
+      bitmap ??= await createImageBitmap(image);
       px = await preprocess(bitmap, this.adapter.preprocess);
     } catch (e) {
-      // An origin-unclean bitmap can be drawn but not read back.
+      // An origin-unclean bitmap can be drawn but not read back; a Blob may not be an image at all.
       throw mediaReadError(e, 'the image');
     } finally {
-      bitmap.close();
+      bitmap?.close();
     }
     const t1 = performance.now();
     const embedding = await this.adapter.encode(px);
@@ -177,11 +182,31 @@ export class ImageEngine {
   }
 }
 
-/** The mask as an alpha bitmap for the overlay: the one per-pixel pass of drawing, done here in the worker. */
+/** Longest side of an overlay bitmap: it is only drawn, scaled to the element's size, never read. */
+export const OVERLAY_MAX_SIDE = 1024;
+
+/**
+ * The mask as an alpha bitmap for the overlay: the one per-pixel pass of drawing, done here in the worker. Masks
+ * larger than OVERLAY_MAX_SIDE are sampled down to it (nearest pixel), so a 8000x6000 photo costs the page a 1024x768
+ * bitmap to upload and draw rather than 192 MB (the element's overlay is about that size on most screens).
+ */
 export async function alphaBitmap(mask: Uint8Array, width: number, height: number): Promise<ImageBitmap | undefined> {
   if (typeof createImageBitmap !== 'function' || typeof ImageData === 'undefined') return undefined;
-  const rgba = new Uint32Array(width * height);
+  const scale = Math.min(1, OVERLAY_MAX_SIDE / Math.max(width, height));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const rgba = new Uint32Array(w * h);
   // Little-endian RGBA: 0xffffffff is opaque white, 0 transparent.
-  for (let i = 0; i < mask.length; i++) if (mask[i]) rgba[i] = 0xffffffff;
-  return createImageBitmap(new ImageData(new Uint8ClampedArray(rgba.buffer), width, height));
+  if (w === width && h === height) {
+    for (let i = 0; i < mask.length; i++) if (mask[i]) rgba[i] = 0xffffffff;
+  } else {
+    const cols = new Uint32Array(w);
+    for (let x = 0; x < w; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / w));
+    for (let y = 0; y < h; y++) {
+      const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / h)) * width;
+      const out = y * w;
+      for (let x = 0; x < w; x++) if (mask[row + cols[x]!]) rgba[out + x] = 0xffffffff;
+    }
+  }
+  return createImageBitmap(new ImageData(new Uint8ClampedArray(rgba.buffer), w, h));
 }

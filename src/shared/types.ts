@@ -119,7 +119,8 @@ export interface SegmentResultData {
   candidate: number;
   mask: MaskData;
   /**
-   * The mask as an alpha bitmap (opaque white inside), made in the worker so the page only draws and tints it.
+   * The mask as an alpha bitmap (opaque white inside), made in the worker so the page only draws and tints it: at
+   * the mask's size, or sampled down to 1024 px on its longer side for larger images (draw it scaled to the media).
    * Absent where the worker cannot make bitmaps.
    */
   overlay?: ImageBitmap;
@@ -145,7 +146,10 @@ export interface TrackObjectData {
   mask: MaskData;
   /** The same mask as COCO compressed RLE, made in the worker so that exports cost the page nothing. */
   rle: { size: [number, number]; counts: string };
-  /** Alpha bitmap of the mask for drawing (absent where the worker cannot make bitmaps, or when not asked for). */
+  /**
+   * Alpha bitmap of the mask for drawing, at most 1024 px on its longer side (absent where the worker cannot make
+   * bitmaps, or when not asked for).
+   */
   overlay?: ImageBitmap;
 }
 

@@ -74,9 +74,9 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
       );
     },
 
-    /** Encodes an image (transferred) and caches its embedding. */
-    async setImage(bitmap: ImageBitmap, callId: number): Promise<WireResult<ImageInfo>> {
-      return call(() => core.setImage(bitmap, callId));
+    /** Encodes an image (a bitmap transferred, or a Blob decoded here) and caches its embedding. */
+    async setImage(image: ImageBitmap | Blob, callId: number): Promise<WireResult<ImageInfo>> {
+      return call(() => core.setImage(image, callId));
     },
 
     /** Segments one object; the mask bytes are transferred back. */

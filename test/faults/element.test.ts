@@ -5,7 +5,9 @@ import { expect } from '@open-wc/testing';
 import '../../src/components/sam2-segmenter.js';
 import type { Sam2MaskChangeDetail, Sam2SegmenterElement } from '../../src/components/sam2-segmenter.js';
 import { BLUE, RED, drawScene, iou, objectsScene } from '../browser/helpers/scenes.js';
-import { faultCase, faultUrl, reportFigures, resolves, uid } from './fault-kit.js';
+import { TWIN, faultCase, faultUrl, healthCheck, reportFigures, resolves, uid } from './fault-kit.js';
+import { createSegmenter } from '../../src/client/segmenter.js';
+import { decodeRle } from '../../src/shared/rle.js';
 import { element } from './element-kit.js';
 
 after(() => reportFigures('element'));
@@ -68,6 +70,74 @@ describe('faults: element', function () {
         await elementHealth(el);
       } finally {
         el.remove();
+      }
+    }));
+
+  it('#10 a 4000x3000 canvas: mask, cut-out and RLE at natural size; the page shows it no larger than 2048 px', () =>
+    faultCase(async () => {
+      const el = element();
+      const errors = errorCodes(el);
+      document.body.append(el);
+      try {
+        const big = drawScene(4000, 3000, '#ffffff', [{ kind: 'rect', x: 800, y: 600, w: 1600, h: 1200, color: RED }]);
+        el.source = big.canvas;
+        const d = await resolves(el.segment({ points: [{ x: 1600, y: 1200, label: 'positive' }] }), 'big segment');
+        expect([d.mask.width, d.mask.height]).to.deep.equal([4000, 3000]);
+        const truth = big.truth(0);
+        expect(iou(d.mask.data, truth)).to.be.at.least(0.9);
+        // What the page draws is display-sized: it used to be a 4000x3000 canvas (0.5 s draw, 0.6 s commit).
+        const media = el.shadowRoot!.querySelector('canvas[part="media"]') as HTMLCanvasElement;
+        const t0 = performance.now();
+        while (media.width === 300 && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+        expect(Math.max(media.width, media.height)).to.be.at.most(2048);
+        expect(media.width / media.height).to.be.closeTo(4 / 3, 0.01);
+        // The cut-out is made in the worker from the host's canvas, at natural size.
+        const cut = await createImageBitmap(await resolves(d.mask.toCutout(), 'big cut-out'));
+        expect([cut.width, cut.height]).to.deep.equal([4000, 3000]);
+        const probe = new OffscreenCanvas(1, 1).getContext('2d')!;
+        const alphaAt = (x: number, y: number): number => {
+          probe.clearRect(0, 0, 1, 1);
+          probe.drawImage(cut, x, y, 1, 1, 0, 0, 1, 1);
+          return probe.getImageData(0, 0, 1, 1).data[3]!;
+        };
+        expect(alphaAt(1600, 1200)).to.equal(255);
+        expect(alphaAt(200, 200)).to.equal(0);
+        cut.close();
+        // RLE (read only inside the mask's box) decodes to the same mask.
+        const back = decodeRle(d.mask.toRLE());
+        let same = true;
+        for (let i = 0; i < back.length && same; i++) same = (back[i] !== 0) === (d.mask.data[i] !== 0);
+        expect(same, 'RLE round trip').to.equal(true);
+        expect(errors, 'error events').to.deep.equal([]);
+        await elementHealth(el);
+      } finally {
+        el.remove();
+      }
+    }));
+
+  it('#10 headless: a 4000x3000 JPEG Blob is decoded in the worker; its mask is natural size, its overlay 1024 px', () =>
+    faultCase(async () => {
+      const seg = createSegmenter({ device: 'wasm', model: new URL(`/${TWIN}`, location.href).href });
+      try {
+        const big = drawScene(4000, 3000, '#ffffff', [{ kind: 'rect', x: 800, y: 600, w: 1600, h: 1200, color: RED }]);
+        const jpeg = await new Promise<Blob>((r) => big.canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9));
+        const size = await resolves(seg.setImage(jpeg), 'setImage(Blob)');
+        expect([size.width, size.height]).to.deep.equal([4000, 3000]);
+        const r = await resolves(seg.segment({ points: [{ x: 1600, y: 1200, label: 'positive' }] }), 'segment');
+        expect([r.mask.width, r.mask.height]).to.deep.equal([4000, 3000]);
+        expect(iou(r.mask.data, big.truth(0))).to.be.at.least(0.9);
+        expect(r.overlay, 'overlay bitmap').to.not.equal(undefined);
+        expect([r.overlay!.width, r.overlay!.height]).to.deep.equal([1024, 768]);
+        r.overlay!.close();
+        // Not an image at all: the worker's decode fails with media-decode, and the segmenter still works.
+        const err = await seg.setImage(new Blob(['not an image'], { type: 'image/png' })).then(
+          () => null,
+          (e: unknown) => e as { code?: string },
+        );
+        expect(err?.code).to.equal('media-decode');
+        await healthCheck(seg);
+      } finally {
+        seg.dispose();
       }
     }));
 

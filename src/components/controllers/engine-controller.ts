@@ -31,6 +31,8 @@ export interface EngineControllerCallbacks {
   onImagePosted?(): void;
   /** The element's image was encoded (still the current one): its size and timings. */
   onImageEncoded?(info: ImageSize): void;
+  /** The host media `bitmap` came from, posted instead of it when there is one (see MediaController.origin). */
+  origin?(bitmap: ImageBitmap): Blob | HTMLCanvasElement | HTMLImageElement | null;
 }
 
 export class EngineController implements ReactiveController {
@@ -113,7 +115,7 @@ export class EngineController implements ReactiveController {
 
   /** Posts `setImage` and records this element as the owner of the engine's image. */
   #post(seg: Segmenter, bitmap: ImageBitmap): void {
-    const encoding = seg.setImage(bitmap);
+    const encoding = seg.setImage(this.callbacks.origin?.(bitmap) ?? bitmap);
     const sent = { seg, bitmap, done: encoding as Promise<unknown> };
     encoding.then(
       (info) => {

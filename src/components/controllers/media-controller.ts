@@ -6,9 +6,13 @@ import { Sam2Error, abortedError, isSam2Error, toSam2Error } from '../../shared/
 import { mediaLoaded } from '../../client/media-wait.js';
 import { isAbort, whenGone } from '../reporter.js';
 import type { OverlayController } from './overlay-controller.js';
+import type { Sam2MaskSource } from '../../client/mask.js';
 
 /** Media `source` accepts, besides `src`; a Blob may be an image or a video. */
 export type Sam2SegmenterSource = HTMLImageElement | ImageBitmap | Blob | HTMLCanvasElement;
+
+/** Longest side of what the media canvas shows of a canvas, bitmap or <img> source. */
+const DISPLAY_MAX_SIDE = 2048;
 
 const VIDEO_EXTENSION = /\.(webm|mp4|m4v|mov|ogv|mkv)(\?|#|$)/i;
 
@@ -45,6 +49,8 @@ export class MediaController implements ReactiveController {
   #stopped = false;
   /** The bitmap each media canvas shows. */
   #shown = new WeakMap<HTMLCanvasElement, ImageBitmap>();
+  /** The host's Blob, canvas or <img> each bitmap was decoded from. */
+  #origins = new WeakMap<ImageBitmap, Blob | HTMLCanvasElement | HTMLImageElement>();
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement & { renderRoot?: HTMLElement | DocumentFragment },
@@ -56,6 +62,30 @@ export class MediaController implements ReactiveController {
   /** The decoded image at natural size; null before one is decoded. */
   get bitmap(): ImageBitmap | null {
     return this.#bitmap;
+  }
+
+  /**
+   * The host's Blob, canvas or <img> that `bitmap` (the current image) was decoded from, which the worker can be
+   * given instead: Chromium reads a copy of a GPU-backed bitmap back on the page's thread when it is made or posted
+   * (0.2 s for 4000x3000), but not a Blob, nor a bitmap made straight from a canvas or an <img>. Null for a video frame,
+   * an ImageBitmap source, or when `bitmap` is no longer the current image.
+   */
+  origin(bitmap: ImageBitmap): Blob | HTMLCanvasElement | HTMLImageElement | null {
+    return bitmap === this.#bitmap ? (this.#origins.get(bitmap) ?? null) : null;
+  }
+
+  /**
+   * What a cut-out of a mask of `bitmap` reads: a new bitmap from its origin (the mask hands it to the worker as it
+   * is), or `bitmap` itself (copied then). Once the image has changed it reads the closed bitmap, which toCutout()
+   * reports as `not-ready`, as before.
+   */
+  pixels(bitmap: ImageBitmap): Sam2MaskSource | (() => Promise<Sam2MaskSource>) {
+    if (!this.#origins.has(bitmap)) return bitmap;
+    return async () => {
+      const origin = this.origin(bitmap);
+      if (!origin) return bitmap;
+      return origin instanceof HTMLCanvasElement ? origin : await createImageBitmap(origin);
+    };
   }
 
   /** The object URL the <img> or <video> shows; null when the media canvas shows the image. */
@@ -135,10 +165,34 @@ export class MediaController implements ReactiveController {
     const canvas = this.host.renderRoot?.querySelector<HTMLCanvasElement>('canvas[part="media"]');
     const bitmap = this.#bitmap;
     if (canvas && bitmap && this.#shown.get(canvas) !== bitmap) {
-      canvas.width = bitmap.width;
-      canvas.height = bitmap.height;
-      canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
       this.#shown.set(canvas, bitmap);
+      // A 'bitmaprenderer' takes a bitmap as it is: drawing a 4000x3000 image into a 2d canvas cost the page a 0.5 s
+      // draw and a 0.6 s commit. It consumes the bitmap, so it gets its own, made from the host's canvas or <img>
+      // (cheap) or, for an ImageBitmap source, copied.
+      const origin = this.origin(bitmap);
+      const own = origin instanceof Blob || origin === null ? bitmap : origin;
+      // Shown at most DISPLAY_MAX_SIDE (object-fit keeps the aspect, so the overlay still lines up): a full-size
+      // bitmap cost the compositor's commit 0.7 s on the page's thread for 4000x3000.
+      const scale = Math.min(1, DISPLAY_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      const size =
+        scale < 1
+          ? {
+              resizeWidth: Math.max(1, Math.round(bitmap.width * scale)),
+              resizeHeight: Math.max(1, Math.round(bitmap.height * scale)),
+              resizeQuality: 'medium' as const,
+            }
+          : {};
+      createImageBitmap(own, size).then(
+        (shown) => {
+          if (this.#shown.get(canvas) !== bitmap) return shown.close();
+          // Its intrinsic size (what object-fit places) is still the canvas's own width and height.
+          canvas.width = shown.width;
+          canvas.height = shown.height;
+          canvas.getContext('bitmaprenderer')?.transferFromImageBitmap(shown);
+        },
+        // The bitmap was closed meanwhile (a newer image is coming).
+        () => undefined,
+      );
     }
   }
 
@@ -174,7 +228,9 @@ export class MediaController implements ReactiveController {
       else if (source) {
         if (source instanceof HTMLImageElement && !(source.complete && source.naturalWidth > 0)) await source.decode();
         // A copy: the host keeps its own bitmap/canvas/image.
-        return await createImageBitmap(source);
+        const bitmap = await createImageBitmap(source);
+        if (!(source instanceof ImageBitmap)) this.#origins.set(bitmap, source);
+        return bitmap;
       } else {
         blob = await this.#fetch(new URL(src!, location.href), signal);
       }
@@ -185,6 +241,7 @@ export class MediaController implements ReactiveController {
         throw abortedError('loading the image');
       }
       this.#objectUrl = URL.createObjectURL(blob);
+      this.#origins.set(bitmap, blob);
       return bitmap;
     } catch (e) {
       if (isSam2Error(e)) throw e;

@@ -78,6 +78,7 @@ export class OverlayController implements ReactiveController {
   #frame = 0;
   #resize: ResizeObserver | null = null;
   #observed: Element | null = null;
+  #shape: Scratch | null = null;
   #tint: Scratch | null = null;
   #ring: Scratch | null = null;
 
@@ -289,12 +290,18 @@ export class OverlayController implements ReactiveController {
     outlineColor: string,
     outlineWidth: number,
   ): void {
-    // Tint: the bitmap's alpha is the mask; 'source-in' keeps the fill only where the mask is.
+    // The mask bitmap (up to the media's size) is scaled once into a canvas of the overlay's size; tint and outline
+    // read that one, so a large photo's mask is drawn once per frame, not nine times.
+    const shape = (this.#shape = scratch(w, h, this.#shape));
+    const sh = ctx2d(shape);
+    sh.clearRect(0, 0, w, h);
+    sh.drawImage(mask, c.x, c.y, c.width, c.height);
+    // Tint: the shape's alpha is the mask; 'source-in' keeps the fill only where the mask is.
     const tint = (this.#tint = scratch(w, h, this.#tint));
     const t = ctx2d(tint);
     t.globalCompositeOperation = 'source-over';
     t.clearRect(0, 0, w, h);
-    t.drawImage(mask, c.x, c.y, c.width, c.height);
+    t.drawImage(shape, 0, 0);
     t.globalCompositeOperation = 'source-in';
     t.fillStyle = color;
     t.fillRect(0, 0, w, h);
@@ -303,7 +310,7 @@ export class OverlayController implements ReactiveController {
     ctx.globalAlpha = 1;
     if (!(outlineWidth > 0)) return;
 
-    // Outline: the mask dilated by stamping it at eight offsets, minus the mask itself, tinted.
+    // Outline: the shape dilated by stamping it at eight offsets, minus the shape itself, tinted.
     const ring = (this.#ring = scratch(w, h, this.#ring));
     const r = ctx2d(ring);
     r.globalCompositeOperation = 'source-over';
@@ -319,10 +326,10 @@ export class OverlayController implements ReactiveController {
       [-0.7, 0.7],
       [0.7, 0.7],
     ] as const) {
-      r.drawImage(mask, c.x + dx * d, c.y + dy * d, c.width, c.height);
+      r.drawImage(shape, dx * d, dy * d);
     }
     r.globalCompositeOperation = 'destination-out';
-    r.drawImage(mask, c.x, c.y, c.width, c.height);
+    r.drawImage(shape, 0, 0);
     r.globalCompositeOperation = 'source-in';
     r.fillStyle = outlineColor;
     r.fillRect(0, 0, w, h);

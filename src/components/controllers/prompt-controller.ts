@@ -7,7 +7,7 @@ import { Sam2Error, abortedError } from '../../shared/errors.js';
 import { validatePrompt } from '../../shared/prompts.js';
 import type { PromptBox, PromptPoint } from '../../shared/types.js';
 import type { Segmenter } from '../../client/segmenter.js';
-import { Sam2Mask } from '../../client/mask.js';
+import { Sam2Mask, type Sam2MaskSource } from '../../client/mask.js';
 import { maskToBitmap } from '../../client/mask-bitmap.js';
 import type { Sam2MaskChangeDetail } from '../events.js';
 import type { Sam2SegmenterStrings } from '../strings.js';
@@ -60,6 +60,8 @@ export interface PromptControllerOptions {
   image(): Promise<ImageBitmap> | null;
   /** The decoded image (its size is the size of a cleared mask). */
   bitmap(): ImageBitmap | null;
+  /** What cut-outs of masks of `bitmap` read (default: the bitmap itself). */
+  pixels?(bitmap: ImageBitmap): Sam2MaskSource | (() => Promise<Sam2MaskSource>);
   /** A new mask is about to be shown (it replaces the tracked masks drawn on this frame). */
   willShowMask?(): void;
 }
@@ -335,7 +337,7 @@ export class PromptController implements ReactiveController {
     const r = await seg.segment({ points: [...entry.points], box: entry.box, objectId: o.engineId, refine });
     o.logitsOf = entry;
     if (seq !== this.#seq) throw abortedError('the prompt');
-    const mask = new Sam2Mask(r.mask, bitmap, seg.maskCodec);
+    const mask = new Sam2Mask(r.mask, this.options.pixels?.(bitmap) ?? bitmap, seg.maskCodec);
     const alpha = await maskToBitmap(mask, r.overlay);
     if (seq !== this.#seq) {
       alpha.close();
@@ -415,7 +417,7 @@ export class PromptController implements ReactiveController {
     const height = bitmap?.height ?? 0;
     const mask = new Sam2Mask(
       { width, height, data: new Uint8Array(width * height), bbox: [0, 0, 0, 0], area: 0 },
-      bitmap,
+      bitmap && (this.options.pixels?.(bitmap) ?? bitmap),
     );
     this.options.reporter.emit('mask-change', { objectId: o.id, score: 0, objectScore: 0, candidate: -1, mask });
   }

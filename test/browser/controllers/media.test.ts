@@ -40,9 +40,13 @@ describe('MediaController', () => {
     await host.media.decoding;
     await host.updateComplete;
     const canvas = host.shadowRoot!.querySelector('canvas[part="media"]') as HTMLCanvasElement;
+    // The canvas shows its own bitmap (a 'bitmaprenderer'), handed over once it is made.
+    await waitUntil(() => canvas.width === 200, 'the media canvas shows the image');
     expect([canvas.width, canvas.height]).to.deep.equal([200, 100]);
-    const inside = canvas.getContext('2d')!.getImageData(30, 30, 1, 1).data;
-    const outside = canvas.getContext('2d')!.getImageData(150, 80, 1, 1).data;
+    const read = new OffscreenCanvas(200, 100).getContext('2d')!;
+    read.drawImage(canvas, 0, 0);
+    const inside = read.getImageData(30, 30, 1, 1).data;
+    const outside = read.getImageData(150, 80, 1, 1).data;
     expect([...inside.slice(0, 3)]).to.deep.equal([0x1e, 0x3c, 0xd8]);
     expect([...outside.slice(0, 3)]).to.deep.equal([255, 255, 255]);
     expect(host.media.objectUrl).to.equal(null);
