@@ -469,6 +469,9 @@ async function main(): Promise<void> {
     await sdkTracking(await benchClip(clipFrames(4)), lines, 'webgpu');
   } else if (only === 'big') {
     await bigImage(lines);
+  } else if (only === 'image') {
+    const canvas = scene();
+    await elementPath(canvas, await rawBaseline(canvas, lines), lines);
   } else if (only === 'raw') {
     await tracking(lines);
   } else if (only === 'clips') {

@@ -4,7 +4,7 @@
 // counters, measures the element entry's size, prints the figures and writes bench/results.json (names in
 // bench/README.md). Figures, not assertions: medians of several runs and ratios measured in the same run.
 // BENCH_RUNS (default 5) and BENCH_CLIP_FRAMES (default 20), BENCH_PAGE_TIMEOUT_S (default 420) trade time for noise;
-// BENCH_ONLY=big|raw|clips runs one other part of the page alone (BENCH_FRAMES: raw tracker frames), without results.json.
+// BENCH_ONLY=image|big|raw|clips runs one other part of the page alone (BENCH_FRAMES: raw tracker frames), without results.json.
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
