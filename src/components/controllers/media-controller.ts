@@ -171,9 +171,13 @@ export class MediaController implements ReactiveController {
       // (cheap) or, for an ImageBitmap source, copied.
       const origin = this.origin(bitmap);
       const own = origin instanceof Blob || origin === null ? bitmap : origin;
-      // Shown at most DISPLAY_MAX_SIDE (object-fit keeps the aspect, so the overlay still lines up): a full-size
-      // bitmap cost the compositor's commit 0.7 s on the page's thread for 4000x3000.
-      const scale = Math.min(1, DISPLAY_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      // Shown at about the element's device size, between 1024 and DISPLAY_MAX_SIDE (object-fit keeps the aspect, so
+      // the overlay still lines up): a full-size bitmap cost the compositor's commit 0.7 s on the page's thread for
+      // 4000x3000, and Chromium resizes to 2048 on the page's thread (80-170 ms) where 1024 costs no long task.
+      const box = this.host.getBoundingClientRect();
+      const side = Math.ceil(Math.max(box.width, box.height) * (globalThis.devicePixelRatio || 1));
+      const display = Math.min(DISPLAY_MAX_SIDE, Math.max(1024, side));
+      const scale = Math.min(1, display / Math.max(bitmap.width, bitmap.height));
       const size =
         scale < 1
           ? {

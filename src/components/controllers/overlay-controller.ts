@@ -78,7 +78,6 @@ export class OverlayController implements ReactiveController {
   #frame = 0;
   #resize: ResizeObserver | null = null;
   #observed: Element | null = null;
-  #shape: Scratch | null = null;
   #tint: Scratch | null = null;
   #ring: Scratch | null = null;
 
@@ -290,50 +289,46 @@ export class OverlayController implements ReactiveController {
     outlineColor: string,
     outlineWidth: number,
   ): void {
-    // The mask bitmap (up to the media's size) is scaled once into a canvas of the overlay's size; tint and outline
-    // read that one, so a large photo's mask is drawn once per frame, not nine times.
-    const shape = (this.#shape = scratch(w, h, this.#shape));
-    const sh = ctx2d(shape);
-    sh.clearRect(0, 0, w, h);
-    sh.drawImage(mask, c.x, c.y, c.width, c.height);
-    // Tint: the shape's alpha is the mask; 'source-in' keeps the fill only where the mask is.
+    // The mask bitmap is scaled once, into the tint canvas of the overlay's size; the outline stamps that canvas
+    // (its alpha is the mask), so a large photo's mask is drawn once per frame, not nine times.
     const tint = (this.#tint = scratch(w, h, this.#tint));
     const t = ctx2d(tint);
     t.globalCompositeOperation = 'source-over';
     t.clearRect(0, 0, w, h);
-    t.drawImage(shape, 0, 0);
+    t.drawImage(mask, c.x, c.y, c.width, c.height);
     t.globalCompositeOperation = 'source-in';
     t.fillStyle = color;
     t.fillRect(0, 0, w, h);
+
+    if (outlineWidth > 0) {
+      // Outline: the mask dilated by stamping it at eight offsets, minus the mask itself, tinted.
+      const ring = (this.#ring = scratch(w, h, this.#ring));
+      const r = ctx2d(ring);
+      r.globalCompositeOperation = 'source-over';
+      r.clearRect(0, 0, w, h);
+      const d = outlineWidth;
+      for (const [dx, dy] of [
+        [-1, 0],
+        [1, 0],
+        [0, -1],
+        [0, 1],
+        [-0.7, -0.7],
+        [0.7, -0.7],
+        [-0.7, 0.7],
+        [0.7, 0.7],
+      ] as const) {
+        r.drawImage(tint, dx * d, dy * d);
+      }
+      r.globalCompositeOperation = 'destination-out';
+      r.drawImage(tint, 0, 0);
+      r.globalCompositeOperation = 'source-in';
+      r.fillStyle = outlineColor;
+      r.fillRect(0, 0, w, h);
+    }
     ctx.globalAlpha = Math.min(1, Math.max(0, opacity));
     ctx.drawImage(tint, 0, 0);
     ctx.globalAlpha = 1;
-    if (!(outlineWidth > 0)) return;
-
-    // Outline: the shape dilated by stamping it at eight offsets, minus the shape itself, tinted.
-    const ring = (this.#ring = scratch(w, h, this.#ring));
-    const r = ctx2d(ring);
-    r.globalCompositeOperation = 'source-over';
-    r.clearRect(0, 0, w, h);
-    const d = outlineWidth;
-    for (const [dx, dy] of [
-      [-1, 0],
-      [1, 0],
-      [0, -1],
-      [0, 1],
-      [-0.7, -0.7],
-      [0.7, -0.7],
-      [-0.7, 0.7],
-      [0.7, 0.7],
-    ] as const) {
-      r.drawImage(shape, dx * d, dy * d);
-    }
-    r.globalCompositeOperation = 'destination-out';
-    r.drawImage(shape, 0, 0);
-    r.globalCompositeOperation = 'source-in';
-    r.fillStyle = outlineColor;
-    r.fillRect(0, 0, w, h);
-    ctx.drawImage(ring, 0, 0);
+    if (outlineWidth > 0) ctx.drawImage(this.#ring!, 0, 0);
   }
 
   #drawBox(ctx: CanvasRenderingContext2D, a: Point, b: Point, dpr: number, dashed: boolean): void {
