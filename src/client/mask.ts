@@ -4,13 +4,7 @@
 // (src/shared/codecs/ holds the pixel work either way).
 import { encodeRle, type CompressedRle } from '../shared/rle.js';
 import { maskToPolygons, toSvgPath, type Polygon } from '../shared/polygons.js';
-import {
-  makeCutout,
-  makeMaskPng,
-  type CodecResult,
-  type CutoutBackground,
-  type CutoutRequest,
-} from '../shared/codecs/encode.js';
+import type { CodecResult, CutoutBackground, CutoutRequest } from '../shared/codecs/encode.js';
 import type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 import { Sam2Error } from '../shared/errors.js';
 import type { MaskData } from '../shared/types.js';
@@ -71,10 +65,14 @@ export interface MaskCodec {
   maskPng(mask: { width: number; height: number; data: Uint8Array }, depth: MaskPngDepth): Promise<CodecResult>;
 }
 
+// Loaded on first use: the PNG encoder (fast-png, fflate) is 15 KB gzip that the element's entry does not need, as
+// its masks are encoded in the worker; this thread encodes only masks made without a segmenter.
+const encoders = (): Promise<typeof import('../shared/codecs/encode.js')> => import('../shared/codecs/encode.js');
+
 /** The codec that runs on this thread. */
 export const localMaskCodec: MaskCodec = {
-  cutout: (request) => makeCutout(request),
-  maskPng: async (mask, depth) => makeMaskPng(mask, depth),
+  cutout: async (request) => (await encoders()).makeCutout(request),
+  maskPng: async (mask, depth) => (await encoders()).makeMaskPng(mask, depth),
 };
 
 // RGBA bytes packed into one 32-bit word in the platform's byte order, so a Uint32Array view writes them in one go.
