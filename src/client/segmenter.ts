@@ -165,6 +165,11 @@ export interface Segmenter {
 
 type Remote = Comlink.Remote<WorkerApi>;
 
+/** An image as setImage() sends it: a Blob as it is, a bitmap transferred (the worker closes it). */
+function onTheWire(image: ImageBitmap | Blob): ImageBitmap | Blob {
+  return image instanceof Blob ? image : Comlink.transfer(image, [image]);
+}
+
 /**
  * What setImage() posts, and what the page keeps to re-send to a restarted worker. Chromium reads a GPU-backed
  * ImageBitmap back on this thread when a copy of it is made or posted (0.2 s for 4000x3000), but not a bitmap made
@@ -255,7 +260,7 @@ class WorkerSegmenter implements Segmenter {
         if (!image) return;
         const copy = image instanceof Blob ? image : await createImageBitmap(image);
         // Not awaited: the worker runs commands in order, so the next one sees this image.
-        void remote.setImage(copy instanceof Blob ? copy : Comlink.transfer(copy, [copy]), 0);
+        void remote.setImage(onTheWire(copy), 0);
       },
       cancel: (remote, callId) => void remote.cancel(callId),
       ping: (remote) => remote.ping(),
@@ -278,9 +283,7 @@ class WorkerSegmenter implements Segmenter {
           const old = this.#image;
           if (old instanceof ImageBitmap && old !== kept) old.close();
           this.#image = kept;
-          return {
-            result: remote.setImage(posted instanceof Blob ? posted : Comlink.transfer(posted, [posted]), callId),
-          };
+          return { result: remote.setImage(onTheWire(posted), callId) };
         },
         'media',
       )

@@ -40,15 +40,20 @@ export function maskToRuns(
   }
   const runs: number[] = [];
   let current = 0;
-  // Zeros before the box: whole columns left of it, then each box column's rows above it.
-  let run = bx * height;
-  for (let x = bx; x < bx + bw; x++) {
-    if (by > 0 && current !== 0) {
+  let run = 0;
+  // `n` zeros outside the box: they end a run of ones.
+  const zeros = (n: number): void => {
+    if (n === 0) return;
+    if (current !== 0) {
       runs.push(run);
       run = 0;
       current = 0;
     }
-    run += by;
+    run += n;
+  };
+  zeros(bx * height);
+  for (let x = bx; x < bx + bw; x++) {
+    zeros(by);
     for (let i = by * width + x, end = (by + bh) * width + x; i < end; i += width) {
       const v = mask[i] !== 0 ? 1 : 0;
       if (v !== current) {
@@ -58,24 +63,9 @@ export function maskToRuns(
       }
       run++;
     }
-    if (height - by - bh > 0) {
-      if (current !== 0) {
-        runs.push(run);
-        run = 0;
-        current = 0;
-      }
-      run += height - by - bh;
-    }
+    zeros(height - by - bh);
   }
-  if (bw === 0 || bh === 0) run = area;
-  else if (width - bx - bw > 0) {
-    if (current !== 0) {
-      runs.push(run);
-      run = 0;
-      current = 0;
-    }
-    run += (width - bx - bw) * height;
-  }
+  zeros((width - bx - bw) * height);
   runs.push(run);
   return runs;
 }

@@ -11,8 +11,6 @@ export const TWIN = 'demo/models/sam2-twin/manifest.json';
 export const HF = 'demo/models/sam2-twin-hf/';
 export const ORT_DIR = 'node_modules/onnxruntime-web/dist/';
 
-let counter = 0;
-/** A unique id: cache keys start with the bundle URL, which carries it. */
 /** The same server under another origin: localhost and 127.0.0.1 are different origins. */
 export function otherOrigin(path: string): string {
   const u = new URL(path, location.href);
@@ -20,6 +18,8 @@ export function otherOrigin(path: string): string {
   return u.href;
 }
 
+let counter = 0;
+/** A unique id: cache keys start with the bundle URL, which carries it. */
 export function uid(): string {
   return `f${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }

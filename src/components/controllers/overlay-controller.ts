@@ -299,36 +299,35 @@ export class OverlayController implements ReactiveController {
     t.globalCompositeOperation = 'source-in';
     t.fillStyle = color;
     t.fillRect(0, 0, w, h);
-
-    if (outlineWidth > 0) {
-      // Outline: the mask dilated by stamping it at eight offsets, minus the mask itself, tinted.
-      const ring = (this.#ring = scratch(w, h, this.#ring));
-      const r = ctx2d(ring);
-      r.globalCompositeOperation = 'source-over';
-      r.clearRect(0, 0, w, h);
-      const d = outlineWidth;
-      for (const [dx, dy] of [
-        [-1, 0],
-        [1, 0],
-        [0, -1],
-        [0, 1],
-        [-0.7, -0.7],
-        [0.7, -0.7],
-        [-0.7, 0.7],
-        [0.7, 0.7],
-      ] as const) {
-        r.drawImage(tint, dx * d, dy * d);
-      }
-      r.globalCompositeOperation = 'destination-out';
-      r.drawImage(tint, 0, 0);
-      r.globalCompositeOperation = 'source-in';
-      r.fillStyle = outlineColor;
-      r.fillRect(0, 0, w, h);
-    }
     ctx.globalAlpha = Math.min(1, Math.max(0, opacity));
     ctx.drawImage(tint, 0, 0);
     ctx.globalAlpha = 1;
-    if (outlineWidth > 0) ctx.drawImage(this.#ring!, 0, 0);
+    if (!(outlineWidth > 0)) return;
+
+    // Outline: the mask dilated by stamping it at eight offsets, minus the mask itself, tinted.
+    const ring = (this.#ring = scratch(w, h, this.#ring));
+    const r = ctx2d(ring);
+    r.globalCompositeOperation = 'source-over';
+    r.clearRect(0, 0, w, h);
+    const d = outlineWidth;
+    for (const [dx, dy] of [
+      [-1, 0],
+      [1, 0],
+      [0, -1],
+      [0, 1],
+      [-0.7, -0.7],
+      [0.7, -0.7],
+      [-0.7, 0.7],
+      [0.7, 0.7],
+    ] as const) {
+      r.drawImage(tint, dx * d, dy * d);
+    }
+    r.globalCompositeOperation = 'destination-out';
+    r.drawImage(tint, 0, 0);
+    r.globalCompositeOperation = 'source-in';
+    r.fillStyle = outlineColor;
+    r.fillRect(0, 0, w, h);
+    ctx.drawImage(ring, 0, 0);
   }
 
   #drawBox(ctx: CanvasRenderingContext2D, a: Point, b: Point, dpr: number, dashed: boolean): void {
