@@ -62,8 +62,9 @@ function splitMasks(data: Float32Array, n: number): Float32Array[] {
   return Array.from({ length: n }, (_, k) => data.subarray(k * LOW_RES_AREA, (k + 1) * LOW_RES_AREA));
 }
 
+/** The encoder input: already on the GPU when prepared there (the run's caller disposes it), else the CPU data. */
 function pixelTensor(px: PixelValues): ort.Tensor {
-  return f32(px.data, [1, 3, px.size, px.size]);
+  return px.tensor ?? f32(px.data, [1, 3, px.size, px.size]);
 }
 
 /** Canonical four-graph bundle (§4.4): image mode uses G1 `image_encoder` and G2 `mask_decoder`. */
@@ -78,7 +79,9 @@ export class CanonicalAdapter implements ModelAdapter {
   ) {}
 
   async encode(px: PixelValues): Promise<Embedding> {
-    const out = await this.sessions['image_encoder']!.run({ pixel_values: pixelTensor(px) });
+    const out = await this.sessions['image_encoder']!.run({ pixel_values: pixelTensor(px) }).finally(() =>
+      px.tensor?.dispose(),
+    );
     return new Embedding(out as Record<string, ort.Tensor>);
   }
 
@@ -120,7 +123,9 @@ export class HfAdapter implements ModelAdapter {
   ) {}
 
   async encode(px: PixelValues): Promise<Embedding> {
-    const out = await this.sessions['vision_encoder']!.run({ pixel_values: pixelTensor(px) });
+    const out = await this.sessions['vision_encoder']!.run({ pixel_values: pixelTensor(px) }).finally(() =>
+      px.tensor?.dispose(),
+    );
     return new Embedding(out as Record<string, ort.Tensor>);
   }
 

@@ -46,7 +46,7 @@ export class EngineCore {
     loading.catch(() => {
       this.#failed = true;
     });
-    this.#image = loading.then((m) => new ImageEngine(m.adapter));
+    this.#image = loading.then((m) => new ImageEngine(m.adapter, m.info.backend === 'webgpu'));
     this.#video = loading.then((m) => new VideoEngine(m.loadVideo, m.info.contract));
     // A failed load leaves the core without an engine until init() is called again.
     this.#image.catch(() => undefined);

@@ -39,7 +39,11 @@ export class ImageEngine {
   /** Clamped low-res logits of the last selected mask, per object (the refinement prompt). */
   private readonly lowRes = new Map<number, Float32Array>();
 
-  constructor(private readonly adapter: ModelAdapter) {}
+  constructor(
+    private readonly adapter: ModelAdapter,
+    /** WebGPU sessions: images are normalised on the GPU, and the encoder's input stays there. */
+    private readonly pixelsOnGpu = false,
+  ) {}
 
   /**
    * Encodes an image once and keeps its embedding (only the embedding: the pixels are not kept); a bitmap is closed,
@@ -51,7 +55,7 @@ export class ImageEngine {
     let bitmap: ImageBitmap | null = image instanceof Blob ? null : image;
     try {
       bitmap ??= await createImageBitmap(image);
-      px = await preprocess(bitmap, this.adapter.preprocess);
+      px = await preprocess(bitmap, this.adapter.preprocess, this.pixelsOnGpu);
     } catch (e) {
       // An origin-unclean bitmap can be drawn but not read back; a Blob may not be an image at all.
       throw mediaReadError(e, 'the image');

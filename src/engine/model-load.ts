@@ -43,6 +43,8 @@ const RECOVERABLE = new Set<string>(['model-contract', 'model-integrity']);
 /** What the video tracker runs on: a bundle layout over its graphs (the image graphs shared with image mode). */
 export interface VideoModel {
   layout: TrackerLayout;
+  /** The sessions' backend: WebGPU frames are prepared on the GPU. */
+  backend: 'webgpu' | 'wasm';
 }
 
 /** A loaded model: the adapter the image engine drives and what `ready` reports. */
@@ -187,16 +189,24 @@ async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
 }
 
 /**
- * Outputs that stay on the GPU on WebGPU (WASM ignores this). Every bundle: the encoder's features go straight to the
- * decoder and the memory graphs. The canonical bundle (layouts/canonical.ts reads them so): memory attention's
- * conditioned features go straight to the decoder, and of the decoder's outputs the four candidate masks stay there
- * (only the selected one is copied back) with the IoU scores (read through onnxruntime, which submits the run).
+ * Outputs that stay on the GPU on WebGPU (WASM ignores this); every other output comes back to the CPU. Every bundle:
+ * the encoder's features go straight to the decoder and the memory graphs, and the memory encoder's features stay
+ * for the bank, which packs them there (gpu-ops.ts). Memory attention's conditioned features go straight to the
+ * decoder, and of the candidate masks only the selected one is copied back. The canonical bundle reads its IoU
+ * scores through onnxruntime (which submits the run); the exports' mask decoder keeps the high-res mask that their
+ * memory encoder takes. Names a graph lacks are ignored, so the exports' graphs share one list.
  */
 function outputsOnDevice(graph: string, canonical: boolean): boolean | string[] {
   if (graph === 'image_encoder' || graph === 'vision_encoder') return true;
-  if (!canonical) return false;
-  if (graph === 'memory_attention') return ['pix_feat_with_mem'];
-  if (graph === 'mask_decoder') return ['low_res_masks', 'iou_scores'];
+  if (canonical) {
+    if (graph === 'memory_attention') return ['pix_feat_with_mem'];
+    if (graph === 'mask_decoder') return ['low_res_masks', 'iou_scores'];
+    if (graph === 'memory_encoder') return ['maskmem_features'];
+    return false;
+  }
+  if (graph === 'memory_attention') return ['conditioned_feats', 'conditioned_features'];
+  if (graph === 'mask_decoder') return ['high_res_mask', 'pred_masks'];
+  if (graph === 'memory_encoder') return ['memory_tokens'];
   return false;
 }
 
@@ -238,7 +248,11 @@ async function loadVideoModel(
 ): Promise<VideoModel> {
   const bytes = await fetchFiles(files, fetchOptions);
   if (exported) {
-    const specs: GraphSpec[] = files.map((f, i) => ({ name: f.graph, bytes: bytes[i]! }));
+    const specs: GraphSpec[] = files.map((f, i) => ({
+      name: f.graph,
+      bytes: bytes[i]!,
+      outputsOnDevice: outputsOnDevice(f.graph, false),
+    }));
     const { sessions } = await openGraphs(
       files,
       specs,
@@ -247,7 +261,7 @@ async function loadVideoModel(
       'video graphs do not match',
       fetchOptions.onProgress,
     );
-    return { layout: exported.layout(image, sessions) };
+    return { layout: exported.layout(image, sessions), backend };
   }
   const graphFiles = files.filter((f) => f.graph !== 'constants');
   const constIndex = files.findIndex((f) => f.graph === 'constants');
@@ -277,7 +291,7 @@ async function loadVideoModel(
     memoryEncoder: sessions['memory_encoder']!,
     memoryAttention: sessions['memory_attention']!,
   };
-  return { layout: canonicalLayout(graphs, constants) };
+  return { layout: canonicalLayout(graphs, constants), backend };
 }
 
 /**

@@ -1,6 +1,10 @@
 // SAM 2 image preprocessing (reference §2.1): stretch to size×size (no letterbox, no crop), RGB in 0..1,
 // ImageNet normalisation, planar CHW float32. Runs in the worker: the resize is done by the browser's
-// image pipeline (createImageBitmap), only the normalisation loop is ours.
+// image pipeline (createImageBitmap), only the normalisation is ours: a loop on the CPU, or for WebGPU sessions a
+// compute pass that leaves the input on the GPU (gpu-ops.ts), from the same resized pixels.
+
+import { normalizeOnGpu } from './gpu-ops.js';
+import type { ort } from './runtime.js';
 
 /** ImageNet mean, RGB, on values in 0..1. */
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
@@ -27,8 +31,10 @@ export const SAM2_PREPROCESS: PreprocessConfig = {
 
 /** The prepared model input and the geometry needed to map prompts and masks back. */
 export interface PixelValues {
-  /** [1,3,size,size] planar, normalised. */
+  /** [1,3,size,size] planar, normalised; empty when prepared on the GPU (`tensor`). */
   readonly data: Float32Array;
+  /** The same values already on the GPU (WebGPU sessions): the encoder run that takes it disposes it. */
+  readonly tensor?: ort.Tensor;
   readonly size: number;
   /** Natural size of the source. */
   readonly width: number;
@@ -83,9 +89,14 @@ function zeroPadding(data: Float32Array, size: number, cw: number, ch: number): 
 
 /**
  * Prepares one image or frame for the image encoder. The source is not closed: the caller owns it.
- * Padding of the `longest-edge` mode is zero in normalised space, as in the SAM v1 processors.
+ * Padding of the `longest-edge` mode is zero in normalised space, as in the SAM v1 processors. `onGpu` (WebGPU
+ * sessions) normalises on the GPU and returns the input there.
  */
-export async function preprocess(src: PreprocessSource, cfg: PreprocessConfig = SAM2_PREPROCESS): Promise<PixelValues> {
+export async function preprocess(
+  src: PreprocessSource,
+  cfg: PreprocessConfig = SAM2_PREPROCESS,
+  onGpu = false,
+): Promise<PixelValues> {
   const { width, height } = naturalSize(src);
   if (!(width > 0 && height > 0)) throw new RangeError(`cannot preprocess an empty image (${width}x${height})`);
   const size = cfg.size;
@@ -103,6 +114,10 @@ export async function preprocess(src: PreprocessSource, cfg: PreprocessConfig = 
     premultiplyAlpha: 'none',
   });
   try {
+    if (onGpu) {
+      const tensor = await normalizeOnGpu(bitmap, size, cfg.mean, cfg.std);
+      return { data: new Float32Array(0), tensor, size, width, height, contentWidth: cw, contentHeight: ch };
+    }
     const canvas = new OffscreenCanvas(size, size);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('2d context unavailable');

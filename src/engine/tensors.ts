@@ -4,6 +4,7 @@
 // on the GPU. On WASM nothing crosses, and the counters stay at zero.
 
 import * as ort from 'onnxruntime-web/webgpu';
+import { MAP_MODE_READ, USAGE, type GpuBuffer, type GpuDevice } from './gpu-types.js';
 
 /** Bytes moved between the CPU and the GPU since the worker started (WebGPU sessions only). */
 export interface TransferCounters {
@@ -59,26 +60,15 @@ export async function readFloats(t: ort.Tensor): Promise<Float32Array | null> {
   return data instanceof Float32Array ? data : null;
 }
 
-interface GpuLike {
-  device: {
-    createBuffer(d: { size: number; usage: number }): GpuBufferLike;
-    createCommandEncoder(): {
-      copyBufferToBuffer(a: GpuBufferLike, ao: number, b: GpuBufferLike, bo: number, n: number): void;
-      finish(): unknown;
-    };
-    queue: { submit(c: unknown[]): void };
-  };
-}
-interface GpuBufferLike {
-  mapAsync(mode: number): Promise<void>;
-  getMappedRange(): ArrayBuffer;
-  unmap(): void;
-  destroy(): void;
+/** ORT's own WebGPU device: buffers fed to its sessions must belong to it. Null before any WebGPU session. */
+export async function ortDevice(): Promise<GpuDevice | null> {
+  return (await (ort.env.webgpu as unknown as { device: Promise<GpuDevice | undefined> }).device) ?? null;
 }
 
-// GPUBufferUsage.MAP_READ | COPY_DST and GPUMapMode.READ, spelled out: the worker's lib has no WebGPU types.
-const MAP_READ_COPY_DST = 0x0001 | 0x0008;
-const MAP_MODE_READ = 0x0001;
+/** Counts bytes written to the GPU from the CPU outside a session run (host parts of a GPU-packed input). */
+export function countUpload(bytes: number): void {
+  counters.uploadBytes += bytes;
+}
 
 /**
  * `length` floats of a float32 output from `offset` (in floats): on the GPU only that slice is copied to a staging
@@ -86,18 +76,16 @@ const MAP_MODE_READ = 0x0001;
  */
 export async function readFloatSlice(t: ort.Tensor, offset: number, length: number): Promise<Float32Array | null> {
   if (onCpu(t)) return t.data instanceof Float32Array ? t.data.subarray(offset, offset + length) : null;
-  // ORT's own device (a promise of it): the output's buffer belongs to it.
-  const device =
-    (await (ort.env.webgpu as unknown as { device: Promise<GpuLike['device'] | undefined> }).device) ?? null;
+  const device = await ortDevice();
   if (!device || t.type !== 'float32') {
     const all = await readFloats(t);
     return all ? all.subarray(offset, offset + length) : null;
   }
   const bytes = length * 4;
-  const staging = device.createBuffer({ size: bytes, usage: MAP_READ_COPY_DST });
+  const staging = device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
   try {
     const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(t.gpuBuffer as unknown as GpuBufferLike, offset * 4, staging, 0, bytes);
+    enc.copyBufferToBuffer(t.gpuBuffer as unknown as GpuBuffer, offset * 4, staging, 0, bytes);
     device.queue.submit([enc.finish()]);
     await staging.mapAsync(MAP_MODE_READ);
     const out = new Float32Array(staging.getMappedRange().slice(0));

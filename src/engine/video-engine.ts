@@ -8,7 +8,8 @@ import { alphaBitmap } from './image-engine.js';
 import { validateObjectPrompt } from '../shared/prompts.js';
 import { upsampleThresholdRegion } from './math/resample.js';
 import { encodeRle } from '../shared/rle.js';
-import { VideoTracker, type ObjectFrameResult } from './tracker/video-tracker.js';
+import { VideoTracker, type ObjectFrameResult, type VideoTrackerOptions } from './tracker/video-tracker.js';
+import { preprocess } from './preprocess.js';
 import type {
   TrackFrameData,
   TrackObjectData,
@@ -83,7 +84,9 @@ export class VideoEngine {
     const model = await this.load();
     let tracker: VideoTracker;
     try {
-      const o: { numFrames?: number; history?: number } = {};
+      const o: VideoTrackerOptions = {};
+      // WebGPU: frames are normalised on the GPU, and the encoder's input stays there.
+      if (model.backend === 'webgpu') o.preprocess = (s) => preprocess(s, model.layout.preprocess, true);
       if (options.numFrames !== undefined) o.numFrames = options.numFrames;
       if (options.history !== undefined) o.history = options.history;
       tracker = new VideoTracker(model.layout, o);

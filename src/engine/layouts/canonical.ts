@@ -5,11 +5,13 @@ import { selectMask } from '../math/select.js';
 import { SAM2_PREPROCESS } from '../preprocess.js';
 import { ort } from '../runtime.js';
 import type { VideoConstants } from '../tracker/constants.js';
-import { packMemoryInputs, toStoredMemory, type MemoryPlan } from '../tracker/memory-bank.js';
+import { MASKMEM_SIZE, packMemoryInputs, toStoredMemory, type MemoryPlan } from '../tracker/memory-bank.js';
+import { GpuMemory, keepOnGpu, packOnGpu } from '../gpu-ops.js';
 import {
   disposeTensor,
   readFloats,
   readFloatSlice,
+  runOnPixels,
   type GraphRunner,
   type LayoutDecoded,
   type LayoutMemory,
@@ -59,7 +61,7 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
     noObjPtr: C.noObjPtr,
 
     async encode(px: PixelValues): Promise<Outputs> {
-      const out = await graphs.imageEncoder.run({ pixel_values: f32(px.data, [1, 3, px.size, px.size]) });
+      const out = await runOnPixels(px, (pixel_values) => graphs.imageEncoder.run({ pixel_values }));
       for (const name of ['pix_feat', 'image_embed', 'high_res_feats_0', 'high_res_feats_1']) {
         if (!out[name]) throw new Sam2Error('model-contract', `image_encoder has no output "${name}"`);
       }
@@ -67,16 +69,31 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
     },
 
     async attend(frame: Outputs, plan: MemoryPlan): Promise<ort.Tensor> {
-      const g = packMemoryInputs(plan, C, { minSlots: options.minSlots ?? 0, minPtrs: options.minPtrs ?? 0 });
-      const out = await graphs.memoryAttention.run({
-        pix_feat: frame['pix_feat']!,
-        maskmem_features: f32(g.maskmemFeatures, [g.S, 64, 64, 64]),
-        maskmem_tpos: f32(g.maskmemTpos, [g.S, 64]),
-        maskmem_valid: f32(g.maskmemValid, [g.S]),
-        obj_ptrs: f32(g.objPtrs, [g.P, 256]),
-        obj_ptr_pos: f32(g.objPtrPos, [g.P, 64]),
-        obj_ptr_valid: f32(g.objPtrValid, [g.P]),
+      // On WebGPU the memories never left the GPU: they are packed there, by copies between buffers.
+      const gpu = plan.slots.every((s) => s.maskmem instanceof GpuMemory);
+      const g = packMemoryInputs(plan, C, {
+        minSlots: options.minSlots ?? 0,
+        minPtrs: options.minPtrs ?? 0,
+        features: !gpu,
       });
+      const dims = [g.S, 64, 64, 64];
+      const features = gpu
+        ? await packOnGpu(
+            plan.slots.map((s) => s.maskmem as GpuMemory),
+            dims,
+          )
+        : f32(g.maskmemFeatures, dims);
+      const out = await graphs.memoryAttention
+        .run({
+          pix_feat: frame['pix_feat']!,
+          maskmem_features: features,
+          maskmem_tpos: f32(g.maskmemTpos, [g.S, 64]),
+          maskmem_valid: f32(g.maskmemValid, [g.S]),
+          obj_ptrs: f32(g.objPtrs, [g.P, 256]),
+          obj_ptr_pos: f32(g.objPtrPos, [g.P, 64]),
+          obj_ptr_valid: f32(g.objPtrValid, [g.P]),
+        })
+        .finally(() => disposeTensor(features));
       const t = out['pix_feat_with_mem'];
       if (!t) throw new Sam2Error('model-contract', 'memory_attention has no output "pix_feat_with_mem"');
       return t;
@@ -139,9 +156,17 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
         binarize: f32(Float32Array.of(tracked ? 0 : 1), [1]),
         object_score_logits: f32(Float32Array.of(score), [1, 1]),
       });
-      return {
-        tokens: toStoredMemory(await readFloats(out['maskmem_features'], 'memory_encoder', 'maskmem_features')),
-      };
+      const features = out['maskmem_features'];
+      try {
+        // On WebGPU the memory stays there (model-load.ts), in a buffer of the bank's own.
+        if (features?.size === MASKMEM_SIZE) {
+          const kept = await keepOnGpu(features);
+          if (kept) return { tokens: kept };
+        }
+        return { tokens: toStoredMemory(await readFloats(features, 'memory_encoder', 'maskmem_features')) };
+      } finally {
+        disposeTensor(features);
+      }
     },
   };
 }

@@ -12,9 +12,13 @@ import { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
 import type { ExportConstants } from './export-constants.js';
 import { scalePoints } from './fixed-bank.js';
+import { GpuMemory, keepOnGpu, packOnGpu, transposeOnGpu } from '../gpu-ops.js';
+import { onCpu } from '../tensors.js';
 import {
   channelsToTokens,
+  disposeTensor,
   readFloats,
+  readFloatSlice,
   tokensToChannels,
   type DecodeCondition,
   type GraphRunner,
@@ -22,6 +26,7 @@ import {
   type LayoutMemory,
   type Outputs,
   type TrackerLayout,
+  runOnPixels,
 } from './layout.js';
 import { packDynamic } from './packing.js';
 
@@ -48,6 +53,12 @@ const DECODER_FETCHES = ['pred_masks', 'iou_scores', 'object_pointer', 'object_s
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
 
+const onGpu = (t: ort.Tensor | undefined): boolean => t !== undefined && !onCpu(t);
+
+function conditionedSize(n: number): Sam2Error {
+  return new Sam2Error('model-contract', `memory_attention conditioned_features has ${n} values, expected 4096×256`);
+}
+
 function argmaxFirst(v: Float32Array): number {
   let k = 0;
   for (let i = 1; i < v.length; i++) if (v[i]! > v[k]!) k = i;
@@ -65,6 +76,7 @@ export function edgeTamLayout(
     throw new Sam2Error('model-contract', 'no_memory_embedding must hold 256 values');
   const noMemCache = new WeakMap<object, ort.Tensor>();
   let posTokens: Float32Array | null = null;
+  let posTokensGpu: ort.Tensor | null = null;
 
   /** feats2 + no-memory embedding, once per encoded frame. */
   async function withNoMemory(frame: Outputs): Promise<ort.Tensor> {
@@ -97,14 +109,47 @@ export function edgeTamLayout(
 
     async encode(px: PixelValues): Promise<Outputs> {
       if (px.size !== S) throw new Sam2Error('model-contract', `frame prepared at ${px.size}, the model takes ${S}`);
-      return graphs.visionEncoder.run({ pixel_values: f32(px.data, [1, 3, S, S]) }, ENCODER_FETCHES);
+      return runOnPixels(px, (pixel_values) => graphs.visionEncoder.run({ pixel_values }, ENCODER_FETCHES));
     },
 
     async attend(frame: Outputs, plan: MemoryPlan): Promise<ort.Tensor> {
-      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1);
+      // WebGPU: features, memories and the conditioned features stay there; positions and pointers go up.
+      const gpu = onGpu(frame['feats2']) && plan.slots.every((sl) => sl.maskmem instanceof GpuMemory);
+      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1, { values: !gpu });
+      const rows = m.n * EDGETAM_MEMORY_TOKENS;
+      if (gpu) {
+        posTokensGpu ??= await transposeOnGpu(frame['pos2']!, 256, T, [T, 1, 256]);
+        const feeds = {
+          current_vision_features: await transposeOnGpu(frame['feats2']!, 256, T, [T, 1, 256]),
+          spatial_memory: await packOnGpu(
+            m.slots.map((sl) => sl.maskmem as GpuMemory),
+            [rows, 1, 64],
+          ),
+        };
+        try {
+          const out = await graphs.memoryAttention.run({
+            ...feeds,
+            current_vision_position_embeddings: posTokensGpu,
+            spatial_memory_position_embeddings: f32(m.spatialPos, [rows, 1, 64]),
+            pointer_memory: f32(m.pointers, [m.p * 4, 1, 64]),
+            pointer_memory_position_embeddings: f32(m.pointerPos, [m.p * 4, 1, 64]),
+          });
+          const t = out['conditioned_features'];
+          if (!t || t.size !== T * 256) throw conditionedSize(t?.size ?? 0);
+          try {
+            // Token-major 4096×256 → [1,256,64,64] for the decoder, on the GPU.
+            return onGpu(t)
+              ? await transposeOnGpu(t, T, 256, [1, 256, F, F])
+              : f32(tokensToChannels(t.data as Float32Array, 256, T), [1, 256, F, F]);
+          } finally {
+            disposeTensor(t);
+          }
+        } finally {
+          Object.values(feeds).forEach((t) => t.dispose());
+        }
+      }
       const feats = channelsToTokens(await readFloats(frame['feats2'], 'vision_encoder', 'feats2'), 256, T);
       posTokens ??= channelsToTokens(await readFloats(frame['pos2'], 'vision_encoder', 'pos2'), 256, T);
-      const rows = m.n * EDGETAM_MEMORY_TOKENS;
       const out = await graphs.memoryAttention.run({
         current_vision_features: f32(feats, [T, 1, 256]),
         current_vision_position_embeddings: f32(posTokens, [T, 1, 256]),
@@ -114,11 +159,8 @@ export function edgeTamLayout(
         pointer_memory_position_embeddings: f32(m.pointerPos, [m.p * 4, 1, 64]),
       });
       const tokens = await readFloats(out['conditioned_features'], 'memory_attention', 'conditioned_features');
-      if (tokens.length !== T * 256)
-        throw new Sam2Error(
-          'model-contract',
-          `memory_attention conditioned_features has ${tokens.length} values, expected 4096×256`,
-        );
+      disposeTensor(out['conditioned_features']);
+      if (tokens.length !== T * 256) throw conditionedSize(tokens.length);
       // Token-major 4096×256 → [1,256,64,64] for the decoder.
       return f32(tokensToChannels(tokens, 256, T), [1, 256, F, F]);
     },
@@ -137,24 +179,31 @@ export function edgeTamLayout(
         DECODER_FETCHES,
       );
       // Candidates (1 or 3) are split by the number of IoU scores; the best IoU wins (first on ties).
-      const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
-      const n = iou.length;
-      const masks = await readFloats(out['pred_masks'], 'mask_decoder', 'pred_masks');
-      if (n === 0 || masks.length !== n * AREA) {
-        throw new Sam2Error(
-          'model-contract',
-          `mask_decoder returned ${n} IoU scores for ${masks.length / AREA} masks of 256×256`,
-        );
+      try {
+        const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
+        const n = iou.length;
+        const size = out['pred_masks']?.size ?? 0;
+        if (n === 0 || size !== n * AREA) {
+          throw new Sam2Error(
+            'model-contract',
+            `mask_decoder returned ${n} IoU scores for ${size / AREA} masks of 256×256`,
+          );
+        }
+        const k = argmaxFirst(iou);
+        const scores = await readFloats(out['object_score_logits'], 'mask_decoder', 'object_score_logits');
+        const score = scores[scores.length === n ? k : 0]!;
+        const ptrs = await readFloats(out['object_pointer'], 'mask_decoder', 'object_pointer');
+        const objPtr = ptrs.length === n * 256 ? ptrs.slice(k * 256, (k + 1) * 256) : ptrs.slice(0, 256);
+        const present = score > 0;
+        // On WebGPU only the selected candidate comes back (model-load.ts).
+        const gated = present
+          ? (await readFloatSlice(out['pred_masks'], 'mask_decoder', 'pred_masks', k * AREA, AREA)).slice()
+          : new Float32Array(AREA).fill(-1024);
+        return { gated, objPtr, objectScore: score, score: iou[k]! };
+      } finally {
+        disposeTensor(out['pred_masks']);
       }
-      const k = argmaxFirst(iou);
-      const scores = await readFloats(out['object_score_logits'], 'mask_decoder', 'object_score_logits');
-      const score = scores[scores.length === n ? k : 0]!;
-      const ptrs = await readFloats(out['object_pointer'], 'mask_decoder', 'object_pointer');
-      const objPtr = ptrs.length === n * 256 ? ptrs.slice(k * 256, (k + 1) * 256) : ptrs.slice(0, 256);
-      const present = score > 0;
-      const gated = present ? masks.slice(k * AREA, (k + 1) * AREA) : new Float32Array(AREA).fill(-1024);
       // The memory encoder gets the bilinear upsampling of `gated` (memoryEncode): −1024 everywhere when absent.
-      return { gated, objPtr, objectScore: score, score: iou[k]! };
     },
 
     async memoryEncode(
@@ -172,11 +221,18 @@ export function edgeTamLayout(
         is_mask_from_pts: new ort.Tensor('bool', Uint8Array.of(tracked ? 0 : 1), [1]),
       });
       const len = EDGETAM_MEMORY_TOKENS * 64;
-      const tokens = await readFloats(out['memory_tokens'], 'memory_encoder', 'memory_tokens');
-      const pos = await readFloats(out['memory_pos_enc'], 'memory_encoder', 'memory_pos_enc');
-      if (tokens.length !== len || pos.length !== len)
-        throw new Sam2Error('model-contract', `memory_encoder returned ${tokens.length} values, expected 512×64`);
-      return { tokens: f32ToF16(tokens), pos: f32ToF16(pos) };
+      const t = out['memory_tokens'];
+      try {
+        const pos = await readFloats(out['memory_pos_enc'], 'memory_encoder', 'memory_pos_enc');
+        if (t?.size !== len || pos.length !== len)
+          throw new Sam2Error('model-contract', `memory_encoder returned ${t?.size ?? 0} values, expected 512×64`);
+        // WebGPU: the memory stays there (model-load.ts); its positions, which attention adds its row to, come back.
+        const kept = await keepOnGpu(t);
+        const tokens = kept ?? f32ToF16(await readFloats(t, 'memory_encoder', 'memory_tokens'));
+        return { tokens, pos: f32ToF16(pos) };
+      } finally {
+        disposeTensor(t);
+      }
     },
   };
 }

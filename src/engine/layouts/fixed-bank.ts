@@ -11,8 +11,11 @@ import type { PixelValues } from '../preprocess.js';
 import { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
 import type { ExportConstants } from './export-constants.js';
+import { GpuMemory, keepOnGpu, packOnGpu, transposeOnGpu, uploadOnce } from '../gpu-ops.js';
+import { onCpu } from '../tensors.js';
 import {
   channelsToTokens,
+  disposeTensor,
   readFloats,
   type DecodeCondition,
   type GraphRunner,
@@ -20,8 +23,19 @@ import {
   type LayoutMemory,
   type Outputs,
   type TrackerLayout,
+  runOnPixels,
 } from './layout.js';
-import { packFixedBank, writePointerPositions, type FixedBankGeometry } from './packing.js';
+import {
+  assignFixedBank,
+  blockPositions,
+  checkBlock,
+  fixedBankPointers,
+  fixedBankRows,
+  packFixedBank,
+  pointerPositionRows,
+  writePointerPositions,
+  type FixedBankGeometry,
+} from './packing.js';
 
 /** The five graphs of layouts A/B. */
 export interface FiveGraphs {
@@ -34,6 +48,7 @@ export interface FiveGraphs {
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
 const LOW = 256;
+const onGpu = (t: ort.Tensor | undefined): boolean => t !== undefined && !onCpu(t);
 
 /** Decoder points in S-space (the host builds them in 1024-space; S is 512 or 1024, so the scale is exact). */
 export function scalePoints(pts: DecoderPoints, S: number): ort.Tensor[] {
@@ -50,6 +65,48 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
   // memory_pos is the same for every frame (a sine PE; consumers lay it down once): kept from the first memory.
   let memPos: Float32Array | null = null;
   let posTokens: Float32Array | null = null;
+  // WebGPU: the position tokens, and each temporal row's block positions, stay on the GPU once made.
+  let posTokensGpu: ort.Tensor | null = null;
+  const rowPositions = new Map<number, Promise<GpuMemory>>();
+
+  /**
+   * Memory attention with everything on the GPU: the frame's features transposed to tokens there, the bank packed
+   * there from the memories (copies), the block positions of each temporal row uploaded once; only the pointers
+   * (16 × 256 values) and their positions go up per frame.
+   */
+  async function attendOnGpu(frame: Outputs, plan: MemoryPlan, f: number, mp: Float32Array): Promise<ort.Tensor> {
+    const a = assignFixedBank(plan, f, geom, geom.blocks - 1);
+    a.blocks.forEach((s) => checkBlock(s, T * 64, geom));
+    const ptr = fixedBankPointers(plan, a, geom);
+    const tp = await graphs.pointerTpos.run({ normalized_diffs: f32(ptr.normalizedDiffs, [geom.pointers]) });
+    const ptrPos = pointerPositionRows(await readFloats(tp['pointer_pos'], 'pointer_tpos', 'pointer_pos'), geom);
+    const blockPos = await Promise.all(
+      a.blocks.map((s) => {
+        let p = rowPositions.get(s.row);
+        if (!p) rowPositions.set(s.row, (p = uploadOnce(blockPositions(mp, K.tpos, s.row))));
+        return p;
+      }),
+    );
+    posTokensGpu ??= await transposeOnGpu(frame['vision_pos_embed']!, 256, T, [T, 1, 256]);
+    const rows = fixedBankRows(geom);
+    const feeds = {
+      current_vision_features: await transposeOnGpu(frame['feats2']!, 256, T, [T, 1, 256]),
+      memory: await packOnGpu([...a.blocks.map((s) => s.maskmem as GpuMemory), ptr.values], [rows, 1, 64]),
+      memory_pos: await packOnGpu([...blockPos, ptrPos], [rows, 1, 64]),
+    };
+    try {
+      const out = await graphs.memoryAttention.run({
+        ...feeds,
+        current_vision_position_embeddings: posTokensGpu,
+      });
+      const t = out['conditioned_feats'];
+      if (!t) throw new Sam2Error('model-contract', 'memory_attention has no output "conditioned_feats"');
+      return t;
+    } finally {
+      Object.values(feeds).forEach((t) => t.dispose());
+    }
+  }
+
   return {
     id,
     settings: {
@@ -66,11 +123,14 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
 
     async encode(px: PixelValues): Promise<Outputs> {
       if (px.size !== S) throw new Sam2Error('model-contract', `frame prepared at ${px.size}, the model takes ${S}`);
-      return graphs.visionEncoder.run({ pixel_values: f32(px.data, [1, 3, S, S]) });
+      return runOnPixels(px, (pixel_values) => graphs.visionEncoder.run({ pixel_values }));
     },
 
     async attend(frame: Outputs, plan: MemoryPlan, f: number): Promise<ort.Tensor> {
       if (!memPos) throw new Error('memory attention before any memory was encoded');
+      if (onGpu(frame['feats2']) && plan.slots.every((s) => s.maskmem instanceof GpuMemory)) {
+        return attendOnGpu(frame, plan, f, memPos);
+      }
       const bank = packFixedBank(plan, f, geom, memPos, K.tpos);
       const tp = await graphs.pointerTpos.run({ normalized_diffs: f32(bank.normalizedDiffs, [geom.pointers]) });
       writePointerPositions(bank.memoryPos, await readFloats(tp['pointer_pos'], 'pointer_tpos', 'pointer_pos'), geom);
@@ -129,20 +189,28 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
         tracked && mask.tracked.memoryMask
           ? mask.tracked.memoryMask
           : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
-      const out = await graphs.memoryEncoder.run({
-        feats2: frame['feats2']!,
-        high_res_mask: hi,
-        object_score_logits: f32(Float32Array.of(score), [1, 1]),
-        binarize: f32(Float32Array.of(tracked ? 0 : 1), []),
-      });
-      const tokens = await readFloats(out['memory_tokens'], 'memory_encoder', 'memory_tokens');
-      if (tokens.length !== T * 64)
-        throw new Sam2Error(
-          'model-contract',
-          `memory_encoder memory_tokens has ${tokens.length} values, expected ${T}×64`,
-        );
-      memPos ??= (await readFloats(out['memory_pos'], 'memory_encoder', 'memory_pos')).slice();
-      return { tokens: f32ToF16(tokens) };
+      // memory_pos is the same for every frame: fetched once (ORT then skips it).
+      const out = await graphs.memoryEncoder.run(
+        {
+          feats2: frame['feats2']!,
+          high_res_mask: hi,
+          object_score_logits: f32(Float32Array.of(score), [1, 1]),
+          binarize: f32(Float32Array.of(tracked ? 0 : 1), []),
+        },
+        memPos ? ['memory_tokens'] : undefined,
+      );
+      const t = out['memory_tokens'];
+      try {
+        if (t && t.size !== T * 64)
+          throw new Sam2Error('model-contract', `memory_encoder memory_tokens has ${t.size} values, expected ${T}×64`);
+        memPos ??= (await readFloats(out['memory_pos'], 'memory_encoder', 'memory_pos')).slice();
+        // WebGPU: the memory stays there, in a buffer of the bank's own (model-load.ts).
+        const kept = t ? await keepOnGpu(t) : null;
+        if (kept) return { tokens: kept };
+        return { tokens: f32ToF16(await readFloats(t, 'memory_encoder', 'memory_tokens')) };
+      } finally {
+        disposeTensor(t);
+      }
     },
   };
 }

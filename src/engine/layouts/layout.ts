@@ -7,8 +7,8 @@
 import { Sam2Error } from '../../shared/errors.js';
 import type { DecoderPoints } from '../math/prompts.js';
 import type { PixelValues, PreprocessConfig } from '../preprocess.js';
-import type { ort } from '../runtime.js';
-import type { MemoryPlan } from '../tracker/memory-bank.js';
+import { ort } from '../runtime.js';
+import type { MemoryPlan, StoredMemory } from '../tracker/memory-bank.js';
 import { readFloatSlice as readTensorSlice, readFloats as readTensorFloats } from '../tensors.js';
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -60,9 +60,9 @@ export interface LayoutDecoded {
   memoryMask?: ort.Tensor;
 }
 
-/** One memory as stored (fp16 bits). */
+/** One memory as stored: fp16 bits on the CPU, or float32 kept on the GPU (WebGPU, where the layout packs there). */
 export interface LayoutMemory {
-  tokens: Uint16Array;
+  tokens: StoredMemory;
   /** Per-memory positions, for layouts whose memory encoder returns them per frame. */
   pos?: Uint16Array;
 }
@@ -124,6 +124,16 @@ export async function readFloatSlice(
   const data = await readTensorSlice(t, offset, length);
   if (!data) throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
   return data;
+}
+
+/** Runs an encoder on prepared pixels: the GPU input when they were prepared there (disposed after), else the CPU data. */
+export async function runOnPixels<T>(px: PixelValues, run: (pixels: ort.Tensor) => Promise<T>): Promise<T> {
+  const t = px.tensor ?? new ort.Tensor('float32', px.data, [1, 3, px.size, px.size]);
+  try {
+    return await run(t);
+  } finally {
+    disposeTensor(px.tensor);
+  }
 }
 
 /** Frees a GPU tensor; CPU tensors are left to the garbage collector. */

@@ -7,7 +7,7 @@
 // No ORT, no I/O: node tests pin which block gets which temporal row, the repetition, and the pointer rows.
 
 import { f16ToF32 } from '../math/sine.js';
-import type { MemoryPlan, MemorySlot, PointerEntry } from '../tracker/memory-bank.js';
+import { hostMemory, type MemoryPlan, type MemorySlot, type PointerEntry } from '../tracker/memory-bank.js';
 
 /** Channels of one memory token. */
 export const MEM_DIM = 64;
@@ -114,37 +114,68 @@ export function packFixedBank(
   const memory = new Float32Array(rows * MEM_DIM);
   const memoryPos = new Float32Array(rows * MEM_DIM);
   a.blocks.forEach((s, b) => {
-    if (s.maskmem.length !== blockLen)
-      throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${blockLen}`);
-    if (!(s.row >= 0 && s.row < g.blocks)) throw new RangeError(`temporal row ${s.row} outside the table`);
-    const dst = memory.subarray(b * blockLen, (b + 1) * blockLen);
-    f16ToF32(s.maskmem, dst);
-    const pos = memoryPos.subarray(b * blockLen, (b + 1) * blockLen);
-    const row = tpos.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM);
-    for (let t = 0; t < T; t++)
-      for (let c = 0; c < MEM_DIM; c++) pos[t * MEM_DIM + c] = memPos[t * MEM_DIM + c]! + row[c]!;
+    checkBlock(s, blockLen, g);
+    f16ToF32(hostMemory(s.maskmem, s.frame), memory.subarray(b * blockLen, (b + 1) * blockLen));
+    blockPositions(memPos, tpos, s.row, memoryPos.subarray(b * blockLen, (b + 1) * blockLen));
   });
-  const ptrBase = g.blocks * blockLen;
+  const ptr = fixedBankPointers(plan, a, g);
+  memory.set(ptr.values, g.blocks * blockLen);
+  return { memory, memoryPos, normalizedDiffs: ptr.normalizedDiffs, assignment: a };
+}
+
+/** Checks one assigned block: its memory's size and its temporal row. */
+export function checkBlock(s: MemorySlot, blockLen: number, g: FixedBankGeometry): void {
+  if (s.maskmem.length !== blockLen)
+    throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${blockLen}`);
+  if (!(s.row >= 0 && s.row < g.blocks)) throw new RangeError(`temporal row ${s.row} outside the table`);
+}
+
+/** One block's positions: memory_pos [T,64] + temporal row `row` of `tpos`, into `out` (the same for every frame). */
+export function blockPositions(
+  memPos: Float32Array,
+  tpos: Float32Array,
+  row: number,
+  out = new Float32Array(memPos.length),
+): Float32Array {
+  const r = tpos.subarray(row * MEM_DIM, (row + 1) * MEM_DIM);
+  const T = memPos.length / MEM_DIM;
+  for (let t = 0; t < T; t++) for (let c = 0; c < MEM_DIM; c++) out[t * MEM_DIM + c] = memPos[t * MEM_DIM + c]! + r[c]!;
+  return out;
+}
+
+/** The pointer rows of a fixed bank (each 256-d pointer as 4 rows of 64) and pointer_tpos's input. */
+export function fixedBankPointers(
+  plan: MemoryPlan,
+  a: FixedBankAssignment,
+  g: FixedBankGeometry,
+): { values: Float32Array; normalizedDiffs: Float32Array } {
   const span = Math.max(1, plan.maxPtr - 1);
+  const values = new Float32Array(g.pointers * PTR_DIM);
   const normalizedDiffs = new Float32Array(g.pointers);
   a.pointers.forEach((p, i) => {
     if (p.ptr.length !== PTR_DIM) throw new RangeError(`pointer of frame ${p.frame} has ${p.ptr.length} values`);
     // A 256-d pointer becomes 4 consecutive rows: ptr[0:64], ptr[64:128], ptr[128:192], ptr[192:256].
-    memory.set(p.ptr, ptrBase + i * PTR_DIM);
+    values.set(p.ptr, i * PTR_DIM);
     normalizedDiffs[i] = Math.fround(p.pos / span);
   });
-  return { memory, memoryPos, normalizedDiffs, assignment: a };
+  return { values, normalizedDiffs };
+}
+
+/** pointer_tpos's output [16,64] as the pointers' rows of memory_pos: each row repeated for its pointer's 4 rows. */
+export function pointerPositionRows(pointerPos: Float32Array, g: FixedBankGeometry): Float32Array {
+  if (pointerPos.length !== g.pointers * MEM_DIM)
+    throw new RangeError(`pointer_pos has ${pointerPos.length} values, expected ${g.pointers * MEM_DIM}`);
+  const out = new Float32Array(g.pointers * PTR_DIM);
+  for (let i = 0; i < g.pointers; i++) {
+    const row = pointerPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM);
+    for (let k = 0; k < PTR_TOKENS; k++) out.set(row, (i * PTR_TOKENS + k) * MEM_DIM);
+  }
+  return out;
 }
 
 /** Copies pointer_tpos's output [16,64] into each pointer's 4 rows of `memoryPos`. */
 export function writePointerPositions(memoryPos: Float32Array, pointerPos: Float32Array, g: FixedBankGeometry): void {
-  if (pointerPos.length !== g.pointers * MEM_DIM)
-    throw new RangeError(`pointer_pos has ${pointerPos.length} values, expected ${g.pointers * MEM_DIM}`);
-  const base = g.blocks * g.tokens * MEM_DIM;
-  for (let i = 0; i < g.pointers; i++) {
-    const row = pointerPos.subarray(i * MEM_DIM, (i + 1) * MEM_DIM);
-    for (let k = 0; k < PTR_TOKENS; k++) memoryPos.set(row, base + (i * PTR_TOKENS + k) * MEM_DIM);
-  }
+  memoryPos.set(pointerPositionRows(pointerPos, g), g.blocks * g.tokens * MEM_DIM);
 }
 
 /** The host-side inputs of a layout C memory attention. */
@@ -152,8 +183,10 @@ export interface DynamicInputs {
   /** Spatial memories n and pointers p (lengths n·tokens and p·4 rows). */
   n: number;
   p: number;
-  /** [n·tokens, 1, 64]. */
+  /** [n·tokens, 1, 64]; empty with `values: false` (the caller packs `slots` on the GPU). */
   spatial: Float32Array;
+  /** The slots in the order packed. */
+  slots: MemorySlot[];
   /** [n·tokens, 1, 64]: each memory's own positions + its temporal row. */
   spatialPos: Float32Array;
   /** [p·4, 1, 64]. */
@@ -170,20 +203,27 @@ export interface DynamicInputs {
  * plan's order (conditioning, then recent newest first) with zero positions. Each slot carries its own positions
  * (`pos`, fp16 [tokens,64]).
  */
-export function packDynamic(plan: MemoryPlan, tokens: number, tpos: Float32Array, condRow: number): DynamicInputs {
+export function packDynamic(
+  plan: MemoryPlan,
+  tokens: number,
+  tpos: Float32Array,
+  condRow: number,
+  opts: { values?: boolean } = {},
+): DynamicInputs {
+  const values = opts.values ?? true;
   const len = tokens * MEM_DIM;
   const conds = plan.slots.filter((s) => s.row === condRow);
   const recents = plan.slots.filter((s) => s.row !== condRow).sort((a, b) => b.row - a.row);
   const slots = [...conds, ...recents];
   const n = slots.length;
-  const spatial = new Float32Array(n * len);
+  const spatial = new Float32Array(values ? n * len : 0);
   const spatialPos = new Float32Array(n * len);
   const scratch = new Float32Array(len);
   slots.forEach((s, b) => {
     if (s.maskmem.length !== len)
       throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${len}`);
     if (!s.pos || s.pos.length !== len) throw new RangeError(`memory of frame ${s.frame} has no positions`);
-    f16ToF32(s.maskmem, spatial.subarray(b * len, (b + 1) * len));
+    if (values) f16ToF32(hostMemory(s.maskmem, s.frame), spatial.subarray(b * len, (b + 1) * len));
     f16ToF32(s.pos, scratch);
     const row = tpos.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM);
     if (row.length !== MEM_DIM) throw new RangeError(`temporal row ${s.row} outside the table`);
@@ -198,6 +238,7 @@ export function packDynamic(plan: MemoryPlan, tokens: number, tpos: Float32Array
     n,
     p,
     spatial,
+    slots,
     spatialPos,
     pointers,
     pointerPos: new Float32Array(p * PTR_DIM),

@@ -18,7 +18,7 @@ import {
   type ExportConstants,
 } from './export-constants.js';
 import { fixedBankLayout } from './fixed-bank.js';
-import type { GraphRunner, TrackerLayout } from './layout.js';
+import { disposeTensor, type GraphRunner, type TrackerLayout } from './layout.js';
 
 export type { ExportHint, ExportLayoutKind } from '../../shared/engine-config.js';
 import type { ExportHint, ExportLayoutKind } from '../../shared/engine-config.js';
@@ -225,6 +225,7 @@ class ExportImageAdapter implements ModelAdapter {
 
   async decode(emb: Embedding, points: DecoderPoints): Promise<DecodeOutput> {
     const d = await this.layout.decode(emb.tensors, { kind: 'initial' }, points, null);
+    disposeTensor(d.memoryMask);
     return { masks: [d.gated], iou: [d.score], objectScore: d.objectScore, hasSingleMaskToken: false };
   }
 

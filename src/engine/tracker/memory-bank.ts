@@ -10,6 +10,33 @@ import { f16ToF32, f32ToF16, objPtrPosEnc } from '../math/sine.js';
 /** Tracking direction: 1 = forward (memories from f − d), −1 = reverse (memories from f + d). */
 export type Direction = 1 | -1;
 
+/**
+ * A memory kept on the device that computed it (layouts keep the memory encoder's output in a GPU buffer on WebGPU,
+ * tensors.ts `GpuMemory`): the bank only sizes it and releases it when it drops the memory.
+ */
+export interface DeviceMemory {
+  /** Float32 values held. */
+  readonly length: number;
+  readonly byteLength: number;
+  release(): void;
+}
+
+/** A memory as the bank stores it: fp16 bits on the CPU, or float32 on the device. */
+export type StoredMemory = Uint16Array | DeviceMemory;
+
+/** The fp16 bits of a memory stored on the CPU; a device memory here is a layout bug. */
+export function hostMemory(m: StoredMemory, frame: number): Uint16Array {
+  if (m instanceof Uint16Array) return m;
+  throw new RangeError(`memory of frame ${frame} is on the device; this layout packs on the CPU`);
+}
+
+/** Releases what a frame output holds on the device (its memory) and forgets the memory. */
+export function releaseMemory(out: FrameOut | undefined): void {
+  if (!out?.maskmem) return;
+  if (!(out.maskmem instanceof Uint16Array)) out.maskmem.release();
+  out.maskmem = null;
+}
+
 /** What is stored for one object on one frame (§3.1). */
 export interface FrameOut {
   /** 256×256 logits as stored (gated, hole-filled): display and the re-click mask prompt. Null once evicted. */
@@ -21,9 +48,9 @@ export interface FrameOut {
   score?: number;
   /** From user points: memory-encoded with binarize = 1 at preflight (§3.4). */
   prompted: boolean;
-  /** Memory features as fp16 bits (layout-specific: [64,64,64] canonical, [T,64] token-major for the public
-   * exports); null until memory-encoded, or once evicted. */
-  maskmem: Uint16Array | null;
+  /** Memory features as fp16 bits, or float32 on the GPU (layout-specific: [64,64,64] canonical, [T,64]
+   * token-major for the public exports); null until memory-encoded, or once evicted. */
+  maskmem: StoredMemory | null;
   /** Per-memory positions (fp16), for layouts whose memory encoder returns them per frame (EdgeTAM). */
   maskmemPos?: Uint16Array | null;
 }
@@ -59,7 +86,7 @@ export interface MemorySlot {
   frame: number;
   /** Row of maskmem_tpos_enc: 6 (numMaskmem − 1) for a conditioning frame, d − 1 for the frame at distance d. */
   row: number;
-  maskmem: Uint16Array;
+  maskmem: StoredMemory;
   /** The memory's own positions, where the layout keeps them per frame. */
   pos?: Uint16Array;
 }
@@ -172,7 +199,7 @@ export interface G4Inputs {
   /** Spatial slots S (≥ 1) and pointers P (≥ 1: P = 0 is sent as one masked padding pointer). */
   S: number;
   P: number;
-  /** [S,64,64,64]. */
+  /** [S,64,64,64]; empty when the memories are packed on the device (`features: false`). */
   maskmemFeatures: Float32Array;
   /** [S,64]. */
   maskmemTpos: Float32Array;
@@ -193,25 +220,28 @@ const PTR_DIM = 256;
 
 /**
  * Packs a plan into G4 inputs. Padding (slots up to minSlots, pointers up to minPtrs, e.g. fixed WebGPU buckets)
- * is zeros with validity 0; P = 0 always becomes one padding pointer, since the graph needs P ≥ 1.
+ * is zeros with validity 0; P = 0 always becomes one padding pointer, since the graph needs P ≥ 1. With
+ * `features: false` the memories themselves are left to the caller (packed on the GPU, in `plan.slots` order).
  */
 export function packMemoryInputs(
   plan: MemoryPlan,
   tables: PackTables,
-  opts: { minSlots?: number; minPtrs?: number } = {},
+  opts: { minSlots?: number; minPtrs?: number; features?: boolean } = {},
 ): G4Inputs {
   if (plan.slots.length === 0) throw new RangeError('memory attention needs at least one memory slot');
   const S = Math.max(plan.slots.length, opts.minSlots ?? 0);
   const P = Math.max(plan.pointers.length, opts.minPtrs ?? 0, 1);
   const rows = tables.maskmemTposEnc.length / MEM_DIM;
-  const maskmemFeatures = new Float32Array(S * MASKMEM_SIZE);
+  const features = opts.features ?? true;
+  const maskmemFeatures = new Float32Array(features ? S * MASKMEM_SIZE : 0);
   const maskmemTpos = new Float32Array(S * MEM_DIM);
   const maskmemValid = new Float32Array(S);
   plan.slots.forEach((s, i) => {
     if (s.maskmem.length !== MASKMEM_SIZE)
       throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values`);
     if (!(s.row >= 0 && s.row < rows)) throw new RangeError(`temporal row ${s.row} outside maskmem_tpos_enc`);
-    f16ToF32(s.maskmem, maskmemFeatures.subarray(i * MASKMEM_SIZE, (i + 1) * MASKMEM_SIZE));
+    if (features)
+      f16ToF32(hostMemory(s.maskmem, s.frame), maskmemFeatures.subarray(i * MASKMEM_SIZE, (i + 1) * MASKMEM_SIZE));
     maskmemTpos.set(tables.maskmemTposEnc.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM), i * MEM_DIM);
     maskmemValid[i] = 1;
   });
@@ -289,10 +319,11 @@ export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention
     const age = dir * (f - t);
     const near = nearCond(t);
     if ((age < 0 || age >= pointerAge) && near >= keep.pointers) {
+      releaseMemory(out);
       o.nonCond.delete(t);
       o.points.delete(t);
     } else if (age >= maskmemAge && near >= keep.maskmem) {
-      out.maskmem = null;
+      releaseMemory(out);
       out.maskmemPos = null;
       out.lowRes = null;
     }
@@ -311,6 +342,7 @@ export function invalidateAhead(o: ObjectState, f: number, dir: Direction): numb
   const dropped: number[] = [];
   for (const t of [...o.nonCond.keys()]) {
     if (dir * (t - f) > 0) {
+      releaseMemory(o.nonCond.get(t));
       o.nonCond.delete(t);
       o.points.delete(t);
       dropped.push(t);
@@ -318,6 +350,12 @@ export function invalidateAhead(o: ObjectState, f: number, dir: Direction): numb
   }
   for (const t of [...o.tracked.keys()]) if (!o.cond.has(t) && dir * (t - f) > 0) o.tracked.delete(t);
   return dropped.sort((a, b) => a - b);
+}
+
+/** Releases every memory an object holds on the device (the object is being dropped). */
+export function releaseObject(o: ObjectState): void {
+  for (const out of o.cond.values()) releaseMemory(out);
+  for (const out of o.nonCond.values()) releaseMemory(out);
 }
 
 /** Bytes held by one frame output. */

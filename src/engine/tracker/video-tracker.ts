@@ -24,6 +24,8 @@ import {
   invalidateAhead,
   objectMemoryStats,
   planMemory,
+  releaseMemory,
+  releaseObject,
   type BankConfig,
   type Direction,
   type FrameOut,
@@ -206,6 +208,8 @@ export class VideoTracker {
     }
     const features = kind === 'correction' ? await this.attend(o, f, dir!, enc) : null;
     const out = await this.decodeAndGate(features, enc, pts, maskInput);
+    // A prompted frame's memory is encoded from its stored logits (preflight), not from the decoder's own mask.
+    disposeTensor(out.memoryMask);
     const stored: FrameOut = {
       lowRes: out.filled,
       objPtr: out.objPtr,
@@ -216,12 +220,15 @@ export class VideoTracker {
     };
     o.points.set(f, pts);
     let invalidated: number[] = [];
+    // The output this prompt replaces gives up its memory (preflight encodes the new one).
+    releaseMemory(prev);
     if (kind === 'correction') {
       o.nonCond.set(f, stored);
       invalidated = invalidateAhead(o, f, dir!);
     } else {
       o.cond.set(f, stored);
       // A frame that became conditioning is not also a non-conditioning memory (reference preflight).
+      releaseMemory(o.nonCond.get(f));
       o.nonCond.delete(f);
     }
     let set = this.pending.get(f);
@@ -302,6 +309,8 @@ export class VideoTracker {
 
   /** Forgets an object and everything it holds. */
   removeObject(id: number): boolean {
+    const o = this.objects.get(id);
+    if (o) releaseObject(o);
     const had = this.objects.delete(id);
     for (const [f, ids] of this.pending) {
       ids.delete(id);
@@ -319,6 +328,7 @@ export class VideoTracker {
 
   /** Releases every object and cached encoder output. */
   dispose(): void {
+    for (const o of this.objects.values()) releaseObject(o);
     this.objects.clear();
     this.pending.clear();
     this.dropEncodings(null);
