@@ -354,8 +354,15 @@ async function sdkTracking(
   lines: string[],
   device: 'wasm' | 'webgpu',
   path: 'demux' | 'element' = 'demux',
+  /** A public export's twin (preset name) instead of the default canonical twin, and its metric prefix. */
+  exported?: { model: string; key: string },
 ): Promise<void> {
-  const seg = createSegmenter({ device, wasmPaths, workerUrl: workerUrl() });
+  const seg = createSegmenter({
+    device,
+    wasmPaths,
+    workerUrl: workerUrl(),
+    ...(exported ? { model: exported.model } : {}),
+  });
   const video = path === 'element' ? await mseVideo(clip.blob) : null;
   try {
     await seg.ready;
@@ -384,11 +391,14 @@ async function sdkTracking(
     const x = stats.transfer;
     const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
     if (device === 'webgpu') {
-      metrics['track.webgpu.readbackBytesPerFrameObject'] = x.readbackBytes / Math.max(1, x.objectFrames);
-      metrics['track.webgpu.uploadBytesPerFrame'] = x.uploadBytes / Math.max(1, x.frames);
-      metrics['track.webgpu.promptReadbackBytes'] = x.promptReadbackBytes / Math.max(1, x.prompts);
-      metrics['track.webgpu.promptUploadBytes'] = x.promptUploadBytes / Math.max(1, x.prompts);
-      lines.push(`tracking on WebGPU (SwiftShader; byte counters only), ${x.frames} tracked frames, 1 object:`);
+      const key = exported ? `track.webgpu.${exported.key}.` : 'track.webgpu.';
+      metrics[`${key}readbackBytesPerFrameObject`] = x.readbackBytes / Math.max(1, x.objectFrames);
+      metrics[`${key}uploadBytesPerFrame`] = x.uploadBytes / Math.max(1, x.frames);
+      metrics[`${key}promptReadbackBytes`] = x.promptReadbackBytes / Math.max(1, x.prompts);
+      metrics[`${key}promptUploadBytes`] = x.promptUploadBytes / Math.max(1, x.prompts);
+      lines.push(
+        `tracking on WebGPU (SwiftShader; byte counters only), ${exported?.model ?? 'canonical twin'}, ${x.frames} tracked frames, 1 object:`,
+      );
       lines.push(
         `  read back per tracked frame and object ${kb(x.readbackBytes / Math.max(1, x.objectFrames))}; uploaded per tracked frame ${kb(x.uploadBytes / Math.max(1, x.frames))}`,
       );
@@ -466,7 +476,11 @@ async function main(): Promise<void> {
   const only = params.get('only');
   const clipFrames = (fallback: number) => Number(params.get('clipFrames') ?? fallback);
   if (mode === 'webgpu') {
-    await sdkTracking(await benchClip(clipFrames(4)), lines, 'webgpu');
+    const clip = await benchClip(clipFrames(4));
+    await sdkTracking(clip, lines, 'webgpu');
+    // The public exports' layouts (their twins): what real models loaded by URL move per frame.
+    await sdkTracking(clip, lines, 'webgpu', 'demux', { model: 'sam2.1-video-twin-a', key: 'exportA' });
+    await sdkTracking(clip, lines, 'webgpu', 'demux', { model: 'edgetam-video-twin-c', key: 'exportC' });
   } else if (only === 'big') {
     await bigImage(lines);
   } else if (only === 'image') {
