@@ -123,14 +123,14 @@ const pipelines = new WeakMap<GpuDevice, Map<string, GpuComputePipeline>>();
 
 /**
  * Runs one compute pass of `code` (compiled once per device) with `resources` bound at 0, 1, 2… in group 0, and
- * submits it; the uniform buffer (binding 2 in both shaders) is destroyed once submitted.
+ * submits it; the `transient` buffers (uniforms, small tables) are destroyed once submitted.
  */
 function dispatch(
   d: GpuDevice,
   code: string,
   resources: unknown[],
   groups: [number, number],
-  uniform: GpuBuffer,
+  ...transient: GpuBuffer[]
 ): void {
   let byCode = pipelines.get(d);
   if (!byCode) pipelines.set(d, (byCode = new Map()));
@@ -151,7 +151,7 @@ function dispatch(
   pass.dispatchWorkgroups(...groups);
   pass.end();
   d.queue.submit([enc.finish()]);
-  uniform.destroy();
+  transient.forEach((b) => b.destroy());
 }
 
 /**
@@ -238,4 +238,43 @@ export async function normalizeOnGpu(
   dispatch(d, NORMALIZE_WGSL, [texture.createView(), { buffer: out }, { buffer: uniform }], [groups, groups], uniform);
   texture.destroy();
   return tensorOn(out, [1, 3, size, size]);
+}
+
+// dst = src + bias[channel], for a [channels, plane] tensor (EdgeTAM's no-memory embedding on a prompted frame).
+const ADD_CHANNEL_WGSL = `
+struct Dims { channels: u32, plane: u32, width: u32, pad: u32 }
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> dims: Dims;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * dims.width;
+  if (i >= dims.channels * dims.plane) { return; }
+  dst[i] = src[i] + bias[i / dims.plane];
+}`;
+
+/** A float32 GPU tensor viewed as [bias.length, plane] plus one value per channel, into a new GPU tensor. */
+export async function addPerChannelOnGpu(t: ort.Tensor, bias: Float32Array): Promise<ort.Tensor> {
+  const channels = bias.length;
+  const n = t.size;
+  if (channels === 0 || n % channels !== 0) throw new RangeError(`cannot add ${channels} channel values to ${n}`);
+  const d = await device();
+  const out = d.createBuffer({ size: n * 4, usage: STORAGE_COPY });
+  const groups = Math.ceil(n / WORKGROUP);
+  const x = Math.min(groups, MAX_GROUPS);
+  const uniform = d.createBuffer({ size: 16, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+  d.queue.writeBuffer(uniform, 0, Uint32Array.of(channels, n / channels, x * WORKGROUP, 0));
+  const table = d.createBuffer({ size: bias.byteLength, usage: USAGE.STORAGE | USAGE.COPY_DST });
+  d.queue.writeBuffer(table, 0, bias);
+  countUpload(bias.byteLength);
+  dispatch(
+    d,
+    ADD_CHANNEL_WGSL,
+    [{ buffer: t.gpuBuffer as unknown as GpuBuffer }, { buffer: out }, { buffer: uniform }, { buffer: table }],
+    [x, Math.ceil(groups / x)],
+    uniform,
+    table,
+  );
+  return tensorOn(out, t.dims);
 }

@@ -12,7 +12,7 @@ import { testBackend } from './helpers/backend.js';
 import { drawScene, iou, RED } from './helpers/scenes.js';
 import { createSegmenter } from '../../src/client/segmenter.js';
 import { createSession, ort } from './helpers/ort.js';
-import { GpuMemory, keepOnGpu, packOnGpu, transposeOnGpu } from '../../src/engine/gpu-ops.js';
+import { GpuMemory, addPerChannelOnGpu, keepOnGpu, packOnGpu, transposeOnGpu } from '../../src/engine/gpu-ops.js';
 import { readFloatSlice } from '../../src/engine/tensors.js';
 import { preprocess, SAM2_PREPROCESS } from '../../src/engine/preprocess.js';
 
@@ -34,8 +34,14 @@ const CONDITIONED = 256 * 64 * 64 * F32; // memory_attention's pix_feat_with_mem
 const square = (i: number) => ({ x: 30 + 12 * i, y: 40 + 6 * i });
 const frame = (i: number) => drawScene(320, 240, '#ffffff', [{ kind: 'rect', ...square(i), w: 48, h: 48, color: RED }]);
 
-/** Bytes uploaded and read back on each tracked frame after the prompt's (frames 1..n−1, one object). */
-async function perFrameBytes(model: string, n: number): Promise<{ up: number; down: number }[]> {
+interface Moved {
+  /** Bytes uploaded and read back on each tracked frame after the prompt's (frames 1..n−1, one object). */
+  perFrame: { up: number; down: number }[];
+  /** Bytes read back for the prompt (its decode). */
+  promptDown: number;
+}
+
+async function bytesMoved(model: string, n: number): Promise<Moved> {
   const seg = createSegmenter({ model, device: backend, wasmPaths: WASM_PATHS, workerUrl: WORKER_URL, cache: false });
   try {
     const t = await seg.openTracker({ numFrames: n });
@@ -63,7 +69,7 @@ async function perFrameBytes(model: string, n: number): Promise<{ up: number; do
     if (backend === 'wasm') {
       expect(s.uploadBytes + s.readbackBytes + s.promptUploadBytes + s.promptReadbackBytes).to.equal(0);
     }
-    return perFrame;
+    return { perFrame, promptDown: s.promptReadbackBytes };
   } finally {
     seg.dispose();
   }
@@ -73,7 +79,7 @@ describe(`GPU transfer counter (${backend})`, function () {
   this.timeout(600_000);
 
   it('canonical: reads back per tracked frame only the selected mask, scores and pointers; uploads the frame, not the bank', async () => {
-    const perFrame = await perFrameBytes(VIDEO_MANIFEST, 4);
+    const { perFrame } = await bytesMoved(VIDEO_MANIFEST, 4);
     if (backend === 'wasm') return;
     perFrame.forEach(({ up, down }, i) => {
       expect(down, `read back, frame ${i + 1}`).to.equal(SELECTED_MASK + SCORES + OBJ_PTRS);
@@ -89,7 +95,7 @@ describe(`GPU transfer counter (${backend})`, function () {
 
   it('export A: the bank, the features and the high-res mask stay on the GPU', async function () {
     if (backend !== 'webgpu') this.skip();
-    const perFrame = await perFrameBytes(TWIN_A, 4);
+    const { perFrame } = await bytesMoved(TWIN_A, 4);
     // low_res_mask, iou, object_score_logits, object_pointer [256], pointer_tpos's pointer_pos [16,64].
     const expected = SELECTED_MASK + F32 + F32 + 256 * F32 + 16 * 64 * F32;
     const BLOCK = 4096 * 64 * F32; // one memory of the fixed bank (T = 4096 tokens of 64)
@@ -104,9 +110,11 @@ describe(`GPU transfer counter (${backend})`, function () {
     });
   });
 
-  it('export C (EdgeTAM): one candidate mask and the memory positions come back, not the memory', async function () {
+  it('export C (EdgeTAM): one candidate mask and the memory positions come back, not the memory or the features', async function () {
     if (backend !== 'webgpu') this.skip();
-    const perFrame = await perFrameBytes('edgetam-video-twin-c', 4);
+    const { perFrame, promptDown } = await bytesMoved('edgetam-video-twin-c', 4);
+    // The prompt's no-memory embedding is added on the GPU: its features (4 MiB) are not read back.
+    expect(promptDown, 'read back for the prompt').to.be.at.most(SELECTED_MASK + 3 * (F32 + F32 + 256 * F32));
     const POS = 512 * 64 * F32; // memory_pos_enc, read to add each memory's temporal row
     const small = 3 * (F32 + F32 + 256 * F32); // IoU, score and pointer of up to 3 candidates
     perFrame.forEach(({ down }, i) => {
@@ -170,7 +178,7 @@ describe(`GPU transfer counter (${backend})`, function () {
     }
   });
 
-  it('transposes a tensor on the GPU exactly (features to tokens and back)', async function () {
+  it('transposes a tensor, and adds a value per channel, on the GPU exactly', async function () {
     if (backend !== 'webgpu') this.skip();
     // ORT's device exists once a WebGPU session does.
     const session = await createSession(VIDEO_MANIFEST.replace('manifest.json', 'memory_encoder.onnx'), backend);
@@ -198,6 +206,22 @@ describe(`GPU transfer counter (${backend})`, function () {
         } finally {
           [input, t, back].forEach((x) => x.dispose());
         }
+      }
+      // EdgeTAM's no-memory embedding: one value per channel of [256, 64²].
+      const feats = Float32Array.from({ length: 256 * 4096 }, (_, i) => Math.cos(i));
+      const bias = Float32Array.from({ length: 256 }, (_, c) => c / 7);
+      const input = await packOnGpu([feats], [1, 256, 64, 64]);
+      const sum = await addPerChannelOnGpu(input, bias);
+      try {
+        expect(sum.dims).to.deep.equal([1, 256, 64, 64]);
+        const got = (await readFloatSlice(sum, 0, feats.length))!;
+        const want = feats.map((v, i) => v + bias[Math.floor(i / 4096)]!);
+        expect(
+          got.every((v, i) => v === want[i]),
+          'feats + bias[channel]',
+        ).to.equal(true);
+      } finally {
+        [input, sum].forEach((x) => x.dispose());
       }
     } finally {
       await session.release();

@@ -12,7 +12,7 @@ import { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
 import type { ExportConstants } from './export-constants.js';
 import { scalePoints } from './fixed-bank.js';
-import { GpuMemory, keepOnGpu, packOnGpu, transposeOnGpu } from '../gpu-ops.js';
+import { GpuMemory, addPerChannelOnGpu, keepOnGpu, packOnGpu, transposeOnGpu } from '../gpu-ops.js';
 import { onCpu } from '../tensors.js';
 import {
   channelsToTokens,
@@ -78,8 +78,12 @@ export function edgeTamLayout(
   let posTokens: Float32Array | null = null;
   let posTokensGpu: ort.Tensor | null = null;
 
-  /** feats2 + no-memory embedding, once per encoded frame. */
+  /**
+   * feats2 + no-memory embedding, once per encoded frame; on WebGPU a fresh GPU tensor each time (one pass, no
+   * readback), which the decode disposes.
+   */
   async function withNoMemory(frame: Outputs): Promise<ort.Tensor> {
+    if (onGpu(frame['feats2'])) return addPerChannelOnGpu(frame['feats2']!, noMemoryEmbedding);
     const hit = noMemCache.get(frame);
     if (hit) return hit;
     const raw = await readFloats(frame['feats2'], 'vision_encoder', 'feats2');
@@ -167,17 +171,17 @@ export function edgeTamLayout(
 
     async decode(frame: Outputs, cond: DecodeCondition, pts: DecoderPoints): Promise<LayoutDecoded> {
       const [points, labels] = scalePoints(pts, S);
-      const out = await graphs.maskDecoder.run(
-        {
-          feats0: frame['feats0']!,
-          feats1: frame['feats1']!,
-          // The graph starts after the no-memory embedding: the host adds it on a prompted frame without memory.
-          feats2: cond.kind === 'initial' ? await withNoMemory(frame) : cond.features,
-          input_points: points!,
-          input_labels: labels!,
-        },
-        DECODER_FETCHES,
-      );
+      // The graph starts after the no-memory embedding: the host adds it on a prompted frame without memory.
+      const feats2 = cond.kind === 'initial' ? await withNoMemory(frame) : cond.features;
+      const out = await graphs.maskDecoder
+        .run(
+          { feats0: frame['feats0']!, feats1: frame['feats1']!, feats2, input_points: points!, input_labels: labels! },
+          DECODER_FETCHES,
+        )
+        .finally(() => {
+          // A GPU no-memory input is made per decode (cond.features belong to the tracker).
+          if (cond.kind === 'initial') disposeTensor(feats2);
+        });
       // Candidates (1 or 3) are split by the number of IoU scores; the best IoU wins (first on ties).
       try {
         const iou = await readFloats(out['iou_scores'], 'mask_decoder', 'iou_scores');
