@@ -439,6 +439,39 @@ async function sdkTracking(
   }
 }
 
+/**
+ * The WebGPU byte counters once tracking is under way: the median, over tracked frames 2–5 of a 6-frame clip, of the
+ * bytes each frame reads back and uploads (the per-session averages above also carry the prompt's memory encoding
+ * and tables uploaded once). One object.
+ */
+async function steadyCounters(lines: string[], key: string, model?: string): Promise<void> {
+  const seg = createSegmenter({ device: 'webgpu', wasmPaths, workerUrl: workerUrl(), ...(model ? { model } : {}) });
+  try {
+    const n = 6;
+    const t = await seg.openTracker({ numFrames: n });
+    await t.addPrompt(0, clipFrame(0), { points: [{ x: 34, y: 44, label: 'positive' }] });
+    const down: number[] = [];
+    const up: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const before = (await t.stats()).transfer;
+      await t.track(i, clipFrame(i));
+      const after = (await t.stats()).transfer;
+      if (i < 2) continue;
+      down.push(after.readbackBytes - before.readbackBytes);
+      up.push(after.uploadBytes - before.uploadBytes);
+    }
+    await t.close();
+    metrics[`${key}steadyReadbackBytesPerFrameObject`] = median(down);
+    metrics[`${key}steadyUploadBytesPerFrame`] = median(up);
+    const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+    lines.push(
+      `  steady state (median of tracked frames 2-${n - 1}): read back ${kb(median(down))} per frame and object, uploaded ${kb(median(up))} per frame`,
+    );
+  } finally {
+    seg.dispose();
+  }
+}
+
 /** Time to `ready` (worker start, model and ORT .wasm, sessions): cold with an empty IndexedDB cache, then warm. */
 async function loading(lines: string[]): Promise<void> {
   const load = async (): Promise<number> => {
@@ -478,9 +511,15 @@ async function main(): Promise<void> {
   if (mode === 'webgpu') {
     const clip = await benchClip(clipFrames(4));
     await sdkTracking(clip, lines, 'webgpu');
+    await steadyCounters(lines, 'track.webgpu.');
     // The public exports' layouts (their twins): what real models loaded by URL move per frame.
-    await sdkTracking(clip, lines, 'webgpu', 'demux', { model: 'sam2.1-video-twin-a', key: 'exportA' });
-    await sdkTracking(clip, lines, 'webgpu', 'demux', { model: 'edgetam-video-twin-c', key: 'exportC' });
+    for (const [model, key] of [
+      ['sam2.1-video-twin-a', 'exportA'],
+      ['edgetam-video-twin-c', 'exportC'],
+    ] as const) {
+      await sdkTracking(clip, lines, 'webgpu', 'demux', { model, key });
+      await steadyCounters(lines, `track.webgpu.${key}.`, model);
+    }
   } else if (only === 'big') {
     await bigImage(lines);
   } else if (only === 'image') {
