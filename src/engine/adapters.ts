@@ -3,7 +3,7 @@
 
 import { HF_SAM2_CONTRACT, VIDEO_4G_CONTRACT, type BundleContract } from './contracts.js';
 import type { DecoderPoints } from './math/prompts.js';
-import type { PixelValues, PreprocessConfig } from './preprocess.js';
+import { runOnPixels, type PixelValues, type PreprocessConfig } from './preprocess.js';
 import { ort, type SerialSession } from './runtime.js';
 import { readFloats } from './tensors.js';
 
@@ -62,11 +62,6 @@ function splitMasks(data: Float32Array, n: number): Float32Array[] {
   return Array.from({ length: n }, (_, k) => data.subarray(k * LOW_RES_AREA, (k + 1) * LOW_RES_AREA));
 }
 
-/** The encoder input: already on the GPU when prepared there (the run's caller disposes it), else the CPU data. */
-function pixelTensor(px: PixelValues): ort.Tensor {
-  return px.tensor ?? f32(px.data, [1, 3, px.size, px.size]);
-}
-
 /** Canonical four-graph bundle (§4.4): image mode uses G1 `image_encoder` and G2 `mask_decoder`. */
 export class CanonicalAdapter implements ModelAdapter {
   readonly contract = VIDEO_4G_CONTRACT;
@@ -79,9 +74,7 @@ export class CanonicalAdapter implements ModelAdapter {
   ) {}
 
   async encode(px: PixelValues): Promise<Embedding> {
-    const out = await this.sessions['image_encoder']!.run({ pixel_values: pixelTensor(px) }).finally(() =>
-      px.tensor?.dispose(),
-    );
+    const out = await runOnPixels(px, (pixel_values) => this.sessions['image_encoder']!.run({ pixel_values }));
     return new Embedding(out as Record<string, ort.Tensor>);
   }
 
@@ -123,9 +116,7 @@ export class HfAdapter implements ModelAdapter {
   ) {}
 
   async encode(px: PixelValues): Promise<Embedding> {
-    const out = await this.sessions['vision_encoder']!.run({ pixel_values: pixelTensor(px) }).finally(() =>
-      px.tensor?.dispose(),
-    );
+    const out = await runOnPixels(px, (pixel_values) => this.sessions['vision_encoder']!.run({ pixel_values }));
     return new Embedding(out as Record<string, ort.Tensor>);
   }
 

@@ -37,6 +37,11 @@ export class GpuMemory {
   }
 }
 
+/** The slots' memories when every one of them is kept on the GPU (WebGPU), else null (the layout packs on the CPU). */
+export function gpuMemories(slots: readonly { maskmem: unknown }[]): GpuMemory[] | null {
+  return slots.every((s) => s.maskmem instanceof GpuMemory) ? slots.map((s) => s.maskmem as GpuMemory) : null;
+}
+
 async function device(): Promise<GpuDevice> {
   const d = await ortDevice();
   if (!d) throw new Error('a GPU tensor without a WebGPU device');

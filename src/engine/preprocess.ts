@@ -4,7 +4,7 @@
 // compute pass that leaves the input on the GPU (gpu-ops.ts), from the same resized pixels.
 
 import { normalizeOnGpu } from './gpu-ops.js';
-import type { ort } from './runtime.js';
+import { ort } from './runtime.js';
 
 /** ImageNet mean, RGB, on values in 0..1. */
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
@@ -42,6 +42,18 @@ export interface PixelValues {
   /** Part of the model input covered by the image (the whole square when stretched). */
   readonly contentWidth: number;
   readonly contentHeight: number;
+}
+
+/**
+ * Runs an encoder on prepared pixels: their GPU input when they were prepared there (disposed once the run settles),
+ * else their CPU data.
+ */
+export async function runOnPixels<T>(px: PixelValues, run: (pixels: ort.Tensor) => Promise<T>): Promise<T> {
+  try {
+    return await run(px.tensor ?? new ort.Tensor('float32', px.data, [1, 3, px.size, px.size]));
+  } finally {
+    px.tensor?.dispose();
+  }
 }
 
 /** Natural size of anything createImageBitmap accepts that the engine hands it. */

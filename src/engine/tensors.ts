@@ -46,6 +46,11 @@ export function onCpu(t: ort.Tensor): boolean {
   return t.location === 'cpu' || t.location === undefined;
 }
 
+/** True when the tensor exists and lives in a GPU buffer. */
+export function onGpu(t: ort.Tensor | undefined): boolean {
+  return t !== undefined && !onCpu(t);
+}
+
 /** Counts one WebGPU run: its CPU inputs were uploaded, its CPU outputs were read back by ORT. */
 export function countRun(feeds: Record<string, ort.Tensor>, outputs: Record<string, ort.Tensor>): void {
   for (const t of Object.values(feeds)) if (onCpu(t)) counters.uploadBytes += tensorBytes(t);

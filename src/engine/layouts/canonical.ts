@@ -6,12 +6,11 @@ import { SAM2_PREPROCESS } from '../preprocess.js';
 import { ort } from '../runtime.js';
 import type { VideoConstants } from '../tracker/constants.js';
 import { MASKMEM_SIZE, packMemoryInputs, toStoredMemory, type MemoryPlan } from '../tracker/memory-bank.js';
-import { GpuMemory, keepOnGpu, packOnGpu } from '../gpu-ops.js';
+import { gpuMemories, keepOnGpu, packOnGpu } from '../gpu-ops.js';
 import {
   disposeTensor,
   readFloats,
   readFloatSlice,
-  runOnPixels,
   type GraphRunner,
   type LayoutDecoded,
   type LayoutMemory,
@@ -20,7 +19,7 @@ import {
   type DecodeCondition,
 } from './layout.js';
 import type { DecoderPoints } from '../math/prompts.js';
-import type { PixelValues } from '../preprocess.js';
+import { runOnPixels, type PixelValues } from '../preprocess.js';
 import { Sam2Error } from '../../shared/errors.js';
 
 /** The four graphs of a "sam2-video-4g/1" bundle (§4.4). */
@@ -70,19 +69,14 @@ export function canonicalLayout(graphs: VideoGraphs, C: VideoConstants, options:
 
     async attend(frame: Outputs, plan: MemoryPlan): Promise<ort.Tensor> {
       // On WebGPU the memories never left the GPU: they are packed there, by copies between buffers.
-      const gpu = plan.slots.every((s) => s.maskmem instanceof GpuMemory);
+      const gpu = gpuMemories(plan.slots);
       const g = packMemoryInputs(plan, C, {
         minSlots: options.minSlots ?? 0,
         minPtrs: options.minPtrs ?? 0,
-        features: !gpu,
+        features: gpu === null,
       });
       const dims = [g.S, 64, 64, 64];
-      const features = gpu
-        ? await packOnGpu(
-            plan.slots.map((s) => s.maskmem as GpuMemory),
-            dims,
-          )
-        : f32(g.maskmemFeatures, dims);
+      const features = gpu ? await packOnGpu(gpu, dims) : f32(g.maskmemFeatures, dims);
       const out = await graphs.memoryAttention
         .run({
           pix_feat: frame['pix_feat']!,

@@ -7,13 +7,13 @@ import { Sam2Error } from '../../shared/errors.js';
 import type { DecoderPoints } from '../math/prompts.js';
 import { upsampleBilinear } from '../math/resample.js';
 import { f32ToF16 } from '../math/sine.js';
-import type { PixelValues } from '../preprocess.js';
+import { runOnPixels, type PixelValues } from '../preprocess.js';
 import { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
 import type { ExportConstants } from './export-constants.js';
 import { scalePoints } from './fixed-bank.js';
-import { GpuMemory, addPerChannelOnGpu, keepOnGpu, packOnGpu, transposeOnGpu } from '../gpu-ops.js';
-import { onCpu } from '../tensors.js';
+import { addPerChannelOnGpu, gpuMemories, keepOnGpu, packOnGpu, transposeOnGpu } from '../gpu-ops.js';
+import { onGpu } from '../tensors.js';
 import {
   channelsToTokens,
   disposeTensor,
@@ -26,7 +26,6 @@ import {
   type LayoutMemory,
   type Outputs,
   type TrackerLayout,
-  runOnPixels,
 } from './layout.js';
 import { packDynamic } from './packing.js';
 
@@ -52,8 +51,6 @@ const ENCODER_FETCHES = ['feats0', 'feats1', 'feats2', 'pos2'] as const;
 const DECODER_FETCHES = ['pred_masks', 'iou_scores', 'object_pointer', 'object_score_logits'] as const;
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
-
-const onGpu = (t: ort.Tensor | undefined): boolean => t !== undefined && !onCpu(t);
 
 function conditionedSize(n: number): Sam2Error {
   return new Sam2Error('model-contract', `memory_attention conditioned_features has ${n} values, expected 4096×256`);
@@ -118,17 +115,15 @@ export function edgeTamLayout(
 
     async attend(frame: Outputs, plan: MemoryPlan): Promise<ort.Tensor> {
       // WebGPU: features, memories and the conditioned features stay there; positions and pointers go up.
-      const gpu = onGpu(frame['feats2']) && plan.slots.every((sl) => sl.maskmem instanceof GpuMemory);
-      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1, { values: !gpu });
+      const onDevice = onGpu(frame['feats2']) && gpuMemories(plan.slots) !== null;
+      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1, { values: !onDevice });
       const rows = m.n * EDGETAM_MEMORY_TOKENS;
-      if (gpu) {
+      if (onDevice) {
         posTokensGpu ??= await transposeOnGpu(frame['pos2']!, 256, T, [T, 1, 256]);
         const feeds = {
           current_vision_features: await transposeOnGpu(frame['feats2']!, 256, T, [T, 1, 256]),
-          spatial_memory: await packOnGpu(
-            m.slots.map((sl) => sl.maskmem as GpuMemory),
-            [rows, 1, 64],
-          ),
+          // In packDynamic's order (conditioning first), not the plan's.
+          spatial_memory: await packOnGpu(gpuMemories(m.slots)!, [rows, 1, 64]),
         };
         try {
           const out = await graphs.memoryAttention.run({

@@ -7,12 +7,12 @@ import { Sam2Error } from '../../shared/errors.js';
 import type { DecoderPoints } from '../math/prompts.js';
 import { upsampleBilinear } from '../math/resample.js';
 import { f32ToF16 } from '../math/sine.js';
-import type { PixelValues } from '../preprocess.js';
+import { runOnPixels, type PixelValues } from '../preprocess.js';
 import { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
 import type { ExportConstants } from './export-constants.js';
-import { GpuMemory, keepOnGpu, packOnGpu, transposeOnGpu, uploadOnce } from '../gpu-ops.js';
-import { onCpu } from '../tensors.js';
+import { gpuMemories, keepOnGpu, type GpuMemory, packOnGpu, transposeOnGpu, uploadOnce } from '../gpu-ops.js';
+import { onGpu } from '../tensors.js';
 import {
   channelsToTokens,
   disposeTensor,
@@ -23,7 +23,6 @@ import {
   type LayoutMemory,
   type Outputs,
   type TrackerLayout,
-  runOnPixels,
 } from './layout.js';
 import {
   assignFixedBank,
@@ -48,7 +47,6 @@ export interface FiveGraphs {
 
 const f32 = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
 const LOW = 256;
-const onGpu = (t: ort.Tensor | undefined): boolean => t !== undefined && !onCpu(t);
 
 /** Decoder points in S-space (the host builds them in 1024-space; S is 512 or 1024, so the scale is exact). */
 export function scalePoints(pts: DecoderPoints, S: number): ort.Tensor[] {
@@ -91,7 +89,7 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
     const rows = fixedBankRows(geom);
     const feeds = {
       current_vision_features: await transposeOnGpu(frame['feats2']!, 256, T, [T, 1, 256]),
-      memory: await packOnGpu([...a.blocks.map((s) => s.maskmem as GpuMemory), ptr.values], [rows, 1, 64]),
+      memory: await packOnGpu([...gpuMemories(a.blocks)!, ptr.values], [rows, 1, 64]),
       memory_pos: await packOnGpu([...blockPos, ptrPos], [rows, 1, 64]),
     };
     try {
@@ -128,7 +126,7 @@ export function fixedBankLayout(graphs: FiveGraphs, K: ExportConstants, S: numbe
 
     async attend(frame: Outputs, plan: MemoryPlan, f: number): Promise<ort.Tensor> {
       if (!memPos) throw new Error('memory attention before any memory was encoded');
-      if (onGpu(frame['feats2']) && plan.slots.every((s) => s.maskmem instanceof GpuMemory)) {
+      if (onGpu(frame['feats2']) && gpuMemories(plan.slots)) {
         return attendOnGpu(frame, plan, f, memPos);
       }
       const bank = packFixedBank(plan, f, geom, memPos, K.tpos);

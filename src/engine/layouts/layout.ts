@@ -7,7 +7,7 @@
 import { Sam2Error } from '../../shared/errors.js';
 import type { DecoderPoints } from '../math/prompts.js';
 import type { PixelValues, PreprocessConfig } from '../preprocess.js';
-import { ort } from '../runtime.js';
+import type { ort } from '../runtime.js';
 import type { MemoryPlan, StoredMemory } from '../tracker/memory-bank.js';
 import { readFloatSlice as readTensorSlice, readFloats as readTensorFloats } from '../tensors.js';
 
@@ -124,16 +124,6 @@ export async function readFloatSlice(
   const data = await readTensorSlice(t, offset, length);
   if (!data) throw new Sam2Error('model-contract', `${graph} output "${name}" is not float32`);
   return data;
-}
-
-/** Runs an encoder on prepared pixels: the GPU input when they were prepared there (disposed after), else the CPU data. */
-export async function runOnPixels<T>(px: PixelValues, run: (pixels: ort.Tensor) => Promise<T>): Promise<T> {
-  const t = px.tensor ?? new ort.Tensor('float32', px.data, [1, 3, px.size, px.size]);
-  try {
-    return await run(t);
-  } finally {
-    disposeTensor(px.tensor);
-  }
 }
 
 /** Frees a GPU tensor; CPU tensors are left to the garbage collector. */
