@@ -49,6 +49,7 @@ export type {
   DeviceOption,
   ImageEncodeTimings,
   MaskData,
+  MaskOverlay,
   ModelProgress,
   PromptBox,
   PointLabel,

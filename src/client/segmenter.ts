@@ -16,6 +16,7 @@ import { clipRemotes, isVideoClip, openClipVia, type VideoClip } from './clip.js
 import type {
   DeviceOption,
   ImageEncodeTimings,
+  MaskOverlay,
   ModelProgress,
   ReadyInfo,
   SegmentPrompt,
@@ -149,11 +150,14 @@ export interface Segmenter {
   openTracker(options?: TrackerOptions): Promise<Tracker>;
   /** Opens a clip (URL or Blob) in the worker: demuxed and decoded there; `media-decode` when it cannot be. */
   openClip(source: Blob | string | URL, options?: CallOptions): Promise<VideoClip>;
-  /** Draws COCO RLE masks (e.g. a recorded track) as alpha bitmaps in the worker; the caller closes them. */
+  /**
+   * Draws COCO RLE masks (e.g. a recorded track) in the worker as alpha bitmaps of their boxes, to be drawn scaled
+   * into `bbox`; the caller closes them.
+   */
   renderMasks(
     rles: readonly { size: [number, number]; counts: string }[],
     options?: CallOptions,
-  ): Promise<ImageBitmap[]>;
+  ): Promise<MaskOverlay[]>;
   /**
    * Makes masks' image files (cut-outs, grey PNGs) in the worker; the masks this SDK hands out use it. After
    * `dispose()` it encodes on the page instead, so masks outlive their segmenter.
@@ -420,7 +424,7 @@ class WorkerSegmenter implements Segmenter {
   renderMasks(
     rles: readonly { size: [number, number]; counts: string }[],
     options: CallOptions = {},
-  ): Promise<ImageBitmap[]> {
+  ): Promise<MaskOverlay[]> {
     return this.#bridge.call(options.signal, async (remote) => ({
       result: remote.renderMasks(rles.map((r) => ({ size: r.size, counts: r.counts }))),
     }));

@@ -9,7 +9,7 @@
 //    one is still in the worker is dropped (and counted) instead of queued, so results never fall behind playback.
 import type { Segmenter, Tracker } from './segmenter.js';
 import { Sam2Error, abortedError, isSam2Error } from '../shared/errors.js';
-import type { TrackObjectData, TrackerStats } from '../shared/types.js';
+import type { MaskOverlay, TrackObjectData, TrackerStats } from '../shared/types.js';
 import { Sam2Mask } from './mask.js';
 import { FrameFeed, TrackRecords, type Recorded } from './track-records.js';
 import type { VideoClip } from './clip.js';
@@ -300,7 +300,7 @@ export class VideoTrackingSession implements TrackingSession {
           const forward = this.options.direction !== 'backward';
           if (forward ? frame < this.#cursor : frame > this.#cursor) this.#cursor = forward ? frame + 1 : frame - 1;
         }
-        this.hooks.onPrompt?.(obj, r.overlay ?? null);
+        this.hooks.onPrompt?.(obj, r.overlay ? { bitmap: r.overlay, bbox: r.mask.bbox } : null);
         p.resolve(obj);
       } catch (e) {
         p.reject(e);
@@ -438,8 +438,8 @@ export class VideoTrackingSession implements TrackingSession {
   #emit(frame: number, time: number, objects: readonly TrackObjectData[], progress: number | null): void {
     if (objects[0]) this.#size = { width: objects[0].mask.width, height: objects[0].mask.height };
     if (this.options.record !== false) this.#records.record(frame, time, objects);
-    const overlays = new Map<number, ImageBitmap>();
-    for (const o of objects) if (o.overlay) overlays.set(o.objectId, o.overlay);
+    const overlays = new Map<number, MaskOverlay>();
+    for (const o of objects) if (o.overlay) overlays.set(o.objectId, { bitmap: o.overlay, bbox: o.mask.bbox });
     const f: TrackFrame = {
       frame,
       time,
@@ -449,7 +449,7 @@ export class VideoTrackingSession implements TrackingSession {
       progress,
     };
     if (this.hooks.onFrame) this.hooks.onFrame(f, overlays);
-    else for (const b of overlays.values()) b.close();
+    else for (const b of overlays.values()) b.bitmap.close();
     this.#feed.push(f);
   }
 

@@ -1,5 +1,5 @@
 // The public types of video tracking sessions (`trackVideo()` and the element's `track()`).
-import type { TrackPrompt, TrackerStats } from '../shared/types.js';
+import type { MaskOverlay, TrackPrompt, TrackerStats } from '../shared/types.js';
 import type { Sam2Mask } from './mask.js';
 import type { VideoExportKind, VideoExportProgress } from '../shared/media-types.js';
 
@@ -177,6 +177,6 @@ export interface TrackingSession extends AsyncIterable<TrackFrame> {
 export interface TrackingHooks {
   /** Ask the worker for an alpha bitmap per mask (transferred to `onFrame`, which must close them). */
   overlay?: boolean;
-  onFrame?(frame: TrackFrame, overlays: Map<number, ImageBitmap>): void;
-  onPrompt?(object: TrackedObject, overlay: ImageBitmap | null): void;
+  onFrame?(frame: TrackFrame, overlays: Map<number, MaskOverlay>): void;
+  onPrompt?(object: TrackedObject, overlay: MaskOverlay | null): void;
 }

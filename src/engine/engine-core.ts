@@ -6,7 +6,7 @@ import { loadModel, type ProgressCallback } from './model-load.js';
 import type { EngineConfig } from '../shared/engine-config.js';
 import { Sam2Error } from '../shared/errors.js';
 import { ImageEngine, alphaBitmap, type ImageInfo } from './image-engine.js';
-import { decodeRle } from '../shared/rle.js';
+import { decodeRle, rleToBbox } from '../shared/rle.js';
 import { CommandQueue } from './command-queue.js';
 import {
   VideoEngine,
@@ -16,6 +16,7 @@ import {
   type WorkerFrame,
 } from './video-engine.js';
 import type {
+  MaskOverlay,
   ReadyInfo,
   SegmentPrompt,
   SegmentResultData,
@@ -132,14 +133,15 @@ export class EngineCore {
     return this.#video ? ((await this.#video.catch(() => null))?.openCount ?? 0) : 0;
   }
 
-  /** Draws recorded COCO RLE masks as alpha bitmaps (a replayed track). */
-  async renderMasks(rles: readonly { size: [number, number]; counts: string }[]): Promise<ImageBitmap[]> {
-    const out: ImageBitmap[] = [];
+  /** Draws recorded COCO RLE masks as alpha bitmaps of their boxes (a replayed track). */
+  async renderMasks(rles: readonly { size: [number, number]; counts: string }[]): Promise<MaskOverlay[]> {
+    const out: MaskOverlay[] = [];
     for (const rle of rles) {
       const [h, w] = rle.size;
-      const bitmap = await alphaBitmap(decodeRle(rle), w, h);
+      const bbox = rleToBbox(rle);
+      const bitmap = await alphaBitmap(decodeRle(rle), w, h, bbox);
       if (!bitmap) throw new Sam2Error('not-ready', 'this browser cannot make bitmaps in a worker');
-      out.push(bitmap);
+      out.push({ bitmap, bbox });
     }
     return out;
   }

@@ -162,6 +162,7 @@ export class ImageEngine {
     // The image predictor ignores the object score (§2.5): it is reported, the mask is not blanked.
     const natural = this.toNatural(logits, img);
     const data = natural instanceof Uint8Array ? natural : natural.data;
+    const bbox = natural instanceof Uint8Array ? maskBbox(data, img.width, img.height) : natural.bbox;
     const stored = new Float32Array(logits.length);
     for (let i = 0; i < logits.length; i++) {
       const v = logits[i]!;
@@ -174,40 +175,45 @@ export class ImageEngine {
       score,
       objectScore: out.objectScore,
       candidate,
-      overlay: await alphaBitmap(data, img.width, img.height),
+      overlay: await alphaBitmap(data, img.width, img.height, bbox),
       mask: {
         width: img.width,
         height: img.height,
         data,
-        bbox: natural instanceof Uint8Array ? maskBbox(data, img.width, img.height) : natural.bbox,
+        bbox,
         area: natural instanceof Uint8Array ? maskArea(data) : natural.area,
       },
     };
   }
 }
 
-/** Longest side of an overlay bitmap: it is only drawn, scaled to the element's size, never read. */
+/** Longest side of an overlay bitmap of a whole frame: it is only drawn, scaled to the element's size, never read. */
 export const OVERLAY_MAX_SIDE = 1024;
 
 /**
- * The mask as an alpha bitmap for the overlay: the one per-pixel pass of drawing, done here in the worker. Masks
- * larger than OVERLAY_MAX_SIDE are sampled down to it (nearest pixel), so a 8000x6000 photo costs the page a 1024x768
- * bitmap to upload and draw rather than 192 MB (the element's overlay is about that size on most screens).
+ * The mask as an alpha bitmap for the overlay, made here in the worker: the one per-pixel pass of drawing. It covers
+ * only the mask's bounding box `bbox` (natural pixels; 1x1 transparent when empty), since making a bitmap costs per
+ * pixel and an object rarely fills its frame. Frames larger than OVERLAY_MAX_SIDE are sampled down by the same
+ * factor (nearest pixel), so a 8000x6000 photo costs the page at most a 1024x768 bitmap rather than 192 MB.
  */
-export async function alphaBitmap(mask: Uint8Array, width: number, height: number): Promise<ImageBitmap | undefined> {
+export async function alphaBitmap(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  bbox: readonly [number, number, number, number],
+): Promise<ImageBitmap | undefined> {
   if (typeof createImageBitmap !== 'function' || typeof ImageData === 'undefined') return undefined;
+  const [bx, by, bw, bh] = bbox;
   const scale = Math.min(1, OVERLAY_MAX_SIDE / Math.max(width, height));
-  const w = Math.max(1, Math.round(width * scale));
-  const h = Math.max(1, Math.round(height * scale));
+  const w = Math.max(1, Math.round(bw * scale));
+  const h = Math.max(1, Math.round(bh * scale));
   const rgba = new Uint32Array(w * h);
-  // Little-endian RGBA: 0xffffffff is opaque white, 0 transparent.
-  if (w === width && h === height) {
-    for (let i = 0; i < mask.length; i++) if (mask[i]) rgba[i] = 0xffffffff;
-  } else {
+  if (bw > 0 && bh > 0) {
+    // Little-endian RGBA: 0xffffffff is opaque white, 0 transparent.
     const cols = new Uint32Array(w);
-    for (let x = 0; x < w; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / w));
+    for (let x = 0; x < w; x++) cols[x] = bx + Math.min(bw - 1, Math.floor(((x + 0.5) * bw) / w));
     for (let y = 0; y < h; y++) {
-      const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / h)) * width;
+      const row = (by + Math.min(bh - 1, Math.floor(((y + 0.5) * bh) / h))) * width;
       const out = y * w;
       for (let x = 0; x < w; x++) if (mask[row + cols[x]!]) rgba[out + x] = 0xffffffff;
     }

@@ -227,7 +227,7 @@ export class VideoEngine {
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
     };
     if (options.overlay) {
-      const bitmap = await alphaBitmap(data, width, height);
+      const bitmap = await alphaBitmap(data, width, height, bbox);
       if (bitmap) out.overlay = bitmap;
     }
     return out;

@@ -108,6 +108,13 @@ export interface MaskData {
   area: number;
 }
 
+/** A mask as an overlay draws it: an alpha bitmap (opaque white inside) of the mask's bounding box only. */
+export interface MaskOverlay {
+  bitmap: ImageBitmap;
+  /** The [x, y, width, height] of the frame, in natural pixels, that the bitmap covers; all zeros: nothing to draw. */
+  bbox: [number, number, number, number];
+}
+
 /** The result of one decode for one object. */
 export interface SegmentResultData {
   objectId: number;
@@ -119,9 +126,10 @@ export interface SegmentResultData {
   candidate: number;
   mask: MaskData;
   /**
-   * The mask as an alpha bitmap (opaque white inside), made in the worker so the page only draws and tints it: at
-   * the mask's size, or sampled down to 1024 px on its longer side for larger images (draw it scaled to the media).
-   * Absent where the worker cannot make bitmaps.
+   * The mask as an alpha bitmap (opaque white inside), made in the worker so the page only draws and tints it. It
+   * covers `mask.bbox` only (draw it scaled into that box; 1x1 transparent for an empty mask), at natural
+   * resolution, or sampled down as the whole image would be to 1024 px on its longer side. Absent where the worker
+   * cannot make bitmaps.
    */
   overlay?: ImageBitmap;
 }
@@ -147,8 +155,8 @@ export interface TrackObjectData {
   /** The same mask as COCO compressed RLE, made in the worker so that exports cost the page nothing. */
   rle: { size: [number, number]; counts: string };
   /**
-   * Alpha bitmap of the mask for drawing, at most 1024 px on its longer side (absent where the worker cannot make
-   * bitmaps, or when not asked for).
+   * Alpha bitmap of the mask's box `mask.bbox` for drawing, sampled down as `SegmentResultData.overlay` is (absent
+   * where the worker cannot make bitmaps, or when not asked for).
    */
   overlay?: ImageBitmap;
 }

@@ -9,6 +9,7 @@ import { Sam2Error, settle, toWireError, type WireError, type WireResult } from 
 import { makeCutout, makeMaskPng, type CodecResult, type CutoutRequest } from '../shared/codecs/encode.js';
 import type { MaskPngDepth } from '../shared/codecs/grey-png.js';
 import type {
+  MaskOverlay,
   ReadyInfo,
   SegmentPrompt,
   SegmentResultData,
@@ -217,10 +218,15 @@ export function createWorkerApi(core: EngineCore, options: WorkerApiOptions) {
       exports.get(id)?.abort();
     },
 
-    /** Draws recorded COCO RLE masks as alpha bitmaps (a replayed track), off the page's thread. */
-    async renderMasks(rles: { size: [number, number]; counts: string }[]): Promise<WireResult<ImageBitmap[]>> {
+    /** Draws recorded COCO RLE masks as alpha bitmaps of their boxes (a replayed track), off the page's thread. */
+    async renderMasks(rles: { size: [number, number]; counts: string }[]): Promise<WireResult<MaskOverlay[]>> {
       const r = await settle(() => core.renderMasks(rles));
-      return r.ok ? Comlink.transfer(r, r.value) : r;
+      return r.ok
+        ? Comlink.transfer(
+            r,
+            r.value.map((m) => m.bitmap),
+          )
+        : r;
     },
 
     /** A cut-out of the media sent (its bitmaps transferred, closed here) by the mask sent. Needs no model. */

@@ -114,7 +114,7 @@ describe('faults: element', function () {
       }
     }));
 
-  it('#10 headless: a 4000x3000 JPEG Blob is decoded in the worker; its mask is natural size, its overlay 1024 px', () =>
+  it('#10 headless: a 4000x3000 JPEG Blob is decoded in the worker; its mask is natural size, its overlay its box at 1024/4000', () =>
     faultCase(async () => {
       const seg = createSegmenter({ device: 'wasm', model: new URL(`/${TWIN}`, location.href).href });
       try {
@@ -126,7 +126,13 @@ describe('faults: element', function () {
         expect([r.mask.width, r.mask.height]).to.deep.equal([4000, 3000]);
         expect(iou(r.mask.data, big.truth(0))).to.be.at.least(0.9);
         expect(r.overlay, 'overlay bitmap').to.not.equal(undefined);
-        expect([r.overlay!.width, r.overlay!.height]).to.deep.equal([1024, 768]);
+        // It covers the mask's box only, sampled down as the whole image is to 1024 px (4000 → 1024).
+        const [, , bw, bh] = r.mask.bbox;
+        expect(bw * bh, 'a box smaller than the image').to.be.below(4000 * 3000 * 0.25);
+        expect([r.overlay!.width, r.overlay!.height]).to.deep.equal([
+          Math.round((bw * 1024) / 4000),
+          Math.round((bh * 1024) / 4000),
+        ]);
         r.overlay!.close();
         // Not an image at all: the worker's decode fails with media-decode, and the segmenter still works.
         const err = await seg.setImage(new Blob(['not an image'], { type: 'image/png' })).then(

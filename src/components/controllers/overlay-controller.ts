@@ -3,7 +3,7 @@
 // devicePixelRatio resolution; natural pixels map onto it through the media's rendered content rectangle, which
 // also maps pointer positions back to natural pixels.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { PromptBox, PromptPoint } from '../../shared/types.js';
+import type { MaskOverlay, PromptBox, PromptPoint } from '../../shared/types.js';
 import { contentRect, parseObjectFit, parseObjectPosition, type Rect } from '../geometry.js';
 
 /** The elements the overlay needs from the host's shadow root. */
@@ -68,13 +68,13 @@ export class OverlayController implements ReactiveController {
   /** Keyboard crosshair in natural pixels; null hides it. */
   crosshair: Point | null = null;
 
-  #mask: ImageBitmap | null = null;
-  #preview: ImageBitmap | null = null;
+  #mask: MaskOverlay | null = null;
+  #preview: MaskOverlay | null = null;
   /** Prompted objects' masks by object id (owned by the caller), and the one prompts go to (drawn last). */
-  #objects: ReadonlyMap<number, ImageBitmap> = new Map();
+  #objects: ReadonlyMap<number, MaskOverlay> = new Map();
   #activeObject = 1;
   /** Masks of a tracked video frame, by object id. */
-  #tracked = new Map<number, ImageBitmap>();
+  #tracked = new Map<number, MaskOverlay>();
   #frame = 0;
   #resize: ResizeObserver | null = null;
   #observed: Element | null = null;
@@ -88,23 +88,23 @@ export class OverlayController implements ReactiveController {
     host.addController(this);
   }
 
-  /** Replaces the mask bitmap (the previous one is closed). */
-  setMask(bitmap: ImageBitmap | null): void {
-    if (this.#mask !== bitmap) this.#mask?.close();
-    this.#mask = bitmap;
+  /** Replaces the mask (the previous bitmap is closed). */
+  setMask(mask: MaskOverlay | null): void {
+    if (this.#mask !== mask) this.#mask?.bitmap.close();
+    this.#mask = mask;
     this.requestDraw();
   }
 
-  /** Replaces the hover preview bitmap (the previous one is closed). */
-  setPreview(bitmap: ImageBitmap | null): void {
-    if (this.#preview !== bitmap) this.#preview?.close();
-    this.#preview = bitmap;
+  /** Replaces the hover preview (the previous bitmap is closed). */
+  setPreview(mask: MaskOverlay | null): void {
+    if (this.#preview !== mask) this.#preview?.bitmap.close();
+    this.#preview = mask;
     this.requestDraw();
   }
 
-  /** Replaces the tracked objects' masks (the previous ones are closed); an empty map clears them. */
-  setTracked(masks: ReadonlyMap<number, ImageBitmap>): void {
-    for (const [id, b] of this.#tracked) if (masks.get(id) !== b) b.close();
+  /** Replaces the tracked objects' masks (the previous bitmaps are closed); an empty map clears them. */
+  setTracked(masks: ReadonlyMap<number, MaskOverlay>): void {
+    for (const [id, b] of this.#tracked) if (masks.get(id) !== b) b.bitmap.close();
     this.#tracked = new Map(masks);
     this.requestDraw();
   }
@@ -113,7 +113,7 @@ export class OverlayController implements ReactiveController {
    * The prompted objects' masks, each in its colour, `active` on top; the caller owns the bitmaps (they are not
    * closed here).
    */
-  setObjects(masks: ReadonlyMap<number, ImageBitmap>, active: number): void {
+  setObjects(masks: ReadonlyMap<number, MaskOverlay>, active: number): void {
     this.#objects = new Map(masks);
     this.#activeObject = active;
     this.requestDraw();
@@ -241,14 +241,14 @@ export class OverlayController implements ReactiveController {
     const outlineColor = style.getPropertyValue('--sam2-outline-color').trim() || 'rgb(255, 255, 255)';
     const outlineWidth = px(style.getPropertyValue('--sam2-outline-width'), 2) * dpr;
 
-    for (const [id, bitmap] of this.#tracked) {
+    for (const [id, mask] of this.#tracked) {
       // Object 1 takes the host's colour; others a fixed palette, so objects keep their colour across frames.
-      this.#drawMask(ctx, bitmap, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
+      this.#drawMask(ctx, mask, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
     }
     const active = this.#objects.get(this.#activeObject);
-    for (const [id, bitmap] of this.#objects) {
-      if (bitmap !== active)
-        this.#drawMask(ctx, bitmap, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
+    for (const [id, mask] of this.#objects) {
+      if (mask !== active)
+        this.#drawMask(ctx, mask, c, w, h, objectColour(id, color), opacity, outlineColor, outlineWidth);
     }
     const activeColour = objectColour(this.#activeObject, color);
     if (active) this.#drawMask(ctx, active, c, w, h, activeColour, opacity, outlineColor, outlineWidth);
@@ -280,7 +280,7 @@ export class OverlayController implements ReactiveController {
 
   #drawMask(
     ctx: CanvasRenderingContext2D,
-    mask: ImageBitmap,
+    mask: MaskOverlay,
     c: Rect,
     w: number,
     h: number,
@@ -289,28 +289,47 @@ export class OverlayController implements ReactiveController {
     outlineColor: string,
     outlineWidth: number,
   ): void {
-    // The mask bitmap is scaled once, into the tint canvas of the overlay's size; the outline stamps that canvas
-    // (its alpha is the mask), so a large photo's mask is drawn once per frame, not nine times.
-    const tint = (this.#tint = scratch(w, h, this.#tint));
+    const natural = this.natural;
+    const [bx, by, bw, bh] = mask.bbox;
+    if (!natural || !(bw > 0 && bh > 0)) return;
+    // The mask's box on the canvas, and the region it touches with its outline: every pass below works on that
+    // region only, so drawing a mask costs the object's area, not the canvas's.
+    const sx = c.width / natural.width;
+    const sy = c.height / natural.height;
+    const dx = c.x + bx * sx;
+    const dy = c.y + by * sy;
+    const dw = bw * sx;
+    const dh = bh * sy;
+    const pad = Math.ceil(Math.max(0, outlineWidth)) + 2;
+    const x0 = Math.max(0, Math.floor(dx) - pad);
+    const y0 = Math.max(0, Math.floor(dy) - pad);
+    const rw = Math.min(w, Math.ceil(dx + dw) + pad) - x0;
+    const rh = Math.min(h, Math.ceil(dy + dh) + pad) - y0;
+    if (rw <= 0 || rh <= 0) return;
+
+    // The mask bitmap is scaled once, into a tint canvas of the region's size (drawing a canvas copies all of it,
+    // so it is no larger than the region); the outline stamps that canvas (its alpha is the mask), so a large
+    // photo's mask is drawn once per frame, not nine times.
+    const tint = (this.#tint = scratch(rw, rh, this.#tint));
     const t = ctx2d(tint);
     t.globalCompositeOperation = 'source-over';
-    t.clearRect(0, 0, w, h);
-    t.drawImage(mask, c.x, c.y, c.width, c.height);
+    t.clearRect(0, 0, rw, rh);
+    t.drawImage(mask.bitmap, dx - x0, dy - y0, dw, dh);
     t.globalCompositeOperation = 'source-in';
     t.fillStyle = color;
-    t.fillRect(0, 0, w, h);
+    t.fillRect(0, 0, rw, rh);
     ctx.globalAlpha = Math.min(1, Math.max(0, opacity));
-    ctx.drawImage(tint, 0, 0);
+    ctx.drawImage(tint, x0, y0);
     ctx.globalAlpha = 1;
     if (!(outlineWidth > 0)) return;
 
     // Outline: the mask dilated by stamping it at eight offsets, minus the mask itself, tinted.
-    const ring = (this.#ring = scratch(w, h, this.#ring));
+    const ring = (this.#ring = scratch(rw, rh, this.#ring));
     const r = ctx2d(ring);
     r.globalCompositeOperation = 'source-over';
-    r.clearRect(0, 0, w, h);
+    r.clearRect(0, 0, rw, rh);
     const d = outlineWidth;
-    for (const [dx, dy] of [
+    for (const [ox, oy] of [
       [-1, 0],
       [1, 0],
       [0, -1],
@@ -320,14 +339,14 @@ export class OverlayController implements ReactiveController {
       [-0.7, 0.7],
       [0.7, 0.7],
     ] as const) {
-      r.drawImage(tint, dx * d, dy * d);
+      r.drawImage(tint, ox * d, oy * d);
     }
     r.globalCompositeOperation = 'destination-out';
     r.drawImage(tint, 0, 0);
     r.globalCompositeOperation = 'source-in';
     r.fillStyle = outlineColor;
-    r.fillRect(0, 0, w, h);
-    ctx.drawImage(ring, 0, 0);
+    r.fillRect(0, 0, rw, rh);
+    ctx.drawImage(ring, x0, y0);
   }
 
   #drawBox(ctx: CanvasRenderingContext2D, a: Point, b: Point, dpr: number, dashed: boolean): void {

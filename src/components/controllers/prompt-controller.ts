@@ -5,7 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Sam2Error, abortedError } from '../../shared/errors.js';
 import { validatePrompt } from '../../shared/prompts.js';
-import type { PromptBox, PromptPoint } from '../../shared/types.js';
+import type { MaskOverlay, PromptBox, PromptPoint } from '../../shared/types.js';
 import type { Segmenter } from '../../client/segmenter.js';
 import { Sam2Mask, type Sam2MaskSource } from '../../client/mask.js';
 import { maskToBitmap } from '../../client/mask-bitmap.js';
@@ -46,7 +46,7 @@ interface ObjectState {
   /** The entry whose decode left the engine's refinement logits for this object. */
   logitsOf: PromptEntry | null;
   /** The mask drawn for this object. */
-  drawn: ImageBitmap | null;
+  drawn: MaskOverlay | null;
 }
 
 /** What the prompt controller works with. */
@@ -172,14 +172,14 @@ export class PromptController implements ReactiveController {
 
   /** The overlay: the active object's mask, every other object's in its own colour. */
   #drawObjects(): void {
-    const masks = new Map<number, ImageBitmap>();
+    const masks = new Map<number, MaskOverlay>();
     for (const o of this.#objects.values()) if (o.drawn) masks.set(o.id, o.drawn);
     this.options.overlay.setObjects(masks, this.#active);
   }
 
-  #show(o: ObjectState, bitmap: ImageBitmap | null): void {
-    if (o.drawn && o.drawn !== bitmap) o.drawn.close();
-    o.drawn = bitmap;
+  #show(o: ObjectState, mask: MaskOverlay | null): void {
+    if (o.drawn && o.drawn !== mask) o.drawn.bitmap.close();
+    o.drawn = mask;
     this.#drawObjects();
   }
 
@@ -277,9 +277,9 @@ export class PromptController implements ReactiveController {
     }
     if (entry.detail) {
       const seq = this.#seq;
-      const bitmap = await maskToBitmap(entry.detail.mask);
-      if (seq !== this.#seq) return bitmap.close();
-      this.#show(o, bitmap);
+      const drawn = await maskToBitmap(entry.detail.mask);
+      if (seq !== this.#seq) return drawn.bitmap.close();
+      this.#show(o, drawn);
       reporter.announce(this.options.text()[what](entry.detail.mask.area, o.id));
       reporter.emit('mask-change', entry.detail);
       return;
@@ -340,7 +340,7 @@ export class PromptController implements ReactiveController {
     const mask = new Sam2Mask(r.mask, this.options.pixels?.(bitmap) ?? bitmap, seg.maskCodec);
     const alpha = await maskToBitmap(mask, r.overlay);
     if (seq !== this.#seq) {
-      alpha.close();
+      alpha.bitmap.close();
       throw abortedError('the prompt');
     }
     this.options.willShowMask?.();
@@ -461,7 +461,7 @@ export class PromptController implements ReactiveController {
           if (seq !== this.#hoverSeq) continue;
           const alpha = await maskToBitmap(r.mask, r.overlay);
           if (seq !== this.#hoverSeq) {
-            alpha.close();
+            alpha.bitmap.close();
             continue;
           }
           this.options.overlay.setPreview(alpha);

@@ -79,17 +79,17 @@ export class TrackingController implements ReactiveController {
     };
     const session = new VideoTrackingSession(segmenter, target as TrackSource, opts, {
       overlay: isOwn,
-      onPrompt: (o, bitmap) => {
-        if (this.#session !== session) return bitmap?.close();
-        if (bitmap) overlay.setTracked(new Map([[o.objectId, bitmap]]));
+      onPrompt: (o, drawn) => {
+        if (this.#session !== session) return drawn?.bitmap.close();
+        if (drawn) overlay.setTracked(new Map([[o.objectId, drawn]]));
         emitMask(o);
       },
-      onFrame: (f, bitmaps) => {
+      onFrame: (f, drawn) => {
         if (this.#session !== session) {
-          for (const b of bitmaps.values()) b.close();
+          for (const m of drawn.values()) m.bitmap.close();
           return;
         }
-        if (isOwn) overlay.setTracked(bitmaps);
+        if (isOwn) overlay.setTracked(drawn);
         for (const o of f.objects) {
           emitMask(o);
         }
@@ -164,9 +164,9 @@ export class TrackingController implements ReactiveController {
     const seg = engine.existing;
     if (!seg) return;
     seg.renderMasks(rec.objects.map((o) => o.segmentation)).then(
-      (bitmaps) => {
-        if (seq !== this.#replaySeq || this.#session !== session) return bitmaps.forEach((b) => b.close());
-        overlay.setTracked(new Map(rec.objects.map((o, i) => [o.objectId, bitmaps[i]!])));
+      (drawn) => {
+        if (seq !== this.#replaySeq || this.#session !== session) return drawn.forEach((m) => m.bitmap.close());
+        overlay.setTracked(new Map(rec.objects.map((o, i) => [o.objectId, drawn[i]!])));
         if (!emit) return;
         for (const o of rec.objects) {
           const [h, w] = o.segmentation.size;

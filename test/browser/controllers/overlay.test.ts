@@ -4,18 +4,19 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { drawScene } from '../helpers/scenes.js';
 import type { MediaHost } from './hosts.js';
+import type { MaskOverlay } from '../../../src/shared/types.js';
 import './hosts.js';
 
 const W = 200;
 const H = 100;
 
-/** An alpha bitmap: opaque over the rectangle, transparent elsewhere. */
-function rectMask(x: number, y: number, w: number, h: number): Promise<ImageBitmap> {
-  const c = new OffscreenCanvas(W, H);
+/** A rectangular mask as the worker draws it: an opaque alpha bitmap of its box only, placed by `bbox`. */
+async function rectMask(x: number, y: number, w: number, h: number): Promise<MaskOverlay> {
+  const c = new OffscreenCanvas(w, h);
   const ctx = c.getContext('2d')!;
   ctx.fillStyle = '#fff';
-  ctx.fillRect(x, y, w, h);
-  return createImageBitmap(c);
+  ctx.fillRect(0, 0, w, h);
+  return { bitmap: await createImageBitmap(c), bbox: [x, y, w, h] };
 }
 
 /** Overlay RGBA at a natural-pixel point (the host is 320×240 CSS px; the 200×100 media is letterboxed). */
@@ -53,6 +54,25 @@ describe('OverlayController', () => {
     host.overlay.setMask(null);
     host.overlay.draw();
     expect(pixel(host, 130, 40)[3]).to.equal(0);
+  });
+
+  it('draws the outline around the mask box, beyond the bitmap it places', async () => {
+    host.style.setProperty('--sam2-outline-width', '3');
+    host.style.setProperty('--sam2-outline-color', 'rgb(0, 0, 255)');
+    host.overlay.setMask(await rectMask(100, 20, 60, 40));
+    host.overlay.draw();
+    expect(pixel(host, 130, 40)).to.deep.equal([255, 0, 0, 255]);
+    // One natural pixel (1.6 CSS px) outside each edge lies on the 3 px ring; five pixels out is clear.
+    for (const [x, y] of [
+      [99, 40],
+      [160.5, 40],
+      [130, 19],
+      [130, 60.5],
+    ] as const) {
+      expect(pixel(host, x, y), `outline at ${x},${y}`).to.deep.equal([0, 0, 255, 255]);
+    }
+    expect(pixel(host, 95, 40)[3]).to.equal(0);
+    expect(pixel(host, 130, 65)[3]).to.equal(0);
   });
 
   it('draws prompt markers at their natural-pixel positions (green positive, red negative)', async () => {
