@@ -19,6 +19,8 @@ test('upsampleThresholdRegion equals upsampleAndThreshold + maskBbox + maskArea'
     [100, 700, 128, 128, 40],
     [257, 255, 250, 3, 1.2],
     [64, 64, 30, 30, -5], // empty
+    [800, 600, 255, 128, 4], // on the right edge
+    [333, 999, 0, 0, 3], // in a corner
   ];
   for (const [w, h, cx, cy, r] of cases) {
     const src = blob(256, cx, cy, r, () => (rand() - 0.5) * 2);
@@ -28,4 +30,12 @@ test('upsampleThresholdRegion equals upsampleAndThreshold + maskBbox + maskArea'
     assert.deepEqual(got.bbox, maskBbox(want, w, h));
     assert.equal(got.area, maskArea(want));
   }
+  // Two objects far apart: the columns between them are interpolated too, and stay empty.
+  const a = blob(256, 40, 60, 10, () => 0);
+  const b = blob(256, 200, 180, 15, () => 0);
+  const two = a.map((v, i) => Math.max(v, b[i]!));
+  const want = upsampleAndThreshold(two, 256, 256, 1024, 768);
+  const got = upsampleThresholdRegion(two, 256, 256, 1024, 768);
+  assert.deepEqual(got.data, want);
+  assert.deepEqual(got.bbox, maskBbox(want, 1024, 768));
 });

@@ -51,27 +51,29 @@ class RowResampler {
   rowB: Float64Array;
   private readonly src: ArrayLike<number>;
   private readonly inW: number;
-  private readonly outW: number;
   private readonly xs: AxisPlan;
   private readonly ys: AxisPlan;
   private rowAIndex = -1;
   private rowBIndex = -1;
+  /** Output columns interpolated, [xFrom, xTo); the rest of rowA/rowB is left as it was. */
+  xFrom = 0;
+  xTo: number;
 
   constructor(src: ArrayLike<number>, inW: number, inH: number, outW: number, outH: number) {
     this.src = src;
     this.inW = inW;
-    this.outW = outW;
     this.xs = axisPlan(inW, outW);
     this.ys = axisPlan(inH, outH);
     this.rowA = new Float64Array(outW);
     this.rowB = new Float64Array(outW);
+    this.xTo = outW;
   }
 
   private fillRow(row: Float64Array, srcRow: number): void {
     const { i0, i1, w } = this.xs;
     const src = this.src;
     const base = srcRow * this.inW;
-    for (let x = 0, n = this.outW; x < n; x++) {
+    for (let x = this.xFrom, n = this.xTo; x < n; x++) {
       const wx = w[x];
       row[x] = (1 - wx) * src[base + i0[x]] + wx * src[base + i1[x]];
     }
@@ -196,17 +198,32 @@ export function upsampleThresholdRegion(
   checkDims(src, inW, inH, outW, outH);
   const data = new Uint8Array(outW * outH);
   const rowHas = new Uint8Array(inH);
+  let c0 = inW;
+  let c1 = -1;
   for (let y = 0; y < inH; y++) {
     const o = y * inW;
     for (let x = 0; x < inW; x++) {
       if (src[o + x]! > threshold) {
         rowHas[y] = 1;
+        if (x < c0) c0 = x;
+        let last = inW - 1;
+        while (!(src[o + last]! > threshold)) last--;
+        if (last > c1) c1 = last;
         break;
       }
     }
   }
+  if (c1 < 0) return { data, bbox: [0, 0, 0, 0], area: 0 };
   const ys = axisPlan(inH, outH);
   const r = new RowResampler(src, inW, inH, outW, outH);
+  // Columns too: an output column whose two input columns both lie outside [c0, c1] is all zeros.
+  const xs = axisPlan(inW, outW);
+  let from = 0;
+  while (from < outW && xs.i0[from]! < c0 && !(xs.w[from] !== 0 && xs.i1[from]! >= c0)) from++;
+  let to = outW;
+  while (to > from && xs.i0[to - 1]! > c1) to--;
+  r.xFrom = from;
+  r.xTo = to;
   let x0 = outW;
   let y0 = outH;
   let x1 = -1;
@@ -221,7 +238,7 @@ export function upsampleThresholdRegion(
     const o = y * outW;
     let first = -1;
     let last = -1;
-    for (let x = 0; x < outW; x++) {
+    for (let x = from; x < to; x++) {
       const v = wy === 0 ? Math.fround(a[x]!) : Math.fround(wa * a[x]! + wy * b[x]!);
       if (v > threshold) {
         data[o + x] = 1;
