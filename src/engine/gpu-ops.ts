@@ -37,9 +37,14 @@ export class GpuMemory {
   }
 }
 
-/** The slots' memories when every one of them is kept on the GPU (WebGPU), else null (the layout packs on the CPU). */
+/** The values when every one of them is kept on the GPU (WebGPU), else null (the layout packs on the CPU). */
+export function gpuValues(values: readonly unknown[]): GpuMemory[] | null {
+  return values.every((v) => v instanceof GpuMemory) ? (values as GpuMemory[]) : null;
+}
+
+/** The slots' memories when every one of them is kept on the GPU, else null. */
 export function gpuMemories(slots: readonly { maskmem: unknown }[]): GpuMemory[] | null {
-  return slots.every((s) => s.maskmem instanceof GpuMemory) ? slots.map((s) => s.maskmem as GpuMemory) : null;
+  return gpuValues(slots.map((s) => s.maskmem));
 }
 
 async function device(): Promise<GpuDevice> {
@@ -246,40 +251,50 @@ export async function normalizeOnGpu(
 }
 
 // dst = src + bias[channel], for a [channels, plane] tensor (EdgeTAM's no-memory embedding on a prompted frame).
-const ADD_CHANNEL_WGSL = `
-struct Dims { channels: u32, plane: u32, width: u32, pad: u32 }
+// dst = src viewed as equal blocks, each plus its row of the table: a block's value i gets row[i % inner].
+const ADD_BLOCKS_WGSL = `
+struct Dims { block: u32, inner: u32, width: u32, total: u32 }
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> dims: Dims;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> table: array<f32>;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * dims.width;
-  if (i >= dims.channels * dims.plane) { return; }
-  dst[i] = src[i] + bias[i / dims.plane];
+  if (i >= dims.total) { return; }
+  dst[i] = src[i] + table[(i / dims.block) * dims.inner + i % dims.inner];
 }`;
 
-/** A float32 GPU tensor viewed as [bias.length, plane] plus one value per channel, into a new GPU tensor. */
-export async function addPerChannelOnGpu(t: ort.Tensor, bias: Float32Array): Promise<ort.Tensor> {
-  const channels = bias.length;
+/**
+ * A float32 GPU tensor viewed as `table.length / inner` equal blocks, each plus its row of `inner` values of `table`
+ * repeated over the block, into a new GPU tensor (the table is uploaded and counted).
+ */
+export async function addBlocksOnGpu(t: ort.Tensor, table: Float32Array, inner: number): Promise<ort.Tensor> {
   const n = t.size;
-  if (channels === 0 || n % channels !== 0) throw new RangeError(`cannot add ${channels} channel values to ${n}`);
+  const blocks = table.length / inner;
+  if (!Number.isInteger(blocks) || blocks === 0 || n % blocks !== 0 || (n / blocks) % inner !== 0)
+    throw new RangeError(`cannot add ${blocks} rows of ${inner} to ${n} values`);
   const d = await device();
   const out = d.createBuffer({ size: n * 4, usage: STORAGE_COPY });
   const groups = Math.ceil(n / WORKGROUP);
   const x = Math.min(groups, MAX_GROUPS);
   const uniform = d.createBuffer({ size: 16, usage: USAGE.UNIFORM | USAGE.COPY_DST });
-  d.queue.writeBuffer(uniform, 0, Uint32Array.of(channels, n / channels, x * WORKGROUP, 0));
-  const table = d.createBuffer({ size: bias.byteLength, usage: USAGE.STORAGE | USAGE.COPY_DST });
-  d.queue.writeBuffer(table, 0, bias);
-  countUpload(bias.byteLength);
+  d.queue.writeBuffer(uniform, 0, Uint32Array.of(n / blocks, inner, x * WORKGROUP, n));
+  const rows = d.createBuffer({ size: table.byteLength, usage: USAGE.STORAGE | USAGE.COPY_DST });
+  d.queue.writeBuffer(rows, 0, table);
+  countUpload(table.byteLength);
   dispatch(
     d,
-    ADD_CHANNEL_WGSL,
-    [{ buffer: t.gpuBuffer as unknown as GpuBuffer }, { buffer: out }, { buffer: uniform }, { buffer: table }],
+    ADD_BLOCKS_WGSL,
+    [{ buffer: t.gpuBuffer as unknown as GpuBuffer }, { buffer: out }, { buffer: uniform }, { buffer: rows }],
     [x, Math.ceil(groups / x)],
     uniform,
-    table,
+    rows,
   );
   return tensorOn(out, t.dims);
+}
+
+/** A float32 GPU tensor viewed as [bias.length, plane] plus one value per channel, into a new GPU tensor. */
+export function addPerChannelOnGpu(t: ort.Tensor, bias: Float32Array): Promise<ort.Tensor> {
+  return addBlocksOnGpu(t, bias, 1);
 }

@@ -190,8 +190,8 @@ async function fp16Device(device: DeviceOption): Promise<DeviceOption> {
 
 /**
  * Outputs that stay on the GPU on WebGPU (WASM ignores this); every other output comes back to the CPU. Every bundle:
- * the encoder's features go straight to the decoder and the memory graphs, and the memory encoder's features stay
- * for the bank, which packs them there (gpu-ops.ts). Memory attention's conditioned features go straight to the
+ * the encoder's features go straight to the decoder and the memory graphs, and the memory encoder's features (and
+ * EdgeTAM's per-memory positions) stay for the bank, which packs them there (gpu-ops.ts). Memory attention's conditioned features go straight to the
  * decoder, and of the candidate masks only the selected one is copied back. The canonical bundle reads its IoU
  * scores through onnxruntime (which submits the run); the exports' mask decoder keeps the high-res mask that their
  * memory encoder takes. Names a graph lacks are ignored, so the exports' graphs share one list.
@@ -206,7 +206,7 @@ function outputsOnDevice(graph: string, canonical: boolean): boolean | string[] 
   }
   if (graph === 'memory_attention') return ['conditioned_feats', 'conditioned_features'];
   if (graph === 'mask_decoder') return ['high_res_mask', 'pred_masks'];
-  if (graph === 'memory_encoder') return ['memory_tokens'];
+  if (graph === 'memory_encoder') return ['memory_tokens', 'memory_pos_enc'];
   return false;
 }
 

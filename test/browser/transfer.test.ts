@@ -12,7 +12,14 @@ import { testBackend } from './helpers/backend.js';
 import { drawScene, iou, RED } from './helpers/scenes.js';
 import { createSegmenter } from '../../src/client/segmenter.js';
 import { createSession, ort } from './helpers/ort.js';
-import { GpuMemory, addPerChannelOnGpu, keepOnGpu, packOnGpu, transposeOnGpu } from '../../src/engine/gpu-ops.js';
+import {
+  GpuMemory,
+  addBlocksOnGpu,
+  addPerChannelOnGpu,
+  keepOnGpu,
+  packOnGpu,
+  transposeOnGpu,
+} from '../../src/engine/gpu-ops.js';
 import { readFloatSlice } from '../../src/engine/tensors.js';
 import { preprocess, SAM2_PREPROCESS } from '../../src/engine/preprocess.js';
 
@@ -110,17 +117,20 @@ describe(`GPU transfer counter (${backend})`, function () {
     });
   });
 
-  it('export C (EdgeTAM): one candidate mask and the memory positions come back, not the memory or the features', async function () {
+  it('export C (EdgeTAM): one candidate mask comes back, not the memory, its positions or the features', async function () {
     if (backend !== 'webgpu') this.skip();
     const { perFrame, promptDown } = await bytesMoved('edgetam-video-twin-c', 4);
     // The prompt's no-memory embedding is added on the GPU: its features (4 MiB) are not read back.
     expect(promptDown, 'read back for the prompt').to.be.at.most(SELECTED_MASK + 3 * (F32 + F32 + 256 * F32));
-    const POS = 512 * 64 * F32; // memory_pos_enc, read to add each memory's temporal row
+    const POS = 512 * 64 * F32; // memory_pos_enc: each memory's temporal row is added to it on the GPU
     const small = 3 * (F32 + F32 + 256 * F32); // IoU, score and pointer of up to 3 candidates
-    perFrame.forEach(({ down }, i) => {
+    perFrame.forEach(({ up, down }, i) => {
       expect(down, `read back, frame ${i + 1}`)
-        .to.be.at.least(SELECTED_MASK + POS)
-        .and.at.most(SELECTED_MASK + POS + small);
+        .to.be.at.least(SELECTED_MASK + F32 + F32 + 256 * F32)
+        .and.at.most(SELECTED_MASK + small)
+        .and.lessThan(SELECTED_MASK + POS);
+      // Nor go the memories' positions up (128 KiB each): only their temporal rows (256 B each).
+      expect(up, `uploaded, frame ${i + 1}`).to.be.at.least(FRAME);
     });
   });
 
@@ -178,7 +188,7 @@ describe(`GPU transfer counter (${backend})`, function () {
     }
   });
 
-  it('transposes a tensor, and adds a value per channel, on the GPU exactly', async function () {
+  it('transposes a tensor, adds a value per channel and a row per block, on the GPU exactly', async function () {
     if (backend !== 'webgpu') this.skip();
     // ORT's device exists once a WebGPU session does.
     const session = await createSession(VIDEO_MANIFEST.replace('manifest.json', 'memory_encoder.onnx'), backend);
@@ -222,6 +232,22 @@ describe(`GPU transfer counter (${backend})`, function () {
         ).to.equal(true);
       } finally {
         [input, sum].forEach((x) => x.dispose());
+      }
+      // EdgeTAM's memory positions: three blocks of 512 tokens × 64, each plus its temporal row.
+      const pos = Float32Array.from({ length: 3 * 512 * 64 }, (_, i) => Math.sin(i / 3));
+      const rows = Float32Array.from({ length: 3 * 64 }, (_, i) => i * 0.25 - 7);
+      const packed = await packOnGpu([pos], [3 * 512, 1, 64]);
+      const added = await addBlocksOnGpu(packed, rows, 64);
+      try {
+        expect(added.dims).to.deep.equal([3 * 512, 1, 64]);
+        const got = (await readFloatSlice(added, 0, pos.length))!;
+        const want = pos.map((v, i) => v + rows[Math.floor(i / (512 * 64)) * 64 + (i % 64)]!);
+        expect(
+          got.every((v, i) => v === want[i]),
+          'positions + row[block]',
+        ).to.equal(true);
+      } finally {
+        [packed, added].forEach((x) => x.dispose());
       }
     } finally {
       await session.release();

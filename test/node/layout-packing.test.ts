@@ -203,7 +203,13 @@ test('dynamic (EdgeTAM): only existing memories, conditioning first (row 6), the
     assert.equal(m.spatial[b * 512 * 64 + 3], s.frame);
     // Each memory's own positions + its temporal row.
     assert.equal(m.spatialPos[b * 512 * 64 + 3], 1000 + s.frame + 10 * s.row);
+    // The temporal rows alone, in the same order, for the GPU path to add.
+    assert.deepEqual(m.rows.subarray(b * 64, (b + 1) * 64), TPOS.subarray(s.row * 64, (s.row + 1) * 64));
   });
+  // Positions packed on the GPU: none here, the rows still.
+  const gpu = packDynamic(plan, 512, TPOS, 6, { values: false, positions: false });
+  assert.equal(gpu.spatial.length + gpu.spatialPos.length, 0);
+  assert.deepEqual(gpu.rows, m.rows);
 });
 
 test('dynamic (EdgeTAM): pointers conditioning first then newest first, 4 rows each, zero positions', () => {

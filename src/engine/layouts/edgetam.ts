@@ -12,7 +12,15 @@ import { ort } from '../runtime.js';
 import type { MemoryPlan } from '../tracker/memory-bank.js';
 import type { ExportConstants } from './export-constants.js';
 import { scalePoints } from './fixed-bank.js';
-import { addPerChannelOnGpu, gpuMemories, keepOnGpu, packOnGpu, transposeOnGpu } from '../gpu-ops.js';
+import {
+  addBlocksOnGpu,
+  addPerChannelOnGpu,
+  gpuMemories,
+  gpuValues,
+  keepOnGpu,
+  packOnGpu,
+  transposeOnGpu,
+} from '../gpu-ops.js';
 import { onGpu } from '../tensors.js';
 import {
   channelsToTokens,
@@ -114,22 +122,35 @@ export function edgeTamLayout(
     },
 
     async attend(frame: Outputs, plan: MemoryPlan): Promise<ort.Tensor> {
-      // WebGPU: features, memories and the conditioned features stay there; positions and pointers go up.
+      // WebGPU: features, memories, their positions and the conditioned features stay there; the temporal rows
+      // and the pointers go up.
       const onDevice = onGpu(frame['feats2']) && gpuMemories(plan.slots) !== null;
-      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1, { values: !onDevice });
+      const posOnDevice = onDevice && gpuValues(plan.slots.map((s) => s.pos)) !== null;
+      const m = packDynamic(plan, EDGETAM_MEMORY_TOKENS, K.tpos, K.numMaskmem - 1, {
+        values: !onDevice,
+        positions: !posOnDevice,
+      });
       const rows = m.n * EDGETAM_MEMORY_TOKENS;
       if (onDevice) {
         posTokensGpu ??= await transposeOnGpu(frame['pos2']!, 256, T, [T, 1, 256]);
-        const feeds = {
+        const feeds: Record<string, ort.Tensor> = {
           current_vision_features: await transposeOnGpu(frame['feats2']!, 256, T, [T, 1, 256]),
           // In packDynamic's order (conditioning first), not the plan's.
           spatial_memory: await packOnGpu(gpuMemories(m.slots)!, [rows, 1, 64]),
         };
+        if (posOnDevice) {
+          // Each memory's positions plus its temporal row, added on the GPU to the packed positions.
+          const packed = await packOnGpu(gpuValues(m.slots.map((s) => s.pos))!, [rows, 1, 64]);
+          try {
+            feeds['spatial_memory_position_embeddings'] = await addBlocksOnGpu(packed, m.rows, 64);
+          } finally {
+            packed.dispose();
+          }
+        } else feeds['spatial_memory_position_embeddings'] = f32(m.spatialPos, [rows, 1, 64]);
         try {
           const out = await graphs.memoryAttention.run({
             ...feeds,
             current_vision_position_embeddings: posTokensGpu,
-            spatial_memory_position_embeddings: f32(m.spatialPos, [rows, 1, 64]),
             pointer_memory: f32(m.pointers, [m.p * 4, 1, 64]),
             pointer_memory_position_embeddings: f32(m.pointerPos, [m.p * 4, 1, 64]),
           });
@@ -222,15 +243,18 @@ export function edgeTamLayout(
       const len = EDGETAM_MEMORY_TOKENS * 64;
       const t = out['memory_tokens'];
       try {
-        const pos = await readFloats(out['memory_pos_enc'], 'memory_encoder', 'memory_pos_enc');
-        if (t?.size !== len || pos.length !== len)
+        const p = out['memory_pos_enc'];
+        if (t?.size !== len || p?.size !== len)
           throw new Sam2Error('model-contract', `memory_encoder returned ${t?.size ?? 0} values, expected 512×64`);
-        // WebGPU: the memory stays there (model-load.ts); its positions, which attention adds its row to, come back.
+        // WebGPU: the memory and its positions stay there (model-load.ts); attention adds the temporal rows there.
         const kept = await keepOnGpu(t);
         const tokens = kept ?? f32ToF16(await readFloats(t, 'memory_encoder', 'memory_tokens'));
-        return { tokens, pos: f32ToF16(pos) };
+        // Positions stay beside a memory kept there (attention packs both there, or both on the CPU).
+        const pos = (kept && (await keepOnGpu(p))) || f32ToF16(await readFloats(p, 'memory_encoder', 'memory_pos_enc'));
+        return { tokens, pos };
       } finally {
         disposeTensor(t);
+        disposeTensor(out['memory_pos_enc']);
       }
     },
   };

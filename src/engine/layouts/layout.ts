@@ -63,8 +63,8 @@ export interface LayoutDecoded {
 /** One memory as stored: fp16 bits on the CPU, or float32 kept on the GPU (WebGPU, where the layout packs there). */
 export interface LayoutMemory {
   tokens: StoredMemory;
-  /** Per-memory positions, for layouts whose memory encoder returns them per frame. */
-  pos?: Uint16Array;
+  /** Per-memory positions, for layouts whose memory encoder returns them per frame (on the GPU where tokens are). */
+  pos?: StoredMemory;
 }
 
 /** A bundle layout as the tracker drives it. */

@@ -187,8 +187,10 @@ export interface DynamicInputs {
   spatial: Float32Array;
   /** The slots in the order packed. */
   slots: MemorySlot[];
-  /** [n·tokens, 1, 64]: each memory's own positions + its temporal row. */
+  /** [n·tokens, 1, 64]: each memory's own positions + its temporal row; empty with `positions: false`. */
   spatialPos: Float32Array;
+  /** [n, 64]: the temporal row of each slot, in the order packed (what the GPU path adds to the positions). */
+  rows: Float32Array;
   /** [p·4, 1, 64]. */
   pointers: Float32Array;
   /** [p·4, 1, 64]: zeros (EdgeTAM has no pointer temporal encoding). */
@@ -208,25 +210,30 @@ export function packDynamic(
   tokens: number,
   tpos: Float32Array,
   condRow: number,
-  opts: { values?: boolean } = {},
+  /** `values`/`positions: false`: the caller packs the memories / positions on the GPU. */
+  opts: { values?: boolean; positions?: boolean } = {},
 ): DynamicInputs {
   const values = opts.values ?? true;
+  const positions = opts.positions ?? true;
   const len = tokens * MEM_DIM;
   const conds = plan.slots.filter((s) => s.row === condRow);
   const recents = plan.slots.filter((s) => s.row !== condRow).sort((a, b) => b.row - a.row);
   const slots = [...conds, ...recents];
   const n = slots.length;
   const spatial = new Float32Array(values ? n * len : 0);
-  const spatialPos = new Float32Array(n * len);
+  const spatialPos = new Float32Array(positions ? n * len : 0);
+  const rows = new Float32Array(n * MEM_DIM);
   const scratch = new Float32Array(len);
   slots.forEach((s, b) => {
     if (s.maskmem.length !== len)
       throw new RangeError(`memory of frame ${s.frame} has ${s.maskmem.length} values, expected ${len}`);
     if (!s.pos || s.pos.length !== len) throw new RangeError(`memory of frame ${s.frame} has no positions`);
     if (values) f16ToF32(hostMemory(s.maskmem, s.frame), spatial.subarray(b * len, (b + 1) * len));
-    f16ToF32(s.pos, scratch);
     const row = tpos.subarray(s.row * MEM_DIM, (s.row + 1) * MEM_DIM);
     if (row.length !== MEM_DIM) throw new RangeError(`temporal row ${s.row} outside the table`);
+    rows.set(row, b * MEM_DIM);
+    if (!positions) return;
+    f16ToF32(hostMemory(s.pos, s.frame), scratch);
     const dst = spatialPos.subarray(b * len, (b + 1) * len);
     for (let t = 0; t < tokens; t++)
       for (let c = 0; c < MEM_DIM; c++) dst[t * MEM_DIM + c] = scratch[t * MEM_DIM + c]! + row[c]!;
@@ -240,6 +247,7 @@ export function packDynamic(
     spatial,
     slots,
     spatialPos,
+    rows,
     pointers,
     pointerPos: new Float32Array(p * PTR_DIM),
     order: { spatial: slots.map((s) => ({ frame: s.frame, row: s.row })), pointers: plan.pointers.map((e) => e.frame) },

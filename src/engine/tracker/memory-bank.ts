@@ -30,11 +30,12 @@ export function hostMemory(m: StoredMemory, frame: number): Uint16Array {
   throw new RangeError(`memory of frame ${frame} is on the device; this layout packs on the CPU`);
 }
 
-/** Releases what a frame output holds on the device (its memory) and forgets the memory. */
+/** Releases what a frame output holds on the device (its memory and positions) and forgets them. */
 export function releaseMemory(out: FrameOut | undefined): void {
-  if (!out?.maskmem) return;
-  if (!(out.maskmem instanceof Uint16Array)) out.maskmem.release();
+  if (!out) return;
+  for (const m of [out.maskmem, out.maskmemPos]) if (m && !(m instanceof Uint16Array)) m.release();
   out.maskmem = null;
+  out.maskmemPos = null;
 }
 
 /** What is stored for one object on one frame (§3.1). */
@@ -51,8 +52,9 @@ export interface FrameOut {
   /** Memory features as fp16 bits, or float32 on the GPU (layout-specific: [64,64,64] canonical, [T,64]
    * token-major for the public exports); null until memory-encoded, or once evicted. */
   maskmem: StoredMemory | null;
-  /** Per-memory positions (fp16), for layouts whose memory encoder returns them per frame (EdgeTAM). */
-  maskmemPos?: Uint16Array | null;
+  /** Per-memory positions (fp16, or float32 on the GPU), for layouts whose memory encoder returns them per frame
+   * (EdgeTAM); released with the memory. */
+  maskmemPos?: StoredMemory | null;
 }
 
 /** One independent state per object (§3.1, §3.7). */
@@ -88,7 +90,7 @@ export interface MemorySlot {
   row: number;
   maskmem: StoredMemory;
   /** The memory's own positions, where the layout keeps them per frame. */
-  pos?: Uint16Array;
+  pos?: StoredMemory;
 }
 
 /** One object pointer fed to G4. */
@@ -324,7 +326,6 @@ export function evict(o: ObjectState, f: number, dir: Direction, keep: Retention
       o.points.delete(t);
     } else if (age >= maskmemAge && near >= keep.maskmem) {
       releaseMemory(out);
-      out.maskmemPos = null;
       out.lowRes = null;
     }
   }
