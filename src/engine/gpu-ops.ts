@@ -195,6 +195,62 @@ export async function transposeOnGpu(
   return tensorOn(out, dims);
 }
 
+// Bilinear resize with align_corners=false (torch's F.interpolate, math/resample.ts): half-pixel centres, clamped.
+const UPSAMPLE_WGSL = `
+struct Dims { inW: u32, inH: u32, outW: u32, outH: u32 }
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> dims: Dims;
+fn tap(d: u32, inSize: u32, outSize: u32) -> vec3<f32> {
+  let s = max((f32(d) + 0.5) * f32(inSize) / f32(outSize) - 0.5, 0.0);
+  let a = min(u32(floor(s)), inSize - 1u);
+  return vec3<f32>(f32(a), f32(min(a + 1u, inSize - 1u)), s - f32(a));
+}
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= dims.outW || gid.y >= dims.outH) { return; }
+  let tx = tap(gid.x, dims.inW, dims.outW);
+  let ty = tap(gid.y, dims.inH, dims.outH);
+  let r0 = u32(ty.x) * dims.inW;
+  let r1 = u32(ty.y) * dims.inW;
+  let a = src[r0 + u32(tx.x)] * (1.0 - tx.z) + src[r0 + u32(tx.y)] * tx.z;
+  let b = src[r1 + u32(tx.x)] * (1.0 - tx.z) + src[r1 + u32(tx.y)] * tx.z;
+  dst[gid.y * dims.outW + gid.x] = a * (1.0 - ty.z) + b * ty.z;
+}`;
+
+/**
+ * A host map inW×inH (a 256² mask's logits) resized bilinearly on the GPU into a new GPU tensor of `dims`: what goes
+ * up is the small map, not the 1024² one a memory encoder takes. Float32 arithmetic, so within float rounding of
+ * the CPU's upsampleBilinear (which weighs in float64).
+ */
+export async function upsampleOnGpu(
+  src: Float32Array,
+  inW: number,
+  inH: number,
+  outW: number,
+  outH: number,
+  dims: readonly number[],
+): Promise<ort.Tensor> {
+  if (src.length !== inW * inH || dims.reduce((a, b) => a * b, 1) !== outW * outH)
+    throw new RangeError(`cannot resize ${src.length} values as ${inW}×${inH} to [${dims.join(',')}]`);
+  const d = await device();
+  const input = d.createBuffer({ size: src.byteLength, usage: USAGE.STORAGE | USAGE.COPY_DST });
+  d.queue.writeBuffer(input, 0, src);
+  countUpload(src.byteLength);
+  const out = d.createBuffer({ size: outW * outH * 4, usage: STORAGE_COPY });
+  const uniform = d.createBuffer({ size: 16, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+  d.queue.writeBuffer(uniform, 0, Uint32Array.of(inW, inH, outW, outH));
+  dispatch(
+    d,
+    UPSAMPLE_WGSL,
+    [{ buffer: input }, { buffer: out }, { buffer: uniform }],
+    [Math.ceil(outW / 16), Math.ceil(outH / 16)],
+    uniform,
+    input,
+  );
+  return tensorOn(out, dims);
+}
+
 // SAM 2's normalisation of a resized frame, from an rgba8unorm texture (values already /255) to planar float32 CHW;
 // outside the content area (longest-edge padding) zero, as on the CPU.
 const NORMALIZE_WGSL = `

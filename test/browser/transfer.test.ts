@@ -19,7 +19,9 @@ import {
   keepOnGpu,
   packOnGpu,
   transposeOnGpu,
+  upsampleOnGpu,
 } from '../../src/engine/gpu-ops.js';
+import { upsampleBilinear } from '../../src/engine/math/resample.js';
 import { readFloatSlice } from '../../src/engine/tensors.js';
 import { preprocess, SAM2_PREPROCESS } from '../../src/engine/preprocess.js';
 
@@ -129,8 +131,11 @@ describe(`GPU transfer counter (${backend})`, function () {
         .to.be.at.least(SELECTED_MASK + F32 + F32 + 256 * F32)
         .and.at.most(SELECTED_MASK + small)
         .and.lessThan(SELECTED_MASK + POS);
-      // Nor go the memories' positions up (128 KiB each): only their temporal rows (256 B each).
-      expect(up, `uploaded, frame ${i + 1}`).to.be.at.least(FRAME);
+      // Nor go the memories' positions up (128 KiB each): only their temporal rows (256 B each); nor the 1024² mask for
+      // the memory encoder (4 MiB): its 256² logits, resized on the GPU.
+      expect(up, `uploaded, frame ${i + 1}`)
+        .to.be.at.least(FRAME + SELECTED_MASK)
+        .and.lessThan(FRAME + 1024 * 1024);
     });
   });
 
@@ -188,7 +193,7 @@ describe(`GPU transfer counter (${backend})`, function () {
     }
   });
 
-  it('transposes a tensor, adds a value per channel and a row per block, on the GPU exactly', async function () {
+  it('transposes, adds a value per channel and a row per block exactly, and resizes a mask, on the GPU', async function () {
     if (backend !== 'webgpu') this.skip();
     // ORT's device exists once a WebGPU session does.
     const session = await createSession(VIDEO_MANIFEST.replace('manifest.json', 'memory_encoder.onnx'), backend);
@@ -232,6 +237,23 @@ describe(`GPU transfer counter (${backend})`, function () {
         ).to.equal(true);
       } finally {
         [input, sum].forEach((x) => x.dispose());
+      }
+      // A 256² mask's logits resized on the GPU as upsampleBilinear does on the CPU (float32 against float64 weights).
+      const logits = Float32Array.from({ length: 256 * 256 }, (_, i) => (i % 256 < 40 ? -1024 : Math.sin(i / 97) * 20));
+      for (const [w, h] of [
+        [1024, 1024],
+        [800, 600],
+      ] as const) {
+        const big = await upsampleOnGpu(logits, 256, 256, w, h, [1, 1, h, w]);
+        try {
+          const got = (await readFloatSlice(big, 0, w * h))!;
+          const want = upsampleBilinear(logits, 256, 256, w, h);
+          let worst = 0;
+          for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+          expect(worst, `${w}×${h}: largest difference`).to.be.below(1e-3);
+        } finally {
+          big.dispose();
+        }
       }
       // EdgeTAM's memory positions: three blocks of 512 tokens × 64, each plus its temporal row.
       const pos = Float32Array.from({ length: 3 * 512 * 64 }, (_, i) => Math.sin(i / 3));

@@ -20,6 +20,7 @@ import {
   keepOnGpu,
   packOnGpu,
   transposeOnGpu,
+  upsampleOnGpu,
 } from '../gpu-ops.js';
 import { onGpu } from '../tensors.js';
 import {
@@ -231,15 +232,24 @@ export function edgeTamLayout(
       mask: { tracked: LayoutDecoded } | { prompted: Float32Array },
     ): Promise<LayoutMemory> {
       const tracked = 'tracked' in mask;
+      const low = tracked ? mask.tracked.gated : mask.prompted;
+      // WebGPU: the 256² logits go up and are resized there, rather than a 1024² map resized here (4 MiB).
       const hi =
         tracked && mask.tracked.memoryMask
           ? mask.tracked.memoryMask
-          : f32(upsampleBilinear(tracked ? mask.tracked.gated : mask.prompted, LOW, LOW, S, S), [1, 1, S, S]);
-      const out = await graphs.memoryEncoder.run({
-        vision_features: frame['feats2']!,
-        pred_masks_high_res: hi,
-        is_mask_from_pts: new ort.Tensor('bool', Uint8Array.of(tracked ? 0 : 1), [1]),
-      });
+          : onGpu(frame['feats2'])
+            ? await upsampleOnGpu(low, LOW, LOW, S, S, [1, 1, S, S])
+            : f32(upsampleBilinear(low, LOW, LOW, S, S), [1, 1, S, S]);
+      const out = await graphs.memoryEncoder
+        .run({
+          vision_features: frame['feats2']!,
+          pred_masks_high_res: hi,
+          is_mask_from_pts: new ort.Tensor('bool', Uint8Array.of(tracked ? 0 : 1), [1]),
+        })
+        .finally(() => {
+          // The map resized on the GPU is ours; the decoder's memoryMask is not.
+          if (!(tracked && hi === mask.tracked.memoryMask)) disposeTensor(hi);
+        });
       const len = EDGETAM_MEMORY_TOKENS * 64;
       const t = out['memory_tokens'];
       try {
