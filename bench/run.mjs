@@ -72,6 +72,22 @@ const baseArgs = [
   '--disable-dev-shm-usage',
 ];
 
+/** CPU ms of the longest task of the renderer's main thread in a Chromium trace (its thread time, `tdur`). */
+function longestMainTaskCpuMs(trace) {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const main = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  let longest = 0;
+  for (const e of events) {
+    if (e.ph !== 'X' || e.name !== 'ThreadControllerImpl::RunTask' || !main.has(`${e.pid}:${e.tid}`)) continue;
+    longest = Math.max(longest, (e.tdur ?? e.dur ?? 0) / 1000);
+  }
+  return longest;
+}
+
 async function runPage(mode, args) {
   // The raw-session baseline blocks the page's main thread for seconds on a loaded machine: long protocol timeout.
   const browser = await puppeteer.launch({
@@ -82,6 +98,17 @@ async function runPage(mode, args) {
   });
   try {
     const page = await browser.newPage();
+    // The page's main-thread CPU time while it clicks or tracks (bench.ts mainThreadCpu): a trace of the toplevel
+    // category, whose tasks carry their thread time; only the longest task of the page's main thread is kept.
+    if (mode === 'wasm') {
+      await page.exposeFunction('benchTrace', async (action) => {
+        if (action === 'start') {
+          await page.tracing.start({ categories: ['toplevel'] });
+          return 0;
+        }
+        return longestMainTaskCpuMs(JSON.parse(new TextDecoder().decode(await page.tracing.stop())));
+      });
+    }
     page.on('console', (m) => {
       if (m.type() === 'error' && !m.text().includes('404')) console.error('[page]', m.text());
       if (m.type() === 'info') console.log(`  (${mode}) ${m.text()}`);
