@@ -150,10 +150,7 @@ export interface Segmenter {
   openTracker(options?: TrackerOptions): Promise<Tracker>;
   /** Opens a clip (URL or Blob) in the worker: demuxed and decoded there; `media-decode` when it cannot be. */
   openClip(source: Blob | string | URL, options?: CallOptions): Promise<VideoClip>;
-  /**
-   * Draws COCO RLE masks (e.g. a recorded track) in the worker as alpha bitmaps of their boxes, to be drawn scaled
-   * into `bbox`; the caller closes them.
-   */
+  /** Draws COCO RLE masks (a recorded track) in the worker as alpha bitmaps of their `bbox`; the caller closes them. */
   renderMasks(
     rles: readonly { size: [number, number]; counts: string }[],
     options?: CallOptions,
