@@ -306,8 +306,9 @@ export async function normalizeOnGpu(
   return tensorOn(out, [1, 3, size, size]);
 }
 
-// dst = src + bias[channel], for a [channels, plane] tensor (EdgeTAM's no-memory embedding on a prompted frame).
-// dst = src viewed as equal blocks, each plus its row of the table: a block's value i gets row[i % inner].
+// dst = src viewed as equal blocks, each plus its row of the table: a block's value i gets row[i % inner]. With
+// inner 1 a block is a channel of [channels, plane] (EdgeTAM's no-memory embedding); with inner 64, a memory's
+// 512 positions plus its temporal row.
 const ADD_BLOCKS_WGSL = `
 struct Dims { block: u32, inner: u32, width: u32, total: u32 }
 @group(0) @binding(0) var<storage, read> src: array<f32>;

@@ -51,8 +51,9 @@ class RowResampler {
   rowB: Float64Array;
   private readonly src: ArrayLike<number>;
   private readonly inW: number;
-  private readonly xs: AxisPlan;
-  private readonly ys: AxisPlan;
+  /** The sampling plans of both axes (read by callers that skip empty rows and columns). */
+  readonly xs: AxisPlan;
+  readonly ys: AxisPlan;
   private rowAIndex = -1;
   private rowBIndex = -1;
   /** Output columns interpolated, [xFrom, xTo); the rest of rowA/rowB is left as it was. */
@@ -214,10 +215,9 @@ export function upsampleThresholdRegion(
     }
   }
   if (c1 < 0) return { data, bbox: [0, 0, 0, 0], area: 0 };
-  const ys = axisPlan(inH, outH);
   const r = new RowResampler(src, inW, inH, outW, outH);
+  const { xs, ys } = r;
   // Columns too: an output column whose two input columns both lie outside [c0, c1] is all zeros.
-  const xs = axisPlan(inW, outW);
   let from = 0;
   while (from < outW && xs.i0[from]! < c0 && !(xs.w[from] !== 0 && xs.i1[from]! >= c0)) from++;
   let to = outW;
